@@ -1,0 +1,1 @@
+"""capgen: turns the curated OpenAPI specs in `specs/` into the Python client, docs and bundles."""

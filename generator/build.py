@@ -1,0 +1,491 @@
+"""Build the IR from validated specs. All naming decisions happen here (via `naming`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from . import ir, naming
+from .errors import SpecError, SpecErrors
+from .load import YDict
+from .specset import SpecFile, SpecSet, line_of
+from .validate import JSON_MEDIA, iter_operations
+
+_IDEMPOTENT = {"get", "put", "delete", "head", "options", "trace"}
+_COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
+_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+_FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
+# Class names the models module imports itself; a schema may not take them.
+_TAKEN_BY_MODULE = {"Annotated", "Any", "Literal", "Field", "CapillaryModel", "Enum"}
+
+
+def build_api(spec_set: SpecSet) -> ir.Api:
+    """Turn every version of the spec set into IR; raise SpecErrors with all problems."""
+    errors: list[SpecError] = []
+    versions = [VersionBuilder(spec_set, name, errors).build() for name in spec_set.versions()]
+    clusters: dict[str, str] = {}
+    for version in versions:
+        root = spec_set.version_root(version.name)
+        for server in version.servers:
+            known = clusters.setdefault(server.cluster, server.url)
+            if known != server.url:
+                errors.append(
+                    SpecError(
+                        root.label,
+                        line_of(root.doc, "servers"),
+                        f"cluster {server.cluster!r} is {server.url} here but {known} in another version",
+                        "servers",
+                    )
+                )
+    if errors:
+        raise SpecErrors(errors)
+    return ir.Api(versions=versions, clusters=dict(sorted(clusters.items())))
+
+
+def _text(node: Any, key: str) -> str:
+    value = node.get(key) if isinstance(node, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _with_type(node: YDict, json_type: str) -> YDict:
+    """The same schema restricted to one JSON type (keeps the line for messages)."""
+    copy = YDict(node)
+    copy.file, copy.line, copy.key_lines = node.file, node.line, node.key_lines
+    copy["type"] = json_type
+    return copy
+
+
+class VersionBuilder:
+    """Builds one version: its resources, operations and the models they reach."""
+
+    def __init__(self, spec_set: SpecSet, version: str, errors: list[SpecError]) -> None:
+        self.spec_set = spec_set
+        self.version = version
+        self.errors = errors
+        self.root = spec_set.version_root(version)
+        self._types: dict[tuple[Path, str], ir.TypeRef] = {}
+        self._class_owner: dict[str, str] = {}
+        self.models: dict[str, ir.Model] = {}
+        self.enums: dict[str, ir.Enum] = {}
+
+    def error(self, spec_file: SpecFile, line: int, message: str, rule: str = "build") -> None:
+        self.errors.append(SpecError(spec_file.label, line, message, rule))
+
+    # --- version and resources ------------------------------------------------------------
+
+    def build(self) -> ir.Version:
+        doc = self.root.doc
+        info = doc.get("info") or {}
+        resources = [self.resource(f) for f in self.spec_set.resources(self.version)]
+        return ir.Version(
+            name=self.version,
+            module=naming.module_name(self.version),
+            title=_text(info, "title"),
+            description=_text(info, "description"),
+            servers=self.servers(),
+            security_schemes=self.security_schemes(),
+            status_tables=self.status_tables(),
+            resources=resources,
+            enums=[self.enums[name] for name in sorted(self.enums)],
+            models=self._ordered_models(),
+        )
+
+    def servers(self) -> list[ir.Server]:
+        servers, seen = [], set()
+        for index, server in enumerate(self.root.doc.get("servers") or []):
+            line = line_of(self.root.doc.get("servers"), index)
+            cluster = server.get("x-capillary-cluster") if isinstance(server, dict) else None
+            if not isinstance(cluster, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", cluster):
+                self.error(
+                    self.root, line, "server needs x-capillary-cluster: a lowercase name such as 'eu'", "servers"
+                )
+                continue
+            if cluster in seen:
+                self.error(self.root, line, f"cluster name {cluster!r} is used twice", "servers")
+            seen.add(cluster)
+            servers.append(ir.Server(cluster, str(server.get("url", "")).rstrip("/"), _text(server, "description")))
+        return servers
+
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
+        schemes = {}
+        for name, node in ((self.root.doc.get("components") or {}).get("securitySchemes") or {}).items():
+            scheme, _ = self.spec_set.deref(node, self.root)
+            schemes[name] = dict(scheme)
+        return schemes
+
+    def status_tables(self) -> list[ir.StatusTable]:
+        tables = []
+        for table in self.root.doc.get("x-capillary-status-codes") or []:
+            codes = [(c.get("code"), str(c.get("meaning", ""))) for c in table.get("codes") or []]
+            tables.append(
+                ir.StatusTable(str(table.get("name", "")), _text(table, "title"), _text(table, "description"), codes)
+            )
+        return tables
+
+    def resource(self, spec_file: SpecFile) -> ir.Resource:
+        tags = [t for t in spec_file.doc.get("tags") or [] if isinstance(t, dict) and t.get("name") == spec_file.stem]
+        root_tags = [
+            t for t in self.root.doc.get("tags") or [] if isinstance(t, dict) and t.get("name") == spec_file.stem
+        ]
+        description = _text((tags or root_tags or [{}])[0], "description") or _text(
+            spec_file.doc.get("info"), "description"
+        )
+        module = naming.module_name(spec_file.stem)
+        if module != spec_file.stem:
+            self.error(
+                spec_file, 1, f"file name {spec_file.stem!r} is not a Python module name; use {module!r}", "python-name"
+            )
+        operations = [
+            self.operation(spec_file, path, method, op, item) for path, method, op, item in iter_operations(spec_file)
+        ]
+        seen: dict[str, ir.Operation] = {}
+        for op in operations:
+            if op.method_name in seen:
+                self.error(
+                    spec_file,
+                    int(op.source.rsplit(":", 1)[1]),
+                    f"operations {seen[op.method_name].operation_id!r} and {op.operation_id!r} both map to "
+                    f"method {op.method_name!r}; set x-capgen-method on one",
+                    "python-name",
+                )
+            seen[op.method_name] = op
+        return ir.Resource(
+            spec_file.stem, module, naming.class_name(spec_file.stem), description, operations, spec_file.label
+        )
+
+    # --- operations -----------------------------------------------------------------------
+
+    def operation(self, spec_file: SpecFile, path: str, method: str, op: YDict, item: YDict) -> ir.Operation:
+        op_id = str(op.get("operationId", f"{method}_{path}"))
+        line = line_of(item, method)
+        explicit = op.get("x-capgen-method")
+        method_name = explicit if isinstance(explicit, str) else naming.method_name(op_id, spec_file.stem)
+        if not naming.is_identifier(method_name):
+            self.error(
+                spec_file,
+                line_of(op, "x-capgen-method"),
+                f"x-capgen-method {method_name!r} is not a Python name",
+                "python-name",
+            )
+        context = naming.class_name(op_id)
+        parameters = self.parameters(spec_file, op, item, context)
+        body = self.body(spec_file, op, context)
+        response, error_responses = self.responses(spec_file, op, context)
+        return ir.Operation(
+            operation_id=op_id,
+            method_name=method_name,
+            http_method=method.upper(),
+            path=path,
+            summary=_text(op, "summary"),
+            description=_text(op, "description"),
+            parameters=parameters,
+            body=body,
+            response=response,
+            error_responses=error_responses,
+            auth=self.auth(spec_file, op),
+            idempotent=method in _IDEMPOTENT,
+            error_codes={
+                int(k): str(v)
+                for k, v in (op.get("x-capillary-error-codes") or {}).items()
+                if str(k).lstrip("-").isdigit()
+            },
+            batch=dict(op.get("x-capillary-batch") or {}),
+            resource_info=dict(op.get("x-capillary-resource-info") or {}),
+            external_docs=(op.get("externalDocs") or {}).get("url"),
+            deprecated=bool(op.get("deprecated", False)),
+            source=f"{spec_file.label}:{line}",
+        )
+
+    def parameters(self, spec_file: SpecFile, op: YDict, item: YDict, context: str) -> list[ir.Parameter]:
+        merged: dict[tuple[str, str], tuple[Any, SpecFile, int]] = {}
+        for owner in (item, op):
+            nodes = owner.get("parameters") or []
+            for index, node in enumerate(nodes):
+                param, param_file = self.spec_set.deref(node, spec_file)
+                merged[(str(param.get("in")), str(param.get("name")))] = (param, param_file, line_of(nodes, index))
+        params, names = [], {}
+        for (location, wire), (param, param_file, line) in merged.items():
+            if location not in ("path", "query", "header"):
+                self.error(spec_file, line, f"parameter {wire!r}: location {location!r} is not supported", "build")
+                continue
+            name = naming.argument_name(wire)
+            if name in names:
+                self.error(
+                    spec_file,
+                    line,
+                    f"parameters {names[name]!r} and {wire!r} both map to Python argument " f"{name!r}",
+                    "python-name",
+                )
+                continue
+            names[name] = wire
+            schema = param.get("schema") or {}
+            type_ref = self.type_of(schema, param_file, context + naming.pascal_case(wire))
+            resolved_schema, _ = self.spec_set.deref(schema, param_file)
+            params.append(
+                ir.Parameter(
+                    name=name,
+                    wire=wire,
+                    location=location,
+                    type=type_ref,
+                    required=bool(param.get("required", location == "path")),
+                    description=_text(param, "description") or _text(resolved_schema, "description"),
+                    example=param.get(
+                        "example", resolved_schema.get("example") if isinstance(resolved_schema, dict) else None
+                    ),
+                    enum_values=tuple(resolved_schema.get("enum") or ()) if isinstance(resolved_schema, dict) else (),
+                )
+            )
+        order = {"path": 0, "query": 1, "header": 2}
+        return sorted(params, key=lambda p: (not p.required, order[p.location]))
+
+    def body(self, spec_file: SpecFile, op: YDict, context: str) -> ir.Body | None:
+        if "requestBody" not in op:
+            return None
+        body, body_file = self.spec_set.deref(op["requestBody"], spec_file)
+        media = (body.get("content") or {}).get(JSON_MEDIA)
+        if not isinstance(media, dict) or "schema" not in media:
+            self.error(spec_file, line_of(op, "requestBody"), f"request body needs a {JSON_MEDIA} schema", "build")
+            return None
+        return ir.Body(
+            self.type_of(media["schema"], body_file, context + "Request"),
+            bool(body.get("required")),
+            _text(body, "description"),
+            media.get("example"),
+        )
+
+    def responses(self, spec_file: SpecFile, op: YDict, context: str) -> tuple[ir.Response, list[ir.ErrorResponse]]:
+        success, errors = None, []
+        for status, node in (op.get("responses") or {}).items():
+            response, response_file = self.spec_set.deref(node, spec_file)
+            if str(status).startswith("2") and success is None:
+                media = (response.get("content") or {}).get(JSON_MEDIA) or {}
+                type_ref = self.type_of(media.get("schema") or {}, response_file, context + "Response")
+                success = ir.Response(str(status), type_ref, _text(response, "description"), media.get("example"))
+            elif not str(status).startswith("2"):
+                errors.append(ir.ErrorResponse(str(status), _text(response, "description")))
+        return success or ir.Response("200", ir.ANY, ""), errors
+
+    def auth(self, spec_file: SpecFile, op: YDict) -> tuple[str, ...]:
+        for owner in (op, spec_file.doc, self.root.doc):
+            if "security" in owner:
+                requirements = owner.get("security") or []
+                break
+        else:
+            return ()
+        kinds: list[str] = []
+        schemes = self.security_schemes()
+        for requirement in requirements:
+            for name in requirement or {}:
+                scheme = schemes.get(name)
+                if scheme is None:
+                    self.error(
+                        spec_file,
+                        line_of(op, "security"),
+                        f"security scheme {name!r} is not defined in " f"{self.root.label}",
+                        "build",
+                    )
+                    continue
+                kind = (
+                    "basic"
+                    if scheme.get("type") == "http" and str(scheme.get("scheme")).lower() == "basic"
+                    else "oauth"
+                )
+                if kind not in kinds:
+                    kinds.append(kind)
+        return tuple(kinds)
+
+    # --- schemas --------------------------------------------------------------------------
+
+    def type_of(self, node: Any, spec_file: SpecFile, context: str) -> ir.TypeRef:
+        """Python type of a schema node (following $ref); registers the models it needs."""
+        if isinstance(node, dict) and "$ref" in node:
+            resolved = self.spec_set.resolve(node["$ref"], spec_file, line_of(node, "$ref"))
+            key = (resolved.file.path, resolved.pointer)
+            if key in self._types:
+                return self._types[key]
+            match = _COMPONENT_SCHEMA.fullmatch(resolved.pointer)
+            return self.schema_type(
+                resolved.node, resolved.file, match.group(1) if match else context, key, bool(match)
+            )
+        return self.schema_type(node, spec_file, context, None, False)
+
+    def schema_type(self, node: Any, spec_file: SpecFile, name: str, key: tuple | None, named: bool) -> ir.TypeRef:
+        if not isinstance(node, dict):
+            return ir.ANY
+        types = node.get("type")
+        types = [types] if isinstance(types, str) else list(types or [])
+        nullable = "null" in types
+        types = [t for t in types if t != "null"]
+        result: ir.TypeRef
+
+        if len(types) > 1 and "enum" not in node and "const" not in node:
+            # `type: [array, object]`: one Python type per JSON type, each reading its own keywords.
+            members = tuple(self.schema_type(_with_type(node, t), spec_file, name, None, named) for t in types)
+            result = ir.TypeRef("union", args=members)
+        elif "enum" in node:
+            values = [v for v in node["enum"] if v is not None]
+            nullable = nullable or None in node["enum"]
+            if values and all(isinstance(v, str) for v in values):
+                result = self.enum(node, spec_file, name, values, key, named)
+            else:
+                result = ir.TypeRef("literal", values=tuple(values))
+        elif "const" in node:
+            result = ir.TypeRef("literal", values=(node["const"],))
+        elif "allOf" in node and len(node["allOf"]) == 1 and "properties" not in node:
+            result = self.type_of(node["allOf"][0], spec_file, name)
+        elif types == ["array"] or (not types and "items" in node):
+            result = ir.TypeRef("list", args=(self.type_of(node.get("items") or {}, spec_file, name + "Item"),))
+        elif types in ([], ["object"]) and ("allOf" in node or "properties" in node):
+            result = self.model(node, spec_file, name, key, named)
+        elif "oneOf" in node or "anyOf" in node:
+            branches = node.get("oneOf") or node.get("anyOf") or []
+            members: list[ir.TypeRef] = []
+            for index, branch in enumerate(branches):
+                member = self.type_of(branch, spec_file, f"{name}Option{index + 1}")
+                for part in member.args if member.kind == "union" else (member,):
+                    if part == ir.NONE:
+                        nullable = True
+                    elif part not in members:
+                        members.append(part)
+            result = (
+                members[0] if len(members) == 1 else ir.TypeRef("union", args=tuple(members)) if members else ir.ANY
+            )
+        elif types == ["object"] or "additionalProperties" in node:
+            extra = node.get("additionalProperties")
+            value = self.type_of(extra, spec_file, name + "Value") if isinstance(extra, dict) and extra else ir.ANY
+            result = ir.TypeRef("dict", args=(value,))
+        elif len(types) == 1 and types[0] in _PRIMITIVES:
+            python = (
+                _FORMATS.get(node.get("format"), _PRIMITIVES[types[0]])
+                if types[0] == "string"
+                else _PRIMITIVES[types[0]]
+            )
+            result = ir.TypeRef("builtin", python)
+        else:
+            result = ir.ANY
+        if nullable:
+            result = ir.optional(result)
+        if key is not None and key not in self._types:
+            self._types[key] = result
+        return result
+
+    def _claim(self, wanted: str, spec_file: SpecFile, line: int, named: bool) -> str:
+        """A unique class name: component schemas keep theirs, inline ones get a numbered suffix."""
+        base = naming.class_name(wanted)
+        if base in _TAKEN_BY_MODULE:
+            base += "Model"
+        owner = f"{spec_file.label}:{line}"
+        if base not in self._class_owner:
+            self._class_owner[base] = owner
+            return base
+        if named:
+            self.error(
+                spec_file,
+                line,
+                f"schema name {base!r} is also defined at {self._class_owner[base]}; "
+                "schema names must be unique within a version",
+                "python-name",
+            )
+        suffix = 2
+        while f"{base}{suffix}" in self._class_owner:
+            suffix += 1
+        self._class_owner[f"{base}{suffix}"] = owner
+        return f"{base}{suffix}"
+
+    def enum(self, node: YDict, spec_file: SpecFile, name: str, values: list[str], key, named: bool) -> ir.TypeRef:
+        class_name = self._claim(name, spec_file, node.line, named)
+        members, taken = [], set()
+        for value in values:
+            member = naming.enum_member_name(value)
+            if member in taken:
+                # APIs accept case variants (`RETURN` and `return`): the later one keeps its own spelling.
+                member = naming.attribute_name(str(value))
+                suffix = 2
+                while member in taken:
+                    member, suffix = f"{naming.enum_member_name(value)}_{suffix}", suffix + 1
+            taken.add(member)
+            members.append(ir.EnumMember(member, value))
+        self.enums[class_name] = ir.Enum(
+            class_name, _text(node, "description"), members, f"{spec_file.label}:{node.line}"
+        )
+        result = ir.TypeRef("enum", class_name)
+        if key is not None:
+            self._types[key] = result
+        return result
+
+    def model(self, node: YDict, spec_file: SpecFile, name: str, key, named: bool) -> ir.TypeRef:
+        class_name = self._claim(name, spec_file, node.line, named)
+        result = ir.TypeRef("model", class_name)
+        if key is not None:
+            self._types[key] = result  # before the fields: a schema may refer to itself
+        model = ir.Model(
+            class_name, _text(node, "description") or _text(node, "title"), [], f"{spec_file.label}:{node.line}"
+        )
+        self.models[class_name] = model
+        properties: list[tuple[str, Any, SpecFile, int]] = []
+        required: set[str] = set()
+        for part_node, part_file in self._parts(node, spec_file):
+            props = part_node.get("properties") or {}
+            properties.extend((wire, schema, part_file, line_of(props, wire)) for wire, schema in props.items())
+            required.update(str(r) for r in part_node.get("required") or [])
+            if part_node.get("additionalProperties") is False:
+                model.extra_allowed = False
+        seen: dict[str, str] = {}
+        for wire, schema, prop_file, line in properties:
+            attribute = naming.attribute_name(wire)
+            if attribute in seen:
+                if seen[attribute] != wire:
+                    self.error(
+                        prop_file,
+                        line,
+                        f"properties {seen[attribute]!r} and {wire!r} of {class_name} both map "
+                        f"to Python name {attribute!r}",
+                        "python-name",
+                    )
+                continue
+            seen[attribute] = wire
+            type_ref = self.type_of(schema, prop_file, class_name + naming.pascal_case(wire))
+            resolved, _ = self.spec_set.deref(schema, prop_file) if isinstance(schema, dict) else ({}, prop_file)
+            resolved = resolved if isinstance(resolved, dict) else {}
+            model.fields.append(
+                ir.Field(
+                    name=attribute,
+                    wire=wire,
+                    type=type_ref,
+                    required=wire in required,
+                    description=_text(schema, "description") or _text(resolved, "description"),
+                    example=resolved.get("example"),
+                    enum_values=tuple(resolved.get("enum") or ()),
+                    format=resolved.get("format"),
+                )
+            )
+        return result
+
+    def _parts(self, node: YDict, spec_file: SpecFile) -> list[tuple[YDict, SpecFile]]:
+        """The object schemas whose properties a model collects: itself and its allOf members."""
+        parts = [(node, spec_file)]
+        for member in node.get("allOf") or []:
+            resolved, member_file = self.spec_set.deref(member, spec_file)
+            if isinstance(resolved, dict):
+                parts.extend(self._parts(resolved, member_file))
+        return parts
+
+    def _ordered_models(self) -> list[ir.Model]:
+        """Dependencies first, so class bodies rarely need forward references."""
+        ordered: list[ir.Model] = []
+        state: dict[str, bool] = {}
+
+        def visit(name: str) -> None:
+            if name in state or name not in self.models:
+                return
+            state[name] = False
+            for field in self.models[name].fields:
+                for dependency in field.type.referenced_models():
+                    visit(dependency)
+            state[name] = True
+            ordered.append(self.models[name])
+
+        for name in sorted(self.models):
+            visit(name)
+        return ordered

@@ -1,0 +1,97 @@
+"""`capgen` command line: validate, generate, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import SpecErrors
+from .format import GeneratorBug
+from .pipeline import Project, generate, load_and_validate
+
+
+def _default_root() -> Path:
+    """The working folder when it holds specs/, else the repository this generator lives in."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "specs").is_dir() else Path(__file__).resolve().parent.parent
+
+
+def _fail(exc: Exception, output_format: str = "text") -> None:
+    if isinstance(exc, SpecErrors):
+        if output_format == "json":
+            click.echo(
+                json.dumps(
+                    [{"file": e.file, "line": e.line, "rule": e.rule, "message": e.message} for e in exc.errors],
+                    indent=2,
+                )
+            )
+        else:
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            click.echo(f"{len(exc.errors)} problem(s) found; generated/ was not changed.", err=True)
+    else:
+        click.echo(f"capgen: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project folder holding specs/, templates/ and generated/ (default: auto-detected).",
+)
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """Generate the Capillary client, docs and bundled specs from specs/."""
+    ctx.obj = Project.at((root or _default_root()).resolve())
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def validate(project: Project, output_format: str) -> None:
+    """Check every spec file: YAML, $refs, OpenAPI structure and the project's lint rules."""
+    try:
+        spec_set = load_and_validate(project)
+    except SpecErrors as exc:
+        _fail(exc, output_format)
+    if output_format == "json":
+        click.echo("[]")
+    else:
+        click.echo(f"{len(spec_set.files)} spec files are valid.")
+
+
+@main.command(name="generate")
+@click.pass_obj
+def generate_command(project: Project) -> None:
+    """Regenerate generated/ from specs/ and templates/ (only changed files are written)."""
+    started = time.perf_counter()
+    try:
+        result = generate(project, write=True)
+    except (SpecErrors, GeneratorBug) as exc:
+        _fail(exc)
+    for name in result.stale:
+        click.echo(f"  {'removed' if name in result.removed else 'wrote'} generated/{name}")
+    click.echo(f"{len(result.files)} files, {len(result.stale)} changed, in {time.perf_counter() - started:.2f}s.")
+
+
+@main.command()
+@click.pass_obj
+def check(project: Project) -> None:
+    """Regenerate in memory; fail with the list of stale files if generated/ differs."""
+    try:
+        result = generate(project, write=False)
+    except (SpecErrors, GeneratorBug) as exc:
+        _fail(exc)
+    if result.stale:
+        for name in result.stale:
+            state = "missing" if name in result.added else "extra" if name in result.removed else "stale"
+            click.echo(f"{state}: generated/{name}", err=True)
+        click.echo(f"{len(result.stale)} file(s) out of date: run `make generate`.", err=True)
+        sys.exit(1)
+    click.echo(f"generated/ is up to date ({len(result.files)} files).")

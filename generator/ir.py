@@ -1,0 +1,261 @@
+"""The intermediate representation: what templates see instead of raw spec dicts.
+
+Api -> Version -> Resource -> Operation -> Parameter / Body / Response; Model / Field / Enum.
+Every name here is already the final Python name; templates only lay things out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- types ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A schema's Python type, renderable in the models module or qualified from elsewhere.
+
+    kind: "builtin" (name is a Python expression such as `str`), "model", "enum", "list", "dict",
+    "union" or "literal".
+    """
+
+    kind: str
+    name: str = ""
+    args: tuple[TypeRef, ...] = ()
+    values: tuple[Any, ...] = ()
+
+    def hint(self, qualifier: str = "") -> str:
+        """Annotation for signatures: enums accept their members or plain strings."""
+        return self._render(qualifier, validating=False)
+
+    def annotation(self, qualifier: str = "") -> str:
+        """Annotation that also validates: enums strict on requests, lenient on responses."""
+        return self._render(qualifier, validating=True)
+
+    def _render(self, q: str, validating: bool) -> str:
+        if self.kind == "builtin":
+            return self.name
+        if self.kind == "model":
+            return f"{q}{self.name}"
+        if self.kind == "enum":
+            if validating:
+                return f"Annotated[{q}{self.name} | str, lenient_enum({q}{self.name})]"
+            return f"{q}{self.name} | str"
+        if self.kind == "list":
+            return f"list[{self.args[0]._render(q, validating)}]"
+        if self.kind == "dict":
+            return f"dict[str, {self.args[0]._render(q, validating)}]"
+        if self.kind == "literal":
+            return f"Literal[{', '.join(repr(v) for v in self.values)}]"
+        if self.kind == "union":
+            return " | ".join(a._render(q, validating) for a in self.args)
+        raise ValueError(f"unknown type kind {self.kind}")
+
+    @property
+    def nullable(self) -> bool:
+        return self.kind == "union" and any(a.kind == "builtin" and a.name == "None" for a in self.args)
+
+    def display(self) -> str:
+        """Short human description for docs: `string`, `array of Identifier`."""
+        if self.kind == "builtin":
+            return _DISPLAY.get(self.name, self.name)
+        if self.kind in ("model", "enum"):
+            return self.name
+        if self.kind == "list":
+            return f"array of {self.args[0].display()}"
+        if self.kind == "dict":
+            return f"map of {self.args[0].display()}"
+        if self.kind == "literal":
+            return " | ".join(repr(v) for v in self.values)
+        return " or ".join(a.display() for a in self.args)
+
+    def referenced_models(self) -> list[str]:
+        if self.kind in ("model", "enum"):
+            return [self.name]
+        return [name for a in self.args for name in a.referenced_models()]
+
+
+_DISPLAY = {
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "None": "null",
+    "Any": "any",
+    "_dt.date": "date",
+    "_dt.datetime": "date-time",
+}
+
+ANY = TypeRef("builtin", "Any")
+NONE = TypeRef("builtin", "None")
+
+
+def optional(type_ref: TypeRef) -> TypeRef:
+    if type_ref.nullable or type_ref == NONE or type_ref == ANY:
+        return type_ref
+    if type_ref.kind == "union":
+        return TypeRef("union", args=(*type_ref.args, NONE))
+    return TypeRef("union", args=(type_ref, NONE))
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Field:
+    name: str
+    wire: str
+    type: TypeRef
+    required: bool
+    description: str
+    example: Any = None
+    enum_values: tuple[Any, ...] = ()
+    format: str | None = None
+
+
+@dataclass
+class Model:
+    name: str
+    description: str
+    fields: list[Field]
+    source: str
+    """`file:line` of the schema, for messages and docs."""
+    extra_allowed: bool = True
+
+
+@dataclass
+class EnumMember:
+    name: str
+    value: Any
+
+
+@dataclass
+class Enum:
+    name: str
+    description: str
+    members: list[EnumMember]
+    source: str
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+@dataclass
+class Parameter:
+    name: str
+    wire: str
+    location: str
+    type: TypeRef
+    required: bool
+    description: str
+    example: Any = None
+    enum_values: tuple[Any, ...] = ()
+
+
+@dataclass
+class Body:
+    type: TypeRef
+    required: bool
+    description: str
+    example: Any = None
+
+
+@dataclass
+class Response:
+    status: str
+    type: TypeRef
+    description: str
+    example: Any = None
+
+
+@dataclass
+class ErrorResponse:
+    status: str
+    description: str
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method_name: str
+    http_method: str
+    path: str
+    summary: str
+    description: str
+    parameters: list[Parameter]
+    body: Body | None
+    response: Response
+    error_responses: list[ErrorResponse]
+    auth: tuple[str, ...]
+    idempotent: bool
+    error_codes: dict[int, str]
+    batch: dict[str, Any]
+    resource_info: dict[str, Any]
+    external_docs: str | None
+    deprecated: bool
+    source: str
+
+    @property
+    def constant_name(self) -> str:
+        return "_" + self.method_name.upper().strip("_")
+
+
+@dataclass
+class Resource:
+    stem: str
+    module: str
+    class_name: str
+    description: str
+    operations: list[Operation]
+    source: str
+
+    @property
+    def async_class_name(self) -> str:
+        return "Async" + self.class_name
+
+
+@dataclass
+class Server:
+    cluster: str
+    url: str
+    description: str
+
+
+@dataclass
+class StatusTable:
+    name: str
+    title: str
+    description: str
+    codes: list[tuple[Any, str]]
+
+
+@dataclass
+class Version:
+    name: str
+    """As in the specs and URLs: `v1.1`."""
+    module: str
+    """As in Python: `v1_1`."""
+    title: str
+    description: str
+    servers: list[Server]
+    security_schemes: dict[str, dict[str, Any]]
+    status_tables: list[StatusTable]
+    resources: list[Resource]
+    enums: list[Enum]
+    models: list[Model]
+
+    @property
+    def class_name(self) -> str:
+        return self.module.upper()
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [op for r in self.resources for op in r.operations]
+
+
+@dataclass
+class Api:
+    versions: list[Version]
+    clusters: dict[str, str] = field(default_factory=dict)
+    """Cluster name -> base URL, across versions."""

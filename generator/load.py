@@ -1,0 +1,140 @@
+"""Load YAML spec files into plain dicts and lists that remember the line of every node.
+
+`YDict` and `YList` behave like `dict` and `list`; they also carry `.file`, `.line` and the line
+of each key or item, so any later stage can report `file:line`. Duplicate keys are errors (PyYAML
+silently keeps the last one), and YAML's implicit timestamps stay strings, as in JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SpecError, SpecErrors, display_path
+
+
+class YDict(dict):
+    """A mapping from a spec file, with the line of itself and of each key."""
+
+    file: str = "<memory>"
+    line: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class YList(list):
+    """A sequence from a spec file, with the line of itself and of each item."""
+
+    file: str = "<memory>"
+    line: int = 0
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """SafeLoader that builds YDict/YList, refuses duplicate keys and keeps dates as text."""
+
+    file_label = "<memory>"
+
+
+# JSON has no timestamp type: `2024-05-01` in an example must stay the string it is in the API.
+_SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
+    data = YDict()
+    data.file, data.line = loader.file_label, _line(node)
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, bool) or not isinstance(key, (str, int, float)):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"mapping key {key!r} must be a string", key_node.start_mark
+            )
+        # OpenAPI keys are strings: `200:` is the status code "200", as a JSON reader would see it.
+        key = str(key) if not isinstance(key, str) else key
+        if key in data:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first defined at line {data.key_lines[key]})",
+                key_node.start_mark,
+            )
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.key_lines[key] = _line(key_node)
+
+
+def _construct_sequence(loader: _SpecLoader, node: yaml.SequenceNode):
+    data = YList()
+    data.file, data.line = loader.file_label, _line(node)
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=True))
+        data.item_lines.append(_line(item))
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_SpecLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    """Parse one YAML document; errors become a SpecError at the offending line."""
+    loader = _SpecLoader(text)
+    loader.file_label = label
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or "invalid YAML"
+        if "\\t" in problem or "tab" in problem.lower():
+            problem = "tab character used for indentation; indent with spaces"
+        context = f" ({exc.context})" if exc.context and exc.problem_mark else ""
+        raise SpecErrors([SpecError(label, line, f"{problem}{context}", "yaml")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecErrors([SpecError(label, 1, f"invalid YAML: {exc}", "yaml")]) from None
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path, root: Path | None = None) -> Any:
+    """Read and parse one spec file."""
+    label = display_path(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecErrors([SpecError(label, 1, f"not UTF-8 text: {exc.reason}", "yaml")]) from None
+    except OSError as exc:
+        raise SpecErrors([SpecError(label, 1, f"cannot read file: {exc.strerror}", "yaml")]) from None
+    if not text.strip():
+        raise SpecErrors([SpecError(label, 1, "file is empty", "yaml")])
+    return parse_yaml(text, label)
+
+
+def to_plain(value: Any) -> Any:
+    """Deep copy into builtin dicts and lists (for dumping and for the spec validator)."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value

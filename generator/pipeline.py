@@ -1,0 +1,72 @@
+"""The whole run: load -> validate -> build IR -> render -> format -> (compare or write)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ir
+from .build import build_api
+from .bundle import bundle_version, dump_yaml
+from .format import Formatter
+from .render import Renderer
+from .specset import SpecSet, load_specs
+from .validate import validate_specs
+from .write import Plan, apply, plan
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a capgen project keeps its inputs and outputs."""
+
+    root: Path
+    specs_dir: Path
+    out_dir: Path
+    templates_dir: Path = TEMPLATES_DIR
+    cache_dir: Path | None = None
+
+    @classmethod
+    def at(cls, root: Path) -> Project:
+        """The standard layout: specs/, templates/ (or capgen's own), generated/, .capgen-cache/."""
+        templates = root / "templates"
+        return cls(
+            root,
+            root / "specs",
+            root / "generated",
+            templates if (templates / "python").is_dir() else TEMPLATES_DIR,
+            root / ".capgen-cache",
+        )
+
+
+def load_and_validate(project: Project) -> SpecSet:
+    spec_set = load_specs(project.specs_dir, project.root)
+    validate_specs(spec_set)
+    return spec_set
+
+
+def build(project: Project) -> tuple[SpecSet, ir.Api]:
+    spec_set = load_and_validate(project)
+    return spec_set, build_api(spec_set)
+
+
+def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, bytes]:
+    """Every output file, relative to `generated/`, fully formatted, in memory."""
+    renderer = Renderer(project.templates_dir)
+    formatter = Formatter(project.cache_dir)
+    files: dict[str, str] = {}
+    for name, text in renderer.python_package(api).items():
+        files[f"python/{name}"] = formatter.format(name, text) if name.endswith(".py") else text
+    for version in api.versions:
+        files[f"openapi/{version.name}.yaml"] = dump_yaml(bundle_version(spec_set, version.name))
+    return {name: text.encode("utf-8") for name, text in files.items()}
+
+
+def generate(project: Project, write: bool = True) -> Plan:
+    """Regenerate; write the changed files unless `write` is False (as `capgen check` does)."""
+    spec_set, api = build(project)
+    result = plan(project.out_dir, render_all(project, spec_set, api))
+    if write:
+        apply(result)
+    return result

@@ -1,0 +1,222 @@
+"""Render the IR through the Jinja2 templates into an in-memory map of output files."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import ir
+
+PACKAGE_VERSION = "0.1.0"
+DOCSTRING_WIDTH = 92
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal for a str, number, bool, None, tuple or dict from the spec."""
+    return repr(value)
+
+
+def docstring(text: Any) -> str:
+    """Text made safe inside a triple-quoted docstring."""
+    text = str(text or "").strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return text[:-1] + '\\"' if text.endswith('"') else text
+
+
+def wrapdoc(text: Any, indent: int = 0) -> str:
+    """Docstring text wrapped to the line length, continuation lines indented for the block."""
+    pad = " " * indent
+    lines = _wrap(str(text or "").strip(), DOCSTRING_WIDTH - indent)
+    return docstring("\n".join(lines)).replace("\n", "\n" + pad).replace("\n" + pad + "\n", "\n\n")
+
+
+def field_declaration(field: ir.Field) -> str:
+    """`name: type`, with `= Field(...)` for a default (optional fields) or a differing wire name."""
+    arguments = [] if field.required else ["default=None"]
+    if field.wire != field.name:
+        arguments.append(f"alias={field.wire!r}")
+    declaration = f"{field.name}: {field_annotation(field)}"
+    if arguments == ["default=None"]:
+        return f"{declaration} = None"
+    return f"{declaration} = Field({', '.join(arguments)})" if arguments else declaration
+
+
+def first_line(text: Any) -> str:
+    text = str(text or "").strip()
+    first = text.split("\n\n", 1)[0].replace("\n", " ")
+    sentence = re.split(r"(?<=\.)\s", first, maxsplit=1)[0]
+    return sentence.rstrip(".")
+
+
+def _wrap(text: str, width: int = DOCSTRING_WIDTH, indent: str = "") -> list[str]:
+    """Wrap prose line by line, keeping list items, tables and blank lines as they are."""
+    lines: list[str] = []
+    for raw in text.strip().splitlines():
+        if not raw.strip() or raw.lstrip().startswith("|") or len(raw) + len(indent) <= width:
+            lines.append(indent + raw if raw.strip() else "")
+            continue
+        bullet = re.match(r"\s*(?:[-*]|\d+\.)\s+", raw)
+        hang = " " * (bullet.end() if bullet else len(raw) - len(raw.lstrip()))
+        lines.extend(
+            textwrap.wrap(
+                raw,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return lines
+
+
+def method_docstring(op: ir.Operation) -> str:
+    """Google-style docstring of a generated method, from the spec's words."""
+    summary = (op.summary or op.operation_id).rstrip(".")
+    parts = [summary + "."]
+    if op.description and op.description != op.summary:
+        parts += ["", *_wrap(op.description)]
+    args = [(p.name, p.description + (" Required." if p.required else "")) for p in op.parameters]
+    if op.body:
+        body_type = op.body.type.hint()
+        args.append(("body", f"{op.body.description or 'Request body'} ({body_type} or an equivalent dict)."))
+    args.append(("request_options", "Per-call overrides: timeout, retries, extra headers, attribution."))
+    parts += ["", "Args:"]
+    for name, text in args:
+        parts += _wrap(f"{name}: {text.strip()}", indent="    ")
+    parts += [
+        "",
+        "Returns:",
+        *_wrap(f"{op.response.type.hint()}: {op.response.description or 'the parsed response'}", indent="    "),
+    ]
+    parts += [
+        "",
+        "Raises:",
+        "    capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.",
+        "    capillary.errors.APIStatusError: the API answered with an error status.",
+    ]
+    if op.error_codes:
+        parts += ["", "Capillary error codes:"]
+        parts += [
+            line
+            for code, meaning in sorted(op.error_codes.items())
+            for line in _wrap(f"- {code}: {meaning}", indent="    ")
+        ]
+    return docstring("\n".join(parts)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
+
+
+def arguments_dict(op: ir.Operation) -> str:
+    return "{" + ", ".join(f"{p.name!r}: {p.name}" for p in op.parameters) + "}"
+
+
+def field_annotation(field: ir.Field) -> str:
+    return (field.type if field.required else ir.optional(field.type)).annotation()
+
+
+def python_imports(code_fragments: Iterable[str], always: Iterable[str] = ()) -> str:
+    """The import block a generated module needs, judged from the annotations it renders."""
+    text = "\n".join(code_fragments)
+    typing_names = [name for name in ("Annotated", "Any", "Literal") if re.search(rf"\b{name}\b", text)]
+    lines = []
+    if "_dt." in text:
+        lines.append("import datetime as _dt")
+    if "enum.Enum" in text:
+        lines.append("import enum")
+    if typing_names:
+        lines.append(f"from typing import {', '.join(typing_names)}")
+    if lines:
+        lines.append("")
+    lines.extend(always)
+    return "\n".join(lines)
+
+
+class Renderer:
+    """One Jinja environment (compiled templates reused) for all targets."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+        )
+        self.env.filters.update(
+            pyrepr=pyrepr,
+            docstring=docstring,
+            first_line=first_line,
+            method_docstring=method_docstring,
+            arguments_dict=arguments_dict,
+            field_annotation=field_annotation,
+            wrapdoc=wrapdoc,
+            field_declaration=field_declaration,
+        )
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    @cached_property
+    def runtime_files(self) -> dict[str, str]:
+        """The hand-written runtime of the client, copied as it is."""
+        runtime = self.templates_dir / "python" / "runtime"
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(runtime.glob("*.py"))}
+
+    def python_package(self, api: ir.Api) -> dict[str, str]:
+        """Files of the installable package, relative to `generated/python/`."""
+        files: dict[str, str] = {
+            "pyproject.toml": self.render("python/package/pyproject.toml.jinja", package_version=PACKAGE_VERSION),
+            "README.md": self.render("python/package/README.md.jinja", api=api),
+            "capillary/__init__.py": self.render(
+                "python/package/__init__.py.jinja", api=api, package_version=PACKAGE_VERSION
+            ),
+            "capillary/_clusters.py": self.render("python/package/_clusters.py.jinja", api=api),
+            "capillary/py.typed": "",
+        }
+        for name, text in self.runtime_files.items():
+            files[f"capillary/{name}"] = text
+        for version in api.versions:
+            base = f"capillary/{version.module}"
+            files[f"{base}/__init__.py"] = self.render("python/version/__init__.py.jinja", version=version)
+            files[f"{base}/models.py"] = self.models_module(version)
+            for resource in version.resources:
+                files[f"{base}/{resource.module}.py"] = self.resource_module(version, resource)
+        return files
+
+    def models_module(self, version: ir.Version) -> str:
+        fragments = [field_annotation(f) for m in version.models for f in m.fields]
+        if version.enums:
+            fragments.append("enum.Enum")
+        uses_field = any("Field(" in field_declaration(f) for m in version.models for f in m.fields)
+        always = ["from pydantic import Field", ""] if uses_field else []
+        lenient = any("lenient_enum(" in f for f in fragments)
+        always.append("from .._model import CapillaryModel" + (", lenient_enum" if lenient else ""))
+        return self.render("python/version/models.py.jinja", version=version, imports=python_imports(fragments, always))
+
+    def resource_module(self, version: ir.Version, resource: ir.Resource) -> str:
+        fragments: list[str] = []
+        for op in resource.operations:
+            fragments.append(op.response.type.annotation("models."))
+            for p in op.parameters:
+                fragments += [p.type.annotation("models."), p.type.hint("models.")]
+            if op.body:
+                fragments += [op.body.type.annotation("models."), "Any"]
+        runtime = ["from .._client import AsyncClient, RequestOptions, SyncClient"]
+        if any("lenient_enum(" in f for f in fragments):
+            runtime.append("from .._model import lenient_enum")
+        uses_params = any(op.parameters for op in resource.operations)
+        runtime.append("from .._operation import Operation" + (", Param" if uses_params else ""))
+        if any("models." in f for f in fragments):
+            runtime.append("from . import models")
+        return self.render(
+            "python/version/resource.py.jinja",
+            version=version,
+            resource=resource,
+            imports=python_imports(fragments, runtime),
+        )

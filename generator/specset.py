@@ -1,0 +1,168 @@
+"""The set of spec files under `specs/`, and `$ref` resolution across them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from .errors import SpecError, SpecErrors, display_path
+from .load import YDict, YList, load_file
+
+COMMON_DIR = "common"
+VERSION_ROOT = "api.yaml"
+
+
+@dataclass
+class SpecFile:
+    """One loaded spec document."""
+
+    path: Path
+    label: str
+    doc: Any
+    version: str | None
+    """Version folder name (`v1.1`, `v2` ...); None for shared files under `common/`."""
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def is_root(self) -> bool:
+        return self.version is not None and self.path.name == VERSION_ROOT
+
+
+@dataclass
+class Resolved:
+    """Where a `$ref` leads: the file, the JSON pointer inside it, and the node."""
+
+    file: SpecFile
+    pointer: str
+    node: Any
+
+
+@dataclass
+class SpecSet:
+    """All spec files, keyed by absolute path, plus the versions they form."""
+
+    root: Path
+    files: dict[Path, SpecFile] = field(default_factory=dict)
+
+    def versions(self) -> list[str]:
+        return sorted({f.version for f in self.files.values() if f.version is not None}, key=_version_key)
+
+    def version_root(self, version: str) -> SpecFile | None:
+        return self.files.get((self.root / version / VERSION_ROOT).resolve())
+
+    def resources(self, version: str) -> list[SpecFile]:
+        return sorted(
+            (f for f in self.files.values() if f.version == version and not f.is_root),
+            key=lambda f: f.stem,
+        )
+
+    def resolve(self, ref: Any, base: SpecFile, line: int) -> Resolved:
+        """Follow one `$ref` from `base`; raise SpecErrors with the referring line if it fails."""
+        if not isinstance(ref, str) or not ref:
+            raise _ref_error(base, line, f"$ref must be a non-empty string, got {ref!r}")
+        if "://" in ref or ref.startswith("//"):
+            raise _ref_error(base, line, f"remote $ref {ref!r} is not allowed; refer to a file under specs/")
+        file_part, _, pointer = ref.partition("#")
+        target = base
+        if file_part:
+            target_path = (base.path.parent / unquote(file_part)).resolve()
+            if not target_path.is_relative_to(self.root.resolve()):
+                raise _ref_error(base, line, f"$ref {ref!r} points outside the specs folder")
+            target = self.files.get(target_path)
+            if target is None:
+                raise _ref_error(base, line, f"$ref {ref!r}: file {file_part!r} does not exist")
+        node = target.doc
+        if pointer and not pointer.startswith("/"):
+            raise _ref_error(base, line, f"$ref {ref!r}: fragment must be a JSON pointer starting with '/'")
+        for raw in pointer.split("/")[1:] if pointer else []:
+            token = unquote(raw).replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise _ref_error(base, line, f"$ref {ref!r} does not resolve: no {token!r} in {target.label}")
+        return Resolved(target, pointer, node)
+
+    def deref(self, node: Any, base: SpecFile) -> tuple[Any, SpecFile]:
+        """Follow `$ref` chains until a non-reference node; detect cycles."""
+        seen: set[tuple[Path, str]] = set()
+        while isinstance(node, dict) and "$ref" in node:
+            resolved = self.resolve(node["$ref"], base, node.line_of("$ref") if isinstance(node, YDict) else 0)
+            key = (resolved.file.path, resolved.pointer)
+            if key in seen:
+                raise _ref_error(base, node.line_of("$ref"), f"circular $ref {node['$ref']!r}")
+            seen.add(key)
+            node, base = resolved.node, resolved.file
+        return node, base
+
+
+def _ref_error(base: SpecFile, line: int, message: str) -> SpecErrors:
+    return SpecErrors([SpecError(base.label, line or 1, message, "ref")])
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in name.lstrip("v").split("."))
+
+
+def load_specs(specs_dir: Path, label_root: Path | None = None) -> SpecSet:
+    """Load every `*.yaml` under `specs_dir`, collecting the errors of all files."""
+    specs_dir = specs_dir.resolve()
+    if not specs_dir.is_dir():
+        raise SpecErrors([SpecError(display_path(specs_dir, label_root), 1, "specs folder does not exist")])
+    spec_set = SpecSet(specs_dir)
+    errors: list[SpecError] = []
+    for path in sorted(specs_dir.rglob("*")):
+        if path.suffix not in {".yaml", ".yml"} or not path.is_file():
+            continue
+        relative = path.relative_to(specs_dir)
+        version = relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] != COMMON_DIR else None
+        label = display_path(path, label_root)
+        if len(relative.parts) == 1:
+            errors.append(SpecError(label, 1, "spec files belong in a version folder or in common/"))
+            continue
+        try:
+            doc = load_file(path, label_root)
+        except SpecErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        if not isinstance(doc, dict):
+            errors.append(SpecError(label, 1, "a spec file must be a YAML mapping (an OpenAPI document)"))
+            continue
+        spec_set.files[path.resolve()] = SpecFile(path.resolve(), label, doc, version)
+    for version in spec_set.versions():
+        if spec_set.version_root(version) is None:
+            errors.append(
+                SpecError(display_path(specs_dir / version, label_root), 1, f"version {version} has no {VERSION_ROOT}")
+            )
+    if errors:
+        raise SpecErrors(errors)
+    return spec_set
+
+
+def walk(node: Any, pointer: str = "", parent: Any = None, key: Any = None) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Yield (pointer, node, parent, key) for every node, depth first, in document order."""
+    yield pointer, node, parent, key
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            yield from walk(child, f"{pointer}/{_escape(child_key)}", node, child_key)
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from walk(child, f"{pointer}/{index}", node, index)
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def line_of(parent: Any, key: Any) -> int:
+    """Line of `parent[key]` when the parent came from a spec file."""
+    if isinstance(parent, (YDict, YList)):
+        return parent.line_of(key)
+    return 1

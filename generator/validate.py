@@ -1,0 +1,288 @@
+"""Check the specs: references, OpenAPI structure (openapi-spec-validator) and the project's lint rules.
+
+Every check adds `SpecError`s to one list, so a run reports all problems at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import SpecError, SpecErrors
+from .load import YDict, to_plain
+from .specset import SpecFile, SpecSet, line_of, walk
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+JSON_MEDIA = "application/json"
+_PATH_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def validate_specs(spec_set: SpecSet) -> None:
+    """Run every check; raise SpecErrors listing all problems if any is found."""
+    errors: list[SpecError] = []
+    broken_refs = check_refs(spec_set, errors)
+    for spec_file in spec_set.files.values():
+        if spec_file.path not in broken_refs:
+            check_structure(spec_file, errors)
+    lint(spec_set, errors, skip_examples=broken_refs)
+    if errors:
+        raise SpecErrors(errors)
+
+
+def check_refs(spec_set: SpecSet, errors: list[SpecError]) -> set:
+    """Every `$ref` resolves and no chain of refs loops; return the files with broken refs."""
+    broken = set()
+    for spec_file in spec_set.files.values():
+        for _, node, _, _ in walk(spec_file.doc):
+            if isinstance(node, dict) and "$ref" in node:
+                try:
+                    spec_set.deref(node, spec_file)
+                except SpecErrors as exc:
+                    errors.extend(exc.errors)
+                    broken.add(spec_file.path)
+    return broken
+
+
+def check_structure(spec_file: SpecFile, errors: list[SpecError]) -> None:
+    """Validate one file as a standalone OpenAPI 3.1 document."""
+    doc = spec_file.doc
+    if str(doc.get("openapi", "")) != "3.1.0":
+        errors.append(SpecError(spec_file.label, line_of(doc, "openapi"), "openapi must be '3.1.0'", "structure"))
+        return
+    validator = OpenAPIV31SpecValidator(to_plain(doc), base_uri=spec_file.path.as_uri())
+    try:
+        for problem in validator.iter_errors():
+            line = _locate(
+                doc, list(getattr(problem, "path", []) or []), getattr(problem, "instance", None), problem.message
+            )
+            errors.append(SpecError(spec_file.label, line, _short(problem.message), "structure"))
+    except Exception as exc:  # the validator raises on documents it cannot walk
+        errors.append(SpecError(spec_file.label, 1, f"OpenAPI validator failed: {_short(str(exc))}", "structure"))
+
+
+def _short(message: str, limit: int = 300) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
+    """Best line for a validator error whose path may be relative to an unknown sub-document."""
+    if path:
+        for _, node, _, _ in walk(doc):
+            found = _follow(node, path)
+            if found is not None and (found[0] is node or _value_at(node, path) == instance or len(path) > 1):
+                return found[1]
+    quoted = re.findall(r"'(/[^']*)'", message)
+    paths = doc.get("paths") if isinstance(doc, dict) else None
+    if quoted and isinstance(paths, YDict) and quoted[0] in paths:
+        return paths.line_of(quoted[0])
+    return 1
+
+
+def _follow(node: Any, path: list[Any]) -> tuple[Any, int] | None:
+    line = getattr(node, "line", 1)
+    for key in path:
+        if (
+            isinstance(node, dict)
+            and key in node
+            or isinstance(node, list)
+            and isinstance(key, int)
+            and key < len(node)
+        ):
+            line, node = line_of(node, key), node[key]
+        else:
+            return None
+    return node, line
+
+
+def _value_at(node: Any, path: list[Any]) -> Any:
+    found = _follow(node, path)
+    return found[0] if found else None
+
+
+# --- lint -------------------------------------------------------------------------------------
+
+
+def iter_operations(spec_file: SpecFile) -> Iterator[tuple[str, str, dict, dict]]:
+    """Yield (path, method, operation, path item) for each operation of a file."""
+    paths = spec_file.doc.get("paths") or {}
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield path, method, operation, item
+
+
+def lint(spec_set: SpecSet, errors: list[SpecError], skip_examples: set = frozenset()) -> None:
+    examples = ExampleChecker(spec_set)
+    for version in spec_set.versions():
+        seen_ids: dict[str, str] = {}
+        seen_routes: dict[tuple[str, str], str] = {}
+        for spec_file in spec_set.resources(version):
+            for path, method, operation, item in iter_operations(spec_file):
+                where = f"{spec_file.label}:{line_of(item, method)}"
+                _lint_operation(spec_set, spec_file, path, method, operation, item, errors)
+                op_id = operation.get("operationId")
+                if isinstance(op_id, str):
+                    if op_id in seen_ids:
+                        errors.append(
+                            SpecError(
+                                spec_file.label,
+                                line_of(operation, "operationId"),
+                                f"operationId {op_id!r} is already used in {version} at {seen_ids[op_id]}",
+                                "duplicate-operation-id",
+                            )
+                        )
+                    seen_ids.setdefault(op_id, where)
+                route = (method, re.sub(_PATH_PLACEHOLDER, "{}", path))
+                if route in seen_routes:
+                    errors.append(
+                        SpecError(
+                            spec_file.label,
+                            line_of(item, method),
+                            f"{method.upper()} {path} is already defined in {version} at {seen_routes[route]}",
+                            "duplicate-route",
+                        )
+                    )
+                seen_routes.setdefault(route, where)
+    for spec_file in spec_set.files.values():
+        if spec_file.path not in skip_examples:  # their schemas cannot be resolved; check_refs said why
+            examples.check_file(spec_file, errors)
+
+
+def _lint_operation(
+    spec_set: SpecSet, spec_file: SpecFile, path: str, method: str, operation: dict, item: dict, errors: list[SpecError]
+) -> None:
+    label, op_line = spec_file.label, line_of(item, method)
+
+    def err(message: str, rule: str, line: int = op_line) -> None:
+        errors.append(SpecError(label, line, f"{method.upper()} {path}: {message}", rule))
+
+    if not isinstance(operation.get("operationId"), str) or not operation["operationId"]:
+        err("operationId is missing", "operation-id")
+    for key in ("summary", "description"):
+        if not isinstance(operation.get(key), str) or not operation[key].strip():
+            err(f"{key} is missing", f"operation-{key}")
+    tags = operation.get("tags")
+    if tags != [spec_file.stem]:
+        err(
+            f"tags must be [{spec_file.stem}] (the file's resource), got {tags!r}",
+            "operation-tag",
+            line_of(operation, "tags"),
+        )
+
+    declared: set[str] = set()
+    for param_node in list(item.get("parameters") or []) + list(operation.get("parameters") or []):
+        try:
+            param, _ = spec_set.deref(param_node, spec_file)
+        except SpecErrors:
+            continue  # reported by check_refs
+        if isinstance(param, dict) and param.get("in") == "path":
+            declared.add(str(param.get("name")))
+    used = set(_PATH_PLACEHOLDER.findall(path))
+    for name in sorted(used - declared):
+        err(f"path parameter {{{name}}} is not declared", "path-params")
+    for name in sorted(declared - used):
+        err(f"path parameter {name!r} is declared but not in the path", "path-params")
+
+    responses = operation.get("responses") or {}
+    success = [code for code in responses if str(code).startswith("2")]
+    if not success:
+        err("no 2xx success response", "success-response", line_of(operation, "responses"))
+        return
+    try:
+        response, _ = spec_set.deref(responses[success[0]], spec_file)
+    except SpecErrors:
+        return
+    media = (response.get("content") or {}).get(JSON_MEDIA) if isinstance(response, dict) else None
+    if not isinstance(media, dict) or "schema" not in media:
+        err(
+            f"success response {success[0]} has no {JSON_MEDIA} schema",
+            "success-response",
+            line_of(responses, success[0]),
+        )
+    elif "example" not in media and not media.get("examples"):
+        err(f"success response {success[0]} has no example", "success-response", line_of(responses, success[0]))
+
+
+class ExampleChecker:
+    """Validates examples against their schemas with JSON Schema 2020-12, across files."""
+
+    def __init__(self, spec_set: SpecSet) -> None:
+        self._registry = Registry().with_resources(
+            (f.path.as_uri(), Resource.from_contents(to_plain(f.doc), default_specification=DRAFT202012))
+            for f in spec_set.files.values()
+        )
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def _validator(self, uri: str) -> Draft202012Validator:
+        if uri not in self._validators:
+            self._validators[uri] = Draft202012Validator(
+                {"$ref": uri}, registry=self._registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+        return self._validators[uri]
+
+    def check_file(self, spec_file: SpecFile, errors: list[SpecError]) -> None:
+        for pointer, node, _, _ in walk(spec_file.doc):
+            if not isinstance(node, dict) or "schema" not in node or not isinstance(node.get("schema"), dict):
+                continue
+            # Parameters and media types carry `schema` next to `example`/`examples`.
+            for line, value in _examples_of(node):
+                self._check(spec_file, f"{pointer}/schema", line, value, errors)
+
+    def _check(self, spec_file: SpecFile, schema_pointer: str, line: int, value: Any, errors: list[SpecError]) -> None:
+        uri = f"{spec_file.path.as_uri()}#{schema_pointer}"
+        try:
+            problems = sorted(self._validator(uri).iter_errors(to_plain(value)), key=lambda e: list(e.path))
+        except Exception as exc:  # an unresolvable ref inside the schema: reported by check_refs
+            errors.append(
+                SpecError(spec_file.label, line, f"cannot check example: {_short(str(exc))}", "example-valid")
+            )
+            return
+        for problem in problems[:5]:
+            where = "/".join(str(p) for p in problem.absolute_path) or "(root)"
+            errors.append(
+                SpecError(
+                    spec_file.label,
+                    line,
+                    f"example does not match its schema at {where}: {_short(problem.message)}",
+                    "example-valid",
+                )
+            )
+
+
+def _examples_of(node: YDict) -> Iterator[tuple[int, Any]]:
+    if "example" in node:
+        yield line_of(node, "example"), node["example"]
+    examples = node.get("examples")
+    if isinstance(examples, dict):
+        for example in examples.values():
+            if isinstance(example, dict) and "value" in example:
+                yield line_of(example, "value"), example["value"]
+
+
+RULES: dict[str, str] = {
+    "yaml": "the file is well-formed YAML: no tabs, no duplicate keys",
+    "ref": "every $ref resolves to a node in a file under specs/, without cycles",
+    "structure": "the file is a valid OpenAPI 3.1.0 document (openapi-spec-validator)",
+    "operation-id": "every operation has an operationId",
+    "duplicate-operation-id": "operationIds are unique within a version",
+    "duplicate-route": "a method and path are defined once per version",
+    "operation-summary": "every operation has a summary",
+    "operation-description": "every operation has a description",
+    "operation-tag": "an operation's tags are exactly [<file stem>]",
+    "path-params": "path parameters are declared and used",
+    "success-response": "every operation has a 2xx response with a JSON schema and an example",
+    "example-valid": "every example validates against its schema",
+    "python-name": "names map to distinct Python identifiers",
+}

@@ -1,0 +1,189 @@
+"""Credentials: Basic (till + md5 of the password) and OAuth (key + secret -> cached access token).
+
+Nothing here sends requests. The clients fetch tokens through their own transport (the operation
+`TOKEN_OPERATION`), under the locks kept here, so that concurrent callers share one refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Final
+
+from pydantic import Field
+
+from ._model import CapillaryModel
+from ._operation import Operation
+from .errors import AuthenticationError
+
+__all__ = [
+    "DEFAULT_OAUTH_HEADER",
+    "TOKEN_OPERATION",
+    "BasicAuth",
+    "OAuth",
+    "Secret",
+    "basic_authorization",
+]
+
+DEFAULT_OAUTH_HEADER: Final = "X-CAP-API-OAUTH-TOKEN"
+"""Header the access token travels in; some docs pages name `CAP-API-ACCESS-TOKEN` instead."""
+
+
+class Secret:
+    """A string that never shows itself in `repr()`, `str()` or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> None:  # type: ignore[override]
+        raise TypeError("credentials cannot be pickled")
+
+
+def basic_authorization(till: str, password: str) -> str:
+    """`Authorization` value for Basic auth: `Basic base64(till + ":" + md5hex(password))`."""
+    digest = hashlib.md5(password.encode("utf-8")).hexdigest()
+    token = base64.b64encode(f"{till}:{digest}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+class BasicAuth:
+    """Till (or store center) credentials; only the finished header value is kept."""
+
+    kind: Final = "basic"
+    __slots__ = ("_header", "till")
+
+    def __init__(self, till: str, password: str) -> None:
+        self.till = till
+        self._header = Secret(basic_authorization(till, password))
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": self._header.get()}
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(till={self.till!r})"
+
+
+class _TokenData(CapillaryModel):
+    access_token: str | None = Field(default=None, alias="accessToken")
+    ttl_seconds: float | None = Field(default=None, alias="ttlSeconds")
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        return [("access_token", "**********"), ("ttl_seconds", self.ttl_seconds)]
+
+
+class _TokenResponse(CapillaryModel):
+    data: _TokenData | None = None
+    errors: object = None
+
+
+TOKEN_OPERATION: Final = Operation(
+    operation_id="generateOAuthToken",
+    method="POST",
+    path="/v3/oauth/token/generate",
+    api="v3",
+    response=_TokenResponse,
+    body=dict[str, str],
+    body_required=True,
+    auth=(),
+    # Generating a second token does no harm, so any failure may be retried.
+    idempotent=True,
+)
+
+
+class OAuth:
+    """OAuth token state shared by every request of one client.
+
+    The token is refreshed `refresh_margin` seconds (at most half the TTL) before `ttlSeconds` runs
+    out, and once when a call is answered 401. A pre-issued `access_token` is used until it is
+    rejected; with a key and secret it is then replaced, without them the 401 is raised.
+    """
+
+    kind: Final = "oauth"
+
+    def __init__(
+        self,
+        *,
+        key: str | None = None,
+        secret: str | None = None,
+        access_token: str | None = None,
+        header: str = DEFAULT_OAUTH_HEADER,
+        refresh_margin: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.header = header
+        self.refresh_margin = refresh_margin
+        self.clock = clock
+        self._key = Secret(key) if key else None
+        self._secret = Secret(secret) if secret else None
+        self._token = Secret(access_token) if access_token else None
+        self._expires_at = math.inf
+        self.thread_lock = threading.Lock()
+        self._async_lock: asyncio.Lock | None = None
+        self._async_lock_loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def can_refresh(self) -> bool:
+        """True when a new token can be generated (key and secret are known)."""
+        return self._key is not None and self._secret is not None
+
+    @property
+    def async_lock(self) -> asyncio.Lock:
+        """The lock async refreshes share; a new one per event loop (an asyncio.Lock is loop-bound)."""
+        loop = asyncio.get_running_loop()
+        if self._async_lock is None or self._async_lock_loop is not loop:
+            self._async_lock = asyncio.Lock()
+            self._async_lock_loop = loop
+        return self._async_lock
+
+    def valid_token(self, rejected: str | None = None) -> str | None:
+        """The cached token if it is still fresh and is not the one the server just rejected."""
+        token = self._token
+        if token is None or self.clock() >= self._expires_at:
+            return None
+        value = token.get()
+        return None if value == rejected else value
+
+    def token_request_body(self) -> dict[str, str]:
+        """JSON body of `POST /v3/oauth/token/generate`."""
+        if self._key is None or self._secret is None:
+            raise AuthenticationError(
+                "the OAuth token was rejected and no oauth_key/oauth_secret is configured to renew it",
+                status_code=401,
+            )
+        return {"key": self._key.get(), "secret": self._secret.get()}
+
+    def store(self, response: object) -> str:
+        """Keep the token of a token-generate response and return it."""
+        data = response.data if isinstance(response, _TokenResponse) else None
+        if data is None or not data.access_token:
+            raise AuthenticationError(
+                "token generation answered without data.accessToken",
+                status_code=200,
+                operation_id=TOKEN_OPERATION.operation_id,
+                request_id=getattr(response, "request_id", None),
+            )
+        ttl = data.ttl_seconds
+        if ttl is None or ttl <= 0:
+            self._expires_at = math.inf
+        else:
+            self._expires_at = self.clock() + ttl - min(self.refresh_margin, ttl / 2)
+        self._token = Secret(data.access_token)
+        return data.access_token
+
+    def __repr__(self) -> str:
+        return f"OAuth(header={self.header!r}, can_refresh={self.can_refresh})"

@@ -1,0 +1,53 @@
+"""Static descriptions of API operations, emitted by the generator for each resource method.
+
+A generated method builds nothing itself: it hands its `Operation` and the caller's arguments to the
+client, which validates, encodes, sends, retries and parses in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ParamLocation = Literal["path", "query", "header"]
+ApiFamily = Literal["v1.1", "v2", "v3"]
+AuthScheme = Literal["basic", "oauth"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One path, query or header parameter of an operation."""
+
+    name: str
+    """Python keyword argument name."""
+    wire: str
+    """Name on the wire (path placeholder, query key or header name)."""
+    location: ParamLocation
+    annotation: Any
+    """Type the value is validated against (pydantic TypeAdapter) before anything is sent."""
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One HTTP operation of the API, as the spec describes it."""
+
+    operation_id: str
+    method: str
+    path: str
+    """Path template with `{wire}` placeholders, e.g. `/v2/customers/{userId}`."""
+    api: ApiFamily
+    """Which envelope conventions apply (v1.1 `response.status`/`item_status`, v2/v3 `errors`)."""
+    response: Any
+    """Type the success body is parsed into (a model class or any pydantic-compatible annotation)."""
+    params: tuple[Param, ...] = ()
+    body: Any = None
+    """Type of the JSON request body, or None when the operation takes none."""
+    body_required: bool = False
+    auth: tuple[AuthScheme, ...] = ("basic", "oauth")
+    """Accepted auth schemes; empty for calls that need none (token generation)."""
+    idempotent: bool = False
+    """True when a retry cannot apply the request twice (GET, PUT, DELETE ...)."""
+    error_codes: Mapping[int, str] = field(default_factory=dict)
+    """Capillary error codes documented for this operation: code -> meaning."""

@@ -1,0 +1,231 @@
+"""Response parsing: lenient models, metadata, invalid bodies, v1.1 envelopes; strict request models."""
+
+from __future__ import annotations
+
+import httpx
+import pydantic
+import pytest
+from capillary import errors
+from capillary._model import RESPONSE_CONTEXT, CapillaryModel
+from capillary._operation import Operation
+from capillary_testkit import (
+    LOOKUP,
+    LOOKUP_ARGS,
+    V11_ADD,
+    V11_GET,
+    Customer,
+    CustomerCreate,
+    LookupResponse,
+    MockAPI,
+    Source,
+    async_client,
+    json_response,
+    sync_client,
+)
+
+
+def test_success_carries_request_id_and_metadata(api: MockAPI) -> None:
+    api.answer(json_response(200, {"entity": {"firstName": "Tom", "userId": 42}}, request_id="5670FF17B7D58"))
+    result = sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert isinstance(result, LookupResponse)
+    assert result.request_id == "5670FF17B7D58"
+    meta = result.response_meta
+    assert (meta.status_code, meta.operation_id, meta.attempts, meta.envelope) == (
+        200,
+        "lookupCustomer",
+        1,
+        None,
+    )
+    assert meta.headers["content-type"] == "application/json"
+    assert result.entity.request_id is None  # metadata sits on the top-level result only
+
+
+def test_lenient_response_keeps_unknown_fields_and_enum_values(api: MockAPI) -> None:
+    body = {
+        "entity": {
+            "firstName": "Tom",
+            "source": "MARS_STORE",
+            "userId": "42",
+            "loyaltyTier": "gold",
+        },
+        "newTopLevel": [1],
+    }
+    api.answer(json_response(200, body))
+    result = sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert result.entity.source == "MARS_STORE"
+    assert type(result.entity.source) is str
+    assert result.entity.user_id == 42
+    assert result.entity.model_extra == {"loyaltyTier": "gold"}
+    assert result.model_extra == {"newTopLevel": [1]}
+    assert result.entity.model_dump(by_alias=True, exclude_unset=True) == {
+        "firstName": "Tom",
+        "source": "MARS_STORE",
+        "userId": 42,
+        "loyaltyTier": "gold",
+    }
+
+
+def test_known_enum_values_become_members(api: MockAPI) -> None:
+    api.answer(json_response(200, {"entity": {"source": "INSTORE"}}))
+    assert sync_client(api).request(LOOKUP, LOOKUP_ARGS).entity.source is Source.INSTORE
+
+
+def test_strict_models_built_by_hand() -> None:
+    with pytest.raises(pydantic.ValidationError, match="one of 'INSTORE', 'ECOMMERCE'"):
+        CustomerCreate(first_name="Tom", source="MARS")
+    with pytest.raises(
+        pydantic.ValidationError,
+        match="Unknown field for CustomerCreate: 'firstname' \\(did you mean 'firstName' \\(first_name\\)\\?\\)",
+    ):
+        CustomerCreate.model_validate({"firstname": "Tom", "source": "INSTORE"})
+    with pytest.raises(pydantic.ValidationError, match="Unknown fields for Customer: 'a', 'b'"):
+        Customer(a=1, b=2)
+    built = CustomerCreate(firstName="Tom", source="INSTORE")  # alias or attribute name
+    assert built.source is Source.INSTORE
+    assert built.request_id is None and built.response_meta is None
+
+
+def test_lenient_context_for_users_parsing_payloads_themselves() -> None:
+    parsed = Customer.model_validate({"source": "NEW", "extra": 1}, context=RESPONSE_CONTEXT)
+    assert parsed.source == "NEW" and parsed.model_extra == {"extra": 1}
+    nested = LookupResponse.model_validate_json(b'{"entity": {"zzz": true}}', context=RESPONSE_CONTEXT)
+    assert nested.entity.model_extra == {"zzz": True}
+    with pytest.raises(pydantic.ValidationError):
+        LookupResponse.model_validate({"entity": {"zzz": True}})
+
+
+def test_non_json_success_body(api: MockAPI) -> None:
+    api.answer(
+        httpx.Response(
+            200,
+            content=b"<html>maintenance</html>",
+            headers={"Content-Type": "text/html", "X-Cap-Requestid": "rid-html"},
+        )
+    )
+    with pytest.raises(errors.APIResponseValidationError) as caught:
+        sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert caught.value.request_id == "rid-html"
+    assert caught.value.status_code == 200
+    assert "not valid JSON" in str(caught.value) and "text/html" in str(caught.value)
+
+
+def test_body_not_matching_the_model(api: MockAPI) -> None:
+    api.answer(json_response(200, {"entity": {"userId": "not-a-number"}}, request_id="rid-bad"))
+    with pytest.raises(errors.APIResponseValidationError) as caught:
+        sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert caught.value.request_id == "rid-bad"
+    assert caught.value.errors[0]["loc"] == ("entity", "userId")
+    assert "entity.userId" in str(caught.value)
+    assert "not-a-number" not in str(caught.value)
+
+
+def test_empty_success_body_where_a_model_is_expected(api: MockAPI) -> None:
+    api.answer(json_response(200, None))
+    with pytest.raises(errors.APIResponseValidationError, match="empty"):
+        sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+
+
+def test_list_response(api: MockAPI) -> None:
+    op = Operation(
+        operation_id="listCustomers",
+        method="GET",
+        path="/v2/customers",
+        api="v2",
+        response=list[Customer],
+        idempotent=True,
+    )
+    api.answer(json_response(200, [{"firstName": "A", "source": "X"}, {"userId": 2}]))
+    result = sync_client(api).request(op)
+    assert [c.first_name for c in result] == ["A", None]
+    assert result[0].source == "X"
+
+
+# --- v1.1 envelope --------------------------------------------------------------------------
+
+
+def v11(
+    success: object,
+    code: object,
+    items: list[tuple[object, object]] | None = None,
+    **status: object,
+) -> dict:
+    body: dict = {"status": {"success": success, "code": code, "message": "msg", **status}}
+    if items is not None:
+        body["customers"] = {
+            "customer": [
+                {
+                    "mobile": f"91{i}",
+                    "item_status": {"success": s, "code": c, "message": f"item {i}"},
+                }
+                for i, (s, c) in enumerate(items)
+            ]
+        }
+    return {"response": body}
+
+
+def test_v11_success(api: MockAPI) -> None:
+    api.answer(json_response(200, v11("true", "200", [("true", 1000)])))
+    result = sync_client(api).request(V11_GET, {"mobile": "910"})
+    assert result.response.status.code == 200
+    envelope = result.response_meta.envelope
+    assert envelope.success is True and not envelope.partial and not envelope.all_failed
+    assert envelope.items[0].location == ("customers", "customer", 0)
+
+
+@pytest.mark.parametrize("flag", ["false", False, "FALSE"])
+def test_v11_total_failure_raises(api: MockAPI, flag: object) -> None:
+    api.answer(json_response(200, v11(flag, 500, [(flag, 1012), ("false", 1013)]), request_id="rid-v11"))
+    with pytest.raises(errors.V11EnvelopeError) as caught:
+        sync_client(api).request(V11_GET, {"mobile": "91"})
+    error = caught.value
+    assert error.status_code == 200
+    assert (error.code, error.message, error.code_meaning) == (1012, "item 0", "Customer not found")
+    assert error.request_id == "rid-v11"
+    assert [item.code for item in error.envelope.failed_items] == [1012, 1013]
+    assert len(error.errors) == 2
+
+
+def test_v11_partial_success_is_returned(api: MockAPI) -> None:
+    api.answer(json_response(200, v11("false", 201, [("true", 1000), ("false", 1012)], total="2", success_count="1")))
+    result = sync_client(api).request(V11_ADD, body={"root": {}})
+    envelope = result.response_meta.envelope
+    assert envelope.partial and not envelope.all_failed
+    assert (envelope.total, envelope.success_count) == (2, 1)
+    assert [(i.code, i.location) for i in envelope.failed_items] == [(1012, ("customers", "customer", 1))]
+    assert [i.code for i in envelope.succeeded_items] == [1000]
+    assert result.response.customers.customer[1].item_status.success == "false"
+
+
+def test_v11_failure_without_items_uses_counts_then_code(api: MockAPI) -> None:
+    client = sync_client(api)
+    api.answer(json_response(200, v11("false", 500, success_count="0")))
+    with pytest.raises(errors.V11EnvelopeError):
+        client.request(V11_GET, {})
+    api.answer(json_response(200, v11("false", 201)))
+    assert client.request(V11_GET, {}).response_meta.envelope.partial
+    api.answer(json_response(200, v11(False, 500)))
+    with pytest.raises(errors.V11EnvelopeError) as caught:
+        client.request(V11_GET, {})
+    assert (caught.value.code, caught.value.message) == (500, "msg")
+
+
+def test_v11_non_json_success_body(api: MockAPI) -> None:
+    api.answer(httpx.Response(200, content=b"<response/>", headers={"Content-Type": "application/xml"}))
+    with pytest.raises(errors.APIResponseValidationError, match="not JSON"):
+        sync_client(api).request(V11_GET, {})
+
+
+async def test_async_response_parsing(api: MockAPI) -> None:
+    api.answer(json_response(200, {"entity": {"source": "NEW_SOURCE", "x": 1}}, request_id="rid-async"))
+    result = await async_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert result.request_id == "rid-async"
+    assert result.entity.source == "NEW_SOURCE"
+    api.answer(json_response(200, v11("false", 500, [("false", 1012)])))
+    with pytest.raises(errors.V11EnvelopeError):
+        await async_client(api).request(V11_GET, {})
+
+
+def test_models_subclass_capillary_model() -> None:
+    assert issubclass(Customer, CapillaryModel)
+    assert Customer.model_config["populate_by_name"] is True
+    assert Customer.model_config["extra"] == "allow"

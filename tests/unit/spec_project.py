@@ -1,0 +1,80 @@
+"""Build small spec projects in a temporary folder for generator tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from generator.pipeline import Project
+
+SECURITY = """\
+openapi: 3.1.0
+info: {title: Shared, version: "1"}
+paths: {}
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic, description: Basic.}
+"""
+
+ROOT = """\
+openapi: 3.1.0
+info: {title: Test API, version: "2", description: Test.}
+servers:
+  - {url: "https://eu.example.com", description: EU., x-capillary-cluster: eu}
+security:
+  - basicAuth: []
+tags:
+  - {name: items, description: Items.}
+paths: {}
+components:
+  securitySchemes:
+    basicAuth: {$ref: "../common/security.yaml#/components/securitySchemes/basicAuth"}
+"""
+
+ITEMS = """\
+openapi: 3.1.0
+info: {title: Items, version: "2"}
+paths:
+  /v2/items/{itemId}:
+    get:
+      operationId: getItem
+      summary: Get an item
+      description: Returns an item.
+      tags: [items]
+      security: [{basicAuth: []}]
+      parameters:
+        - name: itemId
+          in: path
+          required: true
+          description: Item id.
+          schema: {type: integer}
+          example: 3
+      responses:
+        "200":
+          description: The item.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Item"}
+              example: {id: 3, name: pen}
+components:
+  securitySchemes:
+    basicAuth: {$ref: "../common/security.yaml#/components/securitySchemes/basicAuth"}
+  schemas:
+    Item:
+      type: object
+      required: [id]
+      properties:
+        id: {type: integer, description: Id.}
+        name: {type: string, description: Name.}
+"""
+
+
+def make_project(tmp_path: Path, files: dict[str, str] | None = None, *, with_defaults: bool = True) -> Project:
+    """A project with a valid v2 `items` resource, overridden or extended by `files`."""
+    contents = {"common/security.yaml": SECURITY, "v2/api.yaml": ROOT, "v2/items.yaml": ITEMS} if with_defaults else {}
+    contents.update(files or {})
+    for relative, text in contents.items():
+        path = tmp_path / "specs" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return Project.at(tmp_path)

@@ -1,0 +1,97 @@
+"""Spec validation: every problem reported at once, each as file:line: message."""
+
+from __future__ import annotations
+
+import pytest
+from spec_project import ITEMS, make_project
+
+from generator.errors import SpecErrors
+from generator.pipeline import build, load_and_validate
+
+
+def problems(tmp_path, files, *, with_defaults=True) -> list[str]:
+    project = make_project(tmp_path, files, with_defaults=with_defaults)
+    with pytest.raises(SpecErrors) as caught:
+        build(project)
+    return [str(e) for e in caught.value.errors]
+
+
+def test_the_default_project_is_valid(tmp_path) -> None:
+    spec_set = load_and_validate(make_project(tmp_path))
+    assert len(spec_set.files) == 3
+
+
+def test_unresolved_ref_names_file_and_line(tmp_path) -> None:
+    broken = ITEMS.replace('{$ref: "#/components/schemas/Item"}', '{$ref: "#/components/schemas/Nope"}')
+    (message,) = [p for p in problems(tmp_path, {"v2/items.yaml": broken}) if "Nope" in p]
+    assert message.startswith("specs/v2/items.yaml:23: ") and "does not resolve" in message
+
+
+def test_ref_to_missing_file_and_remote_ref(tmp_path) -> None:
+    broken = ITEMS.replace('{$ref: "#/components/schemas/Item"}', '{$ref: "../nowhere.yaml#/x"}').replace(
+        'basicAuth: {$ref: "../common/security.yaml#/components/securitySchemes/basicAuth"}',
+        'basicAuth: {$ref: "https://example.com/s.yaml#/x"}',
+    )
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any("nowhere.yaml" in p and "does not exist" in p for p in found)
+    assert any("remote $ref" in p for p in found)
+
+
+def test_circular_ref_chain(tmp_path) -> None:
+    looped = ITEMS.replace(
+        "    Item:\n",
+        '    A: {$ref: "#/components/schemas/B"}\n    B: {$ref: "#/components/schemas/A"}\n    Item:\n',
+    )
+    assert any("circular $ref" in p for p in problems(tmp_path, {"v2/items.yaml": looped}))
+
+
+def test_duplicate_operation_id_across_files(tmp_path) -> None:
+    other = ITEMS.replace("/v2/items/{itemId}", "/v2/things/{itemId}").replace("tags: [items]", "tags: [things]")
+    found = problems(tmp_path, {"v2/things.yaml": other})
+    assert any(p.startswith("specs/v2/things.yaml:6: ") and "operationId 'getItem' is already used" in p for p in found)
+
+
+def test_missing_summary_tag_and_example_are_all_reported(tmp_path) -> None:
+    broken = (
+        ITEMS.replace("      summary: Get an item\n", "")
+        .replace("tags: [items]", "tags: [other]")
+        .replace("              example: {id: 3, name: pen}\n", "")
+    )
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any("summary is missing" in p for p in found)
+    assert any("tags must be [items]" in p for p in found)
+    assert any("has no example" in p for p in found)
+    assert all(p.startswith("specs/v2/items.yaml:") for p in found)
+
+
+def test_invalid_examples_point_at_the_example(tmp_path) -> None:
+    broken = ITEMS.replace("example: {id: 3, name: pen}", "example: {id: three}").replace("example: 3", "example: x")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert "specs/v2/items.yaml:24: example does not match its schema at id: 'three' is not of type 'integer'" in found
+    assert any(p.startswith("specs/v2/items.yaml:17: example does not match") for p in found)
+
+
+def test_undeclared_path_parameter(tmp_path) -> None:
+    broken = ITEMS.replace("/v2/items/{itemId}:", "/v2/items/{itemId}/{other}:")
+    assert any("path parameter {other} is not declared" in p for p in problems(tmp_path, {"v2/items.yaml": broken}))
+
+
+def test_structure_errors_come_from_the_openapi_validator(tmp_path) -> None:
+    broken = ITEMS.replace("schema: {type: integer}", "schema: {type: integr}")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any(p.startswith("specs/v2/items.yaml:") and "integr" in p for p in found)
+
+
+def test_names_colliding_after_snake_casing(tmp_path) -> None:
+    broken = ITEMS.replace(
+        "        name: {type: string, description: Name.}\n",
+        "        firstName: {type: string, description: A.}\n        first_name: {type: string, description: B.}\n",
+    )
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any("'firstName' and 'first_name' of Item both map to Python name 'first_name'" in p for p in found)
+
+
+def test_version_without_root_and_bad_yaml_are_reported_together(tmp_path) -> None:
+    found = problems(tmp_path, {"v3/things.yaml": "openapi: 3.1.0\n", "v2/bad.yaml": "a: [1\n"})
+    assert any("version v3 has no api.yaml" in p for p in found)
+    assert any(p.startswith("specs/v2/bad.yaml:") for p in found)
