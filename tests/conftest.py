@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATED_PYTHON = REPO / "generated" / "python"
+# CAPGEN_ROOT points the contract tests at another project folder (e.g. a scratch copy of specs/
+# generated with `capgen --root DIR generate`), so spec work can be checked without touching generated/.
+PROJECT_ROOT = Path(os.environ.get("CAPGEN_ROOT", REPO)).resolve()
+GENERATED_PYTHON = PROJECT_ROOT / "generated" / "python"
 
 # The contract and runtime tests import the generated package in place, as the checked-in code.
 if (GENERATED_PYTHON / "capillary" / "__init__.py").is_file() and str(GENERATED_PYTHON) not in sys.path:

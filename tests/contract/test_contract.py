@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from generator import ir
 from generator.pipeline import Project, build
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(os.environ.get("CAPGEN_ROOT", Path(__file__).resolve().parents[2])).resolve()
 REQUEST_ID = "contract-req-0001"
 
 
