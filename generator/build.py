@@ -195,6 +195,7 @@ class VersionBuilder:
             external_docs=(op.get("externalDocs") or {}).get("url"),
             deprecated=bool(op.get("deprecated", False)),
             source=f"{spec_file.label}:{line}",
+            documented_as=tuple(str(d) for d in op.get("x-capillary-documented-as") or ()),
         )
 
     def parameters(self, spec_file: SpecFile, op: YDict, item: YDict, context: str) -> list[ir.Parameter]:

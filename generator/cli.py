@@ -1,4 +1,4 @@
-"""`capgen` command line: validate, generate, check."""
+"""`capgen` command line: validate, generate, check, coverage."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
+from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
 from .errors import SpecErrors
 from .format import GeneratorBug
-from .pipeline import Project, generate, load_and_validate
+from .pipeline import Project, build, generate, load_and_validate
 
 
 def _default_root() -> Path:
@@ -78,6 +79,40 @@ def generate_command(project: Project) -> None:
     for name in result.stale:
         click.echo(f"  {'removed' if name in result.removed else 'wrote'} generated/{name}")
     click.echo(f"{len(result.files)} files, {len(result.stale)} changed, in {time.perf_counter() - started:.2f}s.")
+
+
+@main.command()
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Documented operations (TSV); default tests/data/capillary-inventory.tsv.",
+)
+@click.option(
+    "--exclusions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Excluded and pending operations (YAML); default tests/data/coverage-exclusions.yaml.",
+)
+@click.option("--missing", "show_missing", is_flag=True, help="Also list every missing operation.")
+@click.pass_obj
+def coverage(project: Project, inventory: Path | None, exclusions: Path | None, show_missing: bool) -> None:
+    """Table of documented operations per version and resource: specified, excluded, pending, missing."""
+    try:
+        _, api = build(project)
+    except SpecErrors as exc:
+        _fail(exc)
+    rows = read_inventory(inventory or project.root / INVENTORY)
+    outcomes = assess(api, rows, load_exclusions(exclusions or project.root / EXCLUSIONS))
+    click.echo(table(outcomes))
+    missing = [o for o in outcomes if o.state == "missing"]
+    if show_missing:
+        for outcome in missing:
+            row = outcome.row
+            click.echo(f"missing: {row.group} {row.resource}: {row.method} {row.path} ({row.title}) {row.source}")
+    if missing:
+        click.echo(f"{len(missing)} documented operation(s) are neither specified nor excluded.", err=True)
+        sys.exit(1)
 
 
 @main.command()

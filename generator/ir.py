@@ -195,6 +195,8 @@ class Operation:
     external_docs: str | None
     deprecated: bool
     source: str
+    documented_as: tuple[str, ...] = ()
+    """`METHOD /path` of documented operations this one covers under another method or path."""
 
     @property
     def constant_name(self) -> str:
