@@ -12,7 +12,7 @@ import click
 from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
 from .errors import SpecErrors
 from .format import GeneratorBug
-from .pipeline import Project, build, generate, load_and_validate
+from .pipeline import Project, build, generate
 
 
 def _default_root() -> Path:
@@ -56,9 +56,9 @@ def main(ctx: click.Context, root: Path | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def validate(project: Project, output_format: str) -> None:
-    """Check every spec file: YAML, $refs, OpenAPI structure and the project's lint rules."""
+    """Check every spec file: YAML, $refs, OpenAPI structure, the project's lint rules and naming."""
     try:
-        spec_set = load_and_validate(project)
+        spec_set, _ = build(project)
     except SpecErrors as exc:
         _fail(exc, output_format)
     if output_format == "json":

@@ -173,6 +173,10 @@ def _lint_operation(
     for key in ("summary", "description"):
         if not isinstance(operation.get(key), str) or not operation[key].strip():
             err(f"{key} is missing", f"operation-{key}")
+    external = operation.get("externalDocs")
+    if not isinstance(external, dict) or not str(external.get("url", "")).startswith("https://"):
+        err("externalDocs.url (the public docs page of this operation) is missing", "operation-external-docs")
+    _lint_error_codes(operation, err)
     tags = operation.get("tags")
     if tags != [spec_file.stem]:
         err(
@@ -182,13 +186,26 @@ def _lint_operation(
         )
 
     declared: set[str] = set()
-    for param_node in list(item.get("parameters") or []) + list(operation.get("parameters") or []):
-        try:
-            param, _ = spec_set.deref(param_node, spec_file)
-        except SpecErrors:
-            continue  # reported by check_refs
-        if isinstance(param, dict) and param.get("in") == "path":
-            declared.add(str(param.get("name")))
+    for owner in (item, operation):
+        nodes = owner.get("parameters") or []
+        for index, param_node in enumerate(nodes):
+            try:
+                param, _ = spec_set.deref(param_node, spec_file)
+            except SpecErrors:
+                continue  # reported by check_refs
+            if not isinstance(param, dict):
+                continue
+            if param.get("in") == "path":
+                declared.add(str(param.get("name")))
+            missing = [key for key in ("schema", "description") if not param.get(key)]
+            if "example" not in param and not param.get("examples"):
+                missing.append("example")
+            if missing:
+                err(
+                    f"parameter {param.get('name')!r} has no {', '.join(missing)}",
+                    "parameter-complete",
+                    line_of(nodes, index),
+                )
     used = set(_PATH_PLACEHOLDER.findall(path))
     for name in sorted(used - declared):
         err(f"path parameter {{{name}}} is not declared", "path-params")
@@ -213,6 +230,50 @@ def _lint_operation(
         )
     elif "example" not in media and not media.get("examples"):
         err(f"success response {success[0]} has no example", "success-response", line_of(responses, success[0]))
+
+
+def _lint_error_codes(operation: dict, err) -> None:
+    """`x-capillary-error-codes`: a mapping of integer codes to a short, non-empty meaning."""
+    if "x-capillary-error-codes" not in operation:
+        return
+    codes = operation["x-capillary-error-codes"]
+    line = line_of(operation, "x-capillary-error-codes")
+    if not isinstance(codes, dict):
+        err("x-capillary-error-codes must be a mapping of code -> meaning", "error-codes", line)
+        return
+    for code, meaning in codes.items():
+        where = line_of(codes, code)
+        if not str(code).lstrip("-").isdigit():
+            err(f"x-capillary-error-codes key {code!r} is not an integer code", "error-codes", where)
+        if not isinstance(meaning, str) or not meaning.strip():
+            err(f"x-capillary-error-codes {code}: the meaning must be a non-empty string", "error-codes", where)
+
+
+def check_unused_components(spec_set: SpecSet, errors: list[SpecError]) -> None:
+    """Every component is referenced from somewhere: a dead schema is noise in the client and docs."""
+    referenced: set[tuple] = set()
+    for spec_file in spec_set.files.values():
+        for _, node, _, _ in walk(spec_file.doc):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                try:
+                    resolved = spec_set.resolve(node["$ref"], spec_file, 0)
+                except SpecErrors:
+                    continue
+                referenced.add((resolved.file.path, resolved.pointer))
+    for spec_file in spec_set.files.values():
+        components = spec_file.doc.get("components") or {}
+        for kind in ("schemas", "parameters", "responses", "requestBodies", "headers", "examples"):
+            entries = components.get(kind) or {}
+            for name in entries:
+                if (spec_file.path, f"/components/{kind}/{name}") not in referenced:
+                    errors.append(
+                        SpecError(
+                            spec_file.label,
+                            line_of(entries, name),
+                            f"components/{kind}/{name} is never referenced",
+                            "unused-component",
+                        )
+                    )
 
 
 class ExampleChecker:
@@ -282,6 +343,10 @@ RULES: dict[str, str] = {
     "operation-description": "every operation has a description",
     "operation-tag": "an operation's tags are exactly [<file stem>]",
     "path-params": "path parameters are declared and used",
+    "parameter-complete": "every parameter has a schema, a description and an example",
+    "operation-external-docs": "every operation links its public docs page (externalDocs.url)",
+    "error-codes": "x-capillary-error-codes maps integer codes to non-empty meanings (empty when none is documented)",
+    "unused-component": "every component is referenced",
     "success-response": "every operation has a 2xx response with a JSON schema and an example",
     "example-valid": "every example validates against its schema",
     "python-name": "names map to distinct Python identifiers",

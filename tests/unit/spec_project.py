@@ -42,6 +42,7 @@ paths:
       description: Returns an item.
       tags: [items]
       security: [{basicAuth: []}]
+      externalDocs: {url: "https://docs.example.com/#get-an-item"}
       parameters:
         - name: itemId
           in: path

@@ -24,7 +24,7 @@ def test_the_default_project_is_valid(tmp_path) -> None:
 def test_unresolved_ref_names_file_and_line(tmp_path) -> None:
     broken = ITEMS.replace('{$ref: "#/components/schemas/Item"}', '{$ref: "#/components/schemas/Nope"}')
     (message,) = [p for p in problems(tmp_path, {"v2/items.yaml": broken}) if "Nope" in p]
-    assert message.startswith("specs/v2/items.yaml:23: ") and "does not resolve" in message
+    assert message.startswith("specs/v2/items.yaml:24: ") and "does not resolve" in message
 
 
 def test_ref_to_missing_file_and_remote_ref(tmp_path) -> None:
@@ -67,8 +67,8 @@ def test_missing_summary_tag_and_example_are_all_reported(tmp_path) -> None:
 def test_invalid_examples_point_at_the_example(tmp_path) -> None:
     broken = ITEMS.replace("example: {id: 3, name: pen}", "example: {id: three}").replace("example: 3", "example: x")
     found = problems(tmp_path, {"v2/items.yaml": broken})
-    assert "specs/v2/items.yaml:24: example does not match its schema at id: 'three' is not of type 'integer'" in found
-    assert any(p.startswith("specs/v2/items.yaml:17: example does not match") for p in found)
+    assert "specs/v2/items.yaml:25: example does not match its schema at id: 'three' is not of type 'integer'" in found
+    assert any(p.startswith("specs/v2/items.yaml:18: example does not match") for p in found)
 
 
 def test_undeclared_path_parameter(tmp_path) -> None:
@@ -95,3 +95,25 @@ def test_version_without_root_and_bad_yaml_are_reported_together(tmp_path) -> No
     found = problems(tmp_path, {"v3/things.yaml": "openapi: 3.1.0\n", "v2/bad.yaml": "a: [1\n"})
     assert any("version v3 has no api.yaml" in p for p in found)
     assert any(p.startswith("specs/v2/bad.yaml:") for p in found)
+
+
+def test_parameters_need_description_and_example(tmp_path) -> None:
+    broken = ITEMS.replace("          description: Item id.\n", "").replace("          example: 3\n", "")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any(
+        p.startswith("specs/v2/items.yaml:13: ") and "parameter 'itemId' has no description, example" in p
+        for p in found
+    )
+
+
+def test_external_docs_and_error_code_extension_are_checked(tmp_path) -> None:
+    broken = ITEMS.replace(
+        '      externalDocs: {url: "https://docs.example.com/#get-an-item"}\n',
+        "      x-capillary-error-codes:\n        abc: Bad.\n        8015: ''\n",
+    )
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any("externalDocs.url" in p for p in found)
+    assert any(p.startswith("specs/v2/items.yaml:12: ") and "key 'abc' is not an integer code" in p for p in found)
+    assert any(
+        p.startswith("specs/v2/items.yaml:13: ") and "8015: the meaning must be a non-empty string" in p for p in found
+    )
