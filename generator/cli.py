@@ -1,4 +1,4 @@
-"""`capgen` command line: validate, generate, check, coverage."""
+"""`capgen` command line: validate, generate, check, coverage, diff."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from .bundle import bundle_version
 from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
+from .diff import bundles_at, diff_documents, markdown
 from .errors import SpecErrors
 from .format import GeneratorBug
 from .pipeline import Project, build, generate
@@ -112,6 +114,26 @@ def coverage(project: Project, inventory: Path | None, exclusions: Path | None, 
             click.echo(f"missing: {row.group} {row.resource}: {row.method} {row.path} ({row.title}) {row.source}")
     if missing:
         click.echo(f"{len(missing)} documented operation(s) are neither specified nor excluded.", err=True)
+        sys.exit(1)
+
+
+@main.command(name="diff")
+@click.argument("ref")
+@click.option("--allow-breaking", is_flag=True, help="Exit 0 even when there are breaking changes.")
+@click.pass_obj
+def diff_command(project: Project, ref: str, allow_breaking: bool) -> None:
+    """Changes of the API since git REF (its bundled specs vs the working tree's specs), as Markdown."""
+    try:
+        spec_set, api = build(project)
+        old = bundles_at(project.root, ref)
+    except (SpecErrors, ValueError) as exc:
+        _fail(exc)
+    new = {version.name: bundle_version(spec_set, version.name) for version in api.versions}
+    changes = [
+        c for name in sorted(old.keys() | new.keys()) for c in diff_documents(old.get(name), new.get(name), name)
+    ]
+    click.echo(markdown(changes, ref))
+    if any(c.breaking for c in changes) and not allow_breaking:
         sys.exit(1)
 
 
