@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.capgen-installed
+# Node tools of the test suite (Prism), installed from the committed lock file.
+NODE_STAMP := node_modules/.capgen-installed
 
-.PHONY: setup generate check validate test lint bench clean
+.PHONY: setup generate check validate test lint coverage bench clean
 
 setup: $(STAMP)
 
@@ -13,6 +15,10 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 generate: $(STAMP)
@@ -24,16 +30,19 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(BIN)/capgen check
 
-# pytest exits 5 when it collects no test; that is a failure here, not a pass.
-test: $(STAMP)
+# The whole suite, Prism contract tests included (.ci/run treats pytest's "no tests" exit 5 as failure).
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/capgen check
 
+coverage: $(STAMP)
+	$(BIN)/capgen coverage
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .capgen-cache .pytest_cache
+	rm -rf $(VENV) .capgen-cache .pytest_cache node_modules

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
@@ -26,36 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from generator import ir
-from generator.pipeline import Project, build
-
-REPO = Path(os.environ.get("CAPGEN_ROOT", Path(__file__).resolve().parents[2])).resolve()
-REQUEST_ID = "contract-req-0001"
-
-
-@dataclass(frozen=True)
-class Case:
-    version: ir.Version
-    resource: ir.Resource
-    operation: ir.Operation
-
-    @property
-    def id(self) -> str:
-        return f"{self.version.name}.{self.resource.module}.{self.operation.method_name}"
-
-
-@cache
-def api() -> ir.Api:
-    return build(Project.at(REPO))[1]
-
-
-def cases() -> list[Case]:
-    return [Case(v, r, op) for v in api().versions for r in v.resources for op in r.operations]
-
-
-@cache
-def bundle(version: str) -> dict[str, Any]:
-    return yaml.safe_load((REPO / "generated" / "openapi" / f"{version}.yaml").read_text())
+from contract_cases import REQUEST_ID, Case, api, arguments, bundle, cases, resource_of
 
 
 @cache
@@ -77,17 +44,6 @@ class OpenAPIRequest:
         self.method = request.method.lower()
         self.body = request.content or None
         self.content_type = request.headers.get("content-type", "")
-
-
-def arguments(operation: ir.Operation) -> dict[str, Any]:
-    """Keyword arguments from the spec's examples: every parameter that has one, and the body."""
-    kwargs = {p.name: p.example for p in operation.parameters if p.example is not None}
-    missing = [p.wire for p in operation.parameters if p.required and p.example is None]
-    assert not missing, f"required parameters without an example: {missing}"
-    if operation.body is not None:
-        assert operation.body.example is not None, "request body has no example"
-        kwargs["body"] = operation.body.example
-    return kwargs
 
 
 def responder(case: Case, sent: list[httpx.Request]):
@@ -152,10 +108,6 @@ def response_schema(case: Case) -> Draft202012Validator:
         pointer = responses[op.response.status]["$ref"].lstrip("#")
     schema_ref = "urn:bundle#" + pointer + _pointer("content", "application/json", "schema")
     return Draft202012Validator({"$ref": schema_ref}, registry=_registry(case.version.name))
-
-
-def resource_of(client: Any, case: Case) -> Any:
-    return getattr(getattr(client, case.version.module), case.resource.module)
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)

@@ -7,11 +7,12 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from spec_project import ITEMS, make_project
 
 from generator.cli import main
 from generator.diff import diff_documents, markdown
 from generator.pipeline import generate
+
+from spec_project import ITEMS, make_project
 
 BASE = {
     "openapi": "3.1.0",

@@ -7,10 +7,11 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from spec_project import ITEMS, make_project
 
 from generator.cli import main
 from generator.pipeline import Project, generate
+
+from spec_project import ITEMS, make_project
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "fixtures" / "golden"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from spec_project import ITEMS, make_project
 
 from generator.errors import SpecErrors
 from generator.pipeline import build, load_and_validate
+
+from spec_project import ITEMS, make_project
 
 
 def problems(tmp_path, files, *, with_defaults=True) -> list[str]:

@@ -1,0 +1,57 @@
+"""The operations of the specs, as cases for the contract suites, with arguments from their examples."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import ir
+from generator.pipeline import Project, build
+
+REPO = Path(os.environ.get("CAPGEN_ROOT", Path(__file__).resolve().parents[2])).resolve()
+REQUEST_ID = "contract-req-0001"
+
+
+@dataclass(frozen=True)
+class Case:
+    version: ir.Version
+    resource: ir.Resource
+    operation: ir.Operation
+
+    @property
+    def id(self) -> str:
+        return f"{self.version.name}.{self.resource.module}.{self.operation.method_name}"
+
+
+@cache
+def api() -> ir.Api:
+    return build(Project.at(REPO))[1]
+
+
+def cases() -> list[Case]:
+    return [Case(v, r, op) for v in api().versions for r in v.resources for op in r.operations]
+
+
+@cache
+def bundle(version: str) -> dict[str, Any]:
+    return yaml.safe_load((REPO / "generated" / "openapi" / f"{version}.yaml").read_text())
+
+
+def arguments(operation: ir.Operation) -> dict[str, Any]:
+    """Keyword arguments from the spec's examples: every parameter that has one, and the body."""
+    kwargs = {p.name: p.example for p in operation.parameters if p.example is not None}
+    missing = [p.wire for p in operation.parameters if p.required and p.example is None]
+    assert not missing, f"required parameters without an example: {missing}"
+    if operation.body is not None:
+        assert operation.body.example is not None, "request body has no example"
+        kwargs["body"] = operation.body.example
+    return kwargs
+
+
+def resource_of(client: Any, case: Case) -> Any:
+    return getattr(getattr(client, case.version.module), case.resource.module)
