@@ -60,7 +60,9 @@ def main(ctx: click.Context, root: Path | None) -> None:
 def validate(project: Project, output_format: str) -> None:
     """Check every spec file: YAML, $refs, OpenAPI structure, the project's lint rules and naming."""
     try:
-        spec_set, _ = build(project)
+        spec_set, api = build(project)
+        for version in api.versions:  # component names must also be unique per version
+            bundle_version(spec_set, version.name)
     except SpecErrors as exc:
         _fail(exc, output_format)
     if output_format == "json":

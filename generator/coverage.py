@@ -35,6 +35,8 @@ class Row:
     path: str
     title: str
     source: str
+    alt_paths: tuple[str, ...] = ()
+    """Other documented paths of the same operation (lookup-by-identifier variants, web-app URLs)."""
 
     @property
     def group(self) -> str:
@@ -57,7 +59,16 @@ def read_inventory(path: Path) -> list[Row]:
     with path.open(encoding="utf-8") as stream:
         lines = [line for line in stream if not line.startswith("#")]
     return [
-        Row(r["version"], r["service"], r["resource"], r["method"], r["path"], r["title"], r["source"])
+        Row(
+            r["version"],
+            r["service"],
+            r["resource"],
+            r["method"],
+            r["path"],
+            r["title"],
+            r["source"],
+            tuple(p for p in r["alt_paths"].split(",") if p),
+        )
         for r in csv.DictReader(lines, delimiter="\t")
     ]
 

@@ -45,7 +45,7 @@ def test_exclusions_are_current() -> None:
 
 def test_every_specified_operation_is_documented() -> None:
     """A spec operation that matches no documented row is a typo in a path or method."""
-    documented = {coverage.route(r.method, r.path) for r in rows()}
+    documented = {coverage.route(r.method, path) for r in rows() for path in (r.path, *r.alt_paths)}
     unknown = {coverage.route(r.method, r.path)[1] for r in rows() if r.method.upper() == "UNKNOWN"}
     strays = [
         f"{op.http_method} {op.path} ({op.source})"
@@ -56,6 +56,14 @@ def test_every_specified_operation_is_documented() -> None:
         and not op.documented_as
     ]
     assert not strays, strays
+    claims = [
+        f"{claim} ({op.source})"
+        for version in api().versions
+        for op in version.operations
+        for claim in op.documented_as
+        if coverage.route(*claim.split(" ", 1)) not in documented
+    ]
+    assert not claims, f"x-capillary-documented-as names no documented operation: {claims}"
 
 
 def test_assess_states_on_a_small_inventory() -> None:

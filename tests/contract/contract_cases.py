@@ -55,3 +55,18 @@ def arguments(operation: ir.Operation) -> dict[str, Any]:
 
 def resource_of(client: Any, case: Case) -> Any:
     return getattr(getattr(client, case.version.module), case.resource.module)
+
+
+def check_result_type(case: Case, result: Any, *, request_id: bool = True) -> list[Any]:
+    """The result is the declared model, or a list of it for array bodies; returns the models.
+    `request_id`: the server sent X-Cap-Requestid, so the result must carry it (Prism sends none)."""
+    declared = case.operation.response.type
+    models = result if declared.kind == "list" else [result]
+    expected = declared.args[0].name if declared.kind == "list" else declared.name
+    if declared.kind == "list":
+        assert isinstance(result, list), f"{case.id} returned {type(result).__name__}, not a list"
+    for model in models:
+        assert type(model).__name__ == expected, f"{case.id} returned {type(model).__name__}, not {expected}"
+    if request_id:
+        assert getattr(result, "request_id", None) is not None, "the result carries no request id"
+    return models

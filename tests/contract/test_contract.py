@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from contract_cases import REQUEST_ID, Case, api, arguments, bundle, cases, resource_of
+from contract_cases import REQUEST_ID, Case, api, arguments, bundle, cases, check_result_type, resource_of
 
 
 @cache
@@ -72,11 +72,10 @@ def check_exchange(case: Case, sent: list[httpx.Request], result: Any) -> None:
 
 
 def check_response_model(case: Case, result: Any) -> None:
-    from pydantic import BaseModel
-
-    assert isinstance(result, BaseModel), f"{case.id} returned {type(result).__name__}, not a model"
-    assert type(result).__name__ == case.operation.response.type.name
-    dumped = json.loads(result.model_dump_json(by_alias=True, exclude_unset=True, warnings=False))
+    models = check_result_type(case, result)
+    dumped = [json.loads(m.model_dump_json(by_alias=True, exclude_unset=True, warnings=False)) for m in models]
+    if case.operation.response.type.kind != "list":
+        dumped = dumped[0]
     schema = response_schema(case)
     problems = [f"{list(e.absolute_path)}: {e.message}" for e in schema.iter_errors(dumped)]
     assert not problems, f"dumped response does not match its schema: {problems}"

@@ -73,6 +73,7 @@ if _root in sys.path:
 sys.path.insert(0, _root)
 
 import pytest  # noqa: E402
+
 from capillary_testkit import MockAPI  # noqa: E402
 
 

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from capillary import errors
 from capillary._auth import BasicAuth, OAuth, Secret, basic_authorization
+
 from capillary_testkit import (
     BASIC_HEADER,
     BASIC_ONLY,

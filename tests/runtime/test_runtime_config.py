@@ -8,6 +8,7 @@ from capillary import errors
 from capillary._client import AsyncClient, SyncClient
 from capillary._clusters import CLUSTERS
 from capillary._retry import RetryPolicy
+
 from capillary_testkit import (
     BASE_URL,
     LOOKUP,

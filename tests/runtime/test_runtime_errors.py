@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from capillary import errors
+
 from capillary_testkit import (
     LOOKUP,
     LOOKUP_ARGS,

@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 from capillary import errors
+
 from capillary_testkit import (
     DELETE_LABEL,
     GET_CUSTOMER,

@@ -8,6 +8,7 @@ import pytest
 from capillary import errors
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
+
 from capillary_testkit import (
     LOOKUP,
     LOOKUP_ARGS,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from capillary import errors
 from capillary._client import SyncClient
+
 from capillary_testkit import (
     LOOKUP,
     LOOKUP_ARGS,

@@ -185,6 +185,23 @@ class CapillaryModel(BaseModel):
         return self._response_meta
 
 
+class ResponseList(list):  # type: ignore[type-arg]
+    """A response whose body is a JSON array: a list of models that also carries `request_id`."""
+
+    _response_meta: ResponseMeta | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        """`X-Cap-Requestid` of the response this list was parsed from."""
+        meta = self._response_meta
+        return meta.request_id if meta is not None else None
+
+    @property
+    def response_meta(self) -> ResponseMeta | None:
+        """Status, headers and request id of the response."""
+        return self._response_meta
+
+
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 _PARAM_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 

@@ -38,6 +38,7 @@ from ._envelope import extract_error, read_v11_envelope
 from ._model import (
     RESPONSE_CONTEXT,
     CapillaryModel,
+    ResponseList,
     ResponseMeta,
     dump_request_body,
     param_adapter,
@@ -647,7 +648,9 @@ class _BaseClient:
         else:
             result = self._parse(op, response, request_id, _NOT_JSON)
 
-        if isinstance(result, CapillaryModel):
+        if isinstance(result, list):
+            result = ResponseList(result)
+        if isinstance(result, (CapillaryModel, ResponseList)):
             result._response_meta = ResponseMeta(
                 request_id=request_id,
                 status_code=status,

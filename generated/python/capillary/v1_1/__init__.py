@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._client import AsyncClient, SyncClient
+    from .communications import AsyncCommunications, Communications
+    from .coupons import AsyncCoupons, Coupons
     from .customers import AsyncCustomers, Customers
+    from .organization import AsyncOrganization, Organization
+    from .points import AsyncPoints, Points
+    from .products import AsyncProducts, Products
+    from .requests import AsyncRequests, Requests
+    from .stores import AsyncStores, Stores
+    from .tasks import AsyncTasks, Tasks
     from .transactions import AsyncTransactions, Transactions
 
 
@@ -22,15 +30,71 @@ class V1_1:
         self._client = client
 
     @cached_property
+    def communications(self) -> Communications:
+        """Send an SMS or email through the org's gateway and look up a message sent earlier."""
+        from .communications import Communications
+
+        return Communications(self._client)
+
+    @cached_property
+    def coupons(self) -> Coupons:
+        """Issue, resend, check and redeem coupons; read coupon and coupon series details."""
+        from .coupons import Coupons
+
+        return Coupons(self._client)
+
+    @cached_property
     def customers(self) -> Customers:
-        """Register and update customers, change their identifiers, search them, and read their details and transaction history."""
+        """Register and update customers, change their identifiers, search them, and read their details, transactions, coupons, notes, tickets, referrals, preferences and subscriptions."""
         from .customers import Customers
 
         return Customers(self._client)
 
     @cached_property
+    def organization(self) -> Organization:
+        """Read the org profile, its entities, configuration, statistics, custom fields and tenders."""
+        from .organization import Organization
+
+        return Organization(self._client)
+
+    @cached_property
+    def points(self) -> Points:
+        """Check, validate and redeem loyalty points."""
+        from .points import Points
+
+        return Points(self._client)
+
+    @cached_property
+    def products(self) -> Products:
+        """Add and search catalogue products and attributes; list categories, brands, colors and sizes."""
+        from .products import Products
+
+        return Products(self._client)
+
+    @cached_property
+    def requests(self) -> Requests:
+        """Raise, approve, reject and read change requests (identifier change, goodwill, retro tagging)."""
+        from .requests import Requests
+
+        return Requests(self._client)
+
+    @cached_property
+    def stores(self) -> Stores:
+        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports."""
+        from .stores import Stores
+
+        return Stores(self._client)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Create, update and list store tasks and their entries, read task logs, map task statuses and manage reminders."""
+        from .tasks import Tasks
+
+        return Tasks(self._client)
+
+    @cached_property
     def transactions(self) -> Transactions:
-        """Add purchase, return and not-interested transactions, singly or in batches."""
+        """Add purchase, return and not-interested transactions (also in a local currency), update them or convert them retroactively to loyalty bills, and read transaction details."""
         from .transactions import Transactions
 
         return Transactions(self._client)
@@ -43,15 +107,71 @@ class AsyncV1_1:
         self._client = client
 
     @cached_property
+    def communications(self) -> AsyncCommunications:
+        """Send an SMS or email through the org's gateway and look up a message sent earlier."""
+        from .communications import AsyncCommunications
+
+        return AsyncCommunications(self._client)
+
+    @cached_property
+    def coupons(self) -> AsyncCoupons:
+        """Issue, resend, check and redeem coupons; read coupon and coupon series details."""
+        from .coupons import AsyncCoupons
+
+        return AsyncCoupons(self._client)
+
+    @cached_property
     def customers(self) -> AsyncCustomers:
-        """Register and update customers, change their identifiers, search them, and read their details and transaction history."""
+        """Register and update customers, change their identifiers, search them, and read their details, transactions, coupons, notes, tickets, referrals, preferences and subscriptions."""
         from .customers import AsyncCustomers
 
         return AsyncCustomers(self._client)
 
     @cached_property
+    def organization(self) -> AsyncOrganization:
+        """Read the org profile, its entities, configuration, statistics, custom fields and tenders."""
+        from .organization import AsyncOrganization
+
+        return AsyncOrganization(self._client)
+
+    @cached_property
+    def points(self) -> AsyncPoints:
+        """Check, validate and redeem loyalty points."""
+        from .points import AsyncPoints
+
+        return AsyncPoints(self._client)
+
+    @cached_property
+    def products(self) -> AsyncProducts:
+        """Add and search catalogue products and attributes; list categories, brands, colors and sizes."""
+        from .products import AsyncProducts
+
+        return AsyncProducts(self._client)
+
+    @cached_property
+    def requests(self) -> AsyncRequests:
+        """Raise, approve, reject and read change requests (identifier change, goodwill, retro tagging)."""
+        from .requests import AsyncRequests
+
+        return AsyncRequests(self._client)
+
+    @cached_property
+    def stores(self) -> AsyncStores:
+        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports."""
+        from .stores import AsyncStores
+
+        return AsyncStores(self._client)
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        """Create, update and list store tasks and their entries, read task logs, map task statuses and manage reminders."""
+        from .tasks import AsyncTasks
+
+        return AsyncTasks(self._client)
+
+    @cached_property
     def transactions(self) -> AsyncTransactions:
-        """Add purchase, return and not-interested transactions, singly or in batches."""
+        """Add purchase, return and not-interested transactions (also in a local currency), update them or convert them retroactively to loyalty bills, and read transaction details."""
         from .transactions import AsyncTransactions
 
         return AsyncTransactions(self._client)

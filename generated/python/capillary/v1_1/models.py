@@ -7,6 +7,7 @@ models you build for requests are checked strictly.
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from typing import Annotated, Any, Literal
 
@@ -22,8 +23,142 @@ class AddCustomerFormat(str, enum.Enum):
     XML = "xml"
 
 
+class AddCustomerNotesFormat(str, enum.Enum):
+    """Values of AddCustomerNotesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class AddProductAttributesFormat(str, enum.Enum):
+    """Values of AddProductAttributesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class AddProductsFormat(str, enum.Enum):
+    """Values of AddProductsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class AddRequestsFormat(str, enum.Enum):
+    """Values of AddRequestsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class AddTasksFormat(str, enum.Enum):
+    """Values of AddTasksFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
 class AddTransactionsFormat(str, enum.Enum):
     """Values of AddTransactionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class AddTransactionsWithLocalCurrencyFormat(str, enum.Enum):
+    """Values of AddTransactionsWithLocalCurrencyFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class ApproveRequestsFormat(str, enum.Enum):
+    """Values of ApproveRequestsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class CheckCouponRedeemableDetails(str, enum.Enum):
+    """Values of CheckCouponRedeemableDetails."""
+
+    TRUE = "true"
+    EXTENDED = "extended"
+
+
+class CheckCouponRedeemableFormat(str, enum.Enum):
+    """Values of CheckCouponRedeemableFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class CheckPointsRedeemableFormat(str, enum.Enum):
+    """Values of CheckPointsRedeemableFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class CheckPointsRedeemableUserGroup2PrimaryUserIdentifierType(str, enum.Enum):
+    """Values of CheckPointsRedeemableUserGroup2PrimaryUserIdentifierType."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    CARDNUMBER = "cardnumber"
+    CARD_EXTERNAL_ID = "cardExternalId"
+    ID = "id"
+
+
+class CheckPointsRedeemableUserGroup2PrimaryUserSource(str, enum.Enum):
+    """Values of CheckPointsRedeemableUserGroup2PrimaryUserSource."""
+
+    FACEBOOK = "FACEBOOK"
+    WEB_ENGAGE = "WEB_ENGAGE"
+    WECHAT = "WECHAT"
+    INSTORE = "INSTORE"
+    MARTJACK = "MARTJACK"
+    TMALL = "TMALL"
+    TAOBAO = "TAOBAO"
+    JD = "JD"
+    ECOMMERCE = "ECOMMERCE"
+    WEBSITE = "WEBSITE"
+    LINE = "LINE"
+    MOBILE_APP = "MOBILE_APP"
+
+
+class CheckPointsRedeemableValidationType(str, enum.Enum):
+    """Values of CheckPointsRedeemableValidationType."""
+
+    MISSED_CALL = "MISSED_CALL"
+    SMS = "SMS"
+    INVALID = "INVALID"
+
+
+class CreateCustomerTicketFormat(str, enum.Enum):
+    """Values of CreateCustomerTicketFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCouponFormat(str, enum.Enum):
+    """Values of GetCouponFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCouponSeriesExpired(str, enum.Enum):
+    """Values of GetCouponSeriesExpired."""
+
+    TRUE = "true"
+    FALSE = "false"
+    EXTENDED = "extended"
+
+
+class GetCouponSeriesFormat(str, enum.Enum):
+    """Values of GetCouponSeriesFormat."""
 
     JSON = "json"
     XML = "xml"
@@ -44,8 +179,159 @@ class GetCustomerCouponSortOrder(str, enum.Enum):
     DESC = "desc"
 
 
+class GetCustomerCouponsFormat(str, enum.Enum):
+    """Values of GetCustomerCouponsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerCouponsOrderBy(str, enum.Enum):
+    """Values of GetCustomerCouponsOrderBy."""
+
+    CREATED_DATE = "created_date"
+    AMOUNT = "amount"
+    VALID_TILL = "valid_till"
+
+
+class GetCustomerCouponsSortOrder(str, enum.Enum):
+    """Values of GetCustomerCouponsSortOrder."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+class GetCustomerCouponsStatus(str, enum.Enum):
+    """Values of GetCustomerCouponsStatus."""
+
+    UNREDEEMED = "unredeemed"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+    ACTIVE = "active"
+
+
 class GetCustomerFormat(str, enum.Enum):
     """Values of GetCustomerFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerInteractionsFormat(str, enum.Enum):
+    """Values of GetCustomerInteractionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerInteractionsNetwork(str, enum.Enum):
+    """Values of GetCustomerInteractionsNetwork."""
+
+    FACEBOOK = "facebook"
+    TWITTER = "twitter"
+    FOURSQUARE = "foursquare"
+    CAPILLARY = "capillary"
+
+
+class GetCustomerInteractionsType(str, enum.Enum):
+    """Values of GetCustomerInteractionsType."""
+
+    EMAIL = "email"
+    EMAILBULK = "emailbulk"
+    CHECKIN = "checkin"
+    LIKE = "like"
+    COMMENT = "comment"
+    MENTION = "mention"
+    RETWEET = "retweet"
+    TWEET = "tweet"
+    FEEDBACK = "feedback"
+
+
+class GetCustomerNotesFormat(str, enum.Enum):
+    """Values of GetCustomerNotesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerPreferencesFormat(str, enum.Enum):
+    """Values of GetCustomerPreferencesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerRecommendationsFormat(str, enum.Enum):
+    """Values of GetCustomerRecommendationsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerRedemptionsFormat(str, enum.Enum):
+    """Values of GetCustomerRedemptionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerRedemptionsOrder(str, enum.Enum):
+    """Values of GetCustomerRedemptionsOrder."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+class GetCustomerRedemptionsSort(str, enum.Enum):
+    """Values of GetCustomerRedemptionsSort."""
+
+    REDEMPTION_ID = "redemption_id"
+    REDEEMED_TIME = "redeemed_time"
+
+
+class GetCustomerRedemptionsType(str, enum.Enum):
+    """Values of GetCustomerRedemptionsType."""
+
+    POINTS = "POINTS"
+    COUPONS = "COUPONS"
+    BOTH = "BOTH"
+
+
+class GetCustomerReferralsFormat(str, enum.Enum):
+    """Values of GetCustomerReferralsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerSubscriptionsChannel(str, enum.Enum):
+    """Values of GetCustomerSubscriptionsChannel."""
+
+    SMS = "SMS"
+    EMAIL = "EMAIL"
+    WECHAT = "WECHAT"
+    SOCIAL = "SOCIAL"
+    REMINDER_TEXT = "REMINDER_TEXT"
+    RE_ISSUAL_TEXT = "RE_ISSUAL_TEXT"
+    CLIENT = "CLIENT"
+
+
+class GetCustomerSubscriptionsFormat(str, enum.Enum):
+    """Values of GetCustomerSubscriptionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetCustomerSubscriptionsPriority(str, enum.Enum):
+    """Values of GetCustomerSubscriptionsPriority."""
+
+    TRANS = "TRANS"
+    BULK = "BULK"
+
+
+class GetCustomerTicketsFormat(str, enum.Enum):
+    """Values of GetCustomerTicketsFormat."""
 
     JSON = "json"
     XML = "xml"
@@ -82,8 +368,424 @@ class GetCustomerTransactionsSort(str, enum.Enum):
     TRANS_ID = "trans_id"
 
 
+class GetEmailFormat(str, enum.Enum):
+    """Values of GetEmailFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationConfigsFormat(str, enum.Enum):
+    """Values of GetOrganizationConfigsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationCustomFieldsFormat(str, enum.Enum):
+    """Values of GetOrganizationCustomFieldsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationCustomFieldsScope(str, enum.Enum):
+    """Values of GetOrganizationCustomFieldsScope."""
+
+    CUSTOMER_FEEDBACK = "customer_feedback"
+    LOYALTY_TRANSACTION = "loyalty_transaction"
+    LOYALTY_REGISTRATION = "loyalty_registration"
+    CUSTOMER_PREFERENCES = "customer_preferences"
+
+
+class GetOrganizationEntitiesDetails(str, enum.Enum):
+    """Values of GetOrganizationEntitiesDetails."""
+
+    BASIC = "basic"
+
+
+class GetOrganizationEntitiesFormat(str, enum.Enum):
+    """Values of GetOrganizationEntitiesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationEntitiesParentIdentifierType(str, enum.Enum):
+    """Values of GetOrganizationEntitiesParentIdentifierType."""
+
+    STORE_CODE = "STORE_CODE"
+    STORE_ID = "STORE_ID"
+    STORE_EXTERNAL_ID = "STORE_EXTERNAL_ID"
+    CONCEPT_CODE = "CONCEPT_CODE"
+    CONCEPT_ID = "CONCEPT_ID"
+
+
+class GetOrganizationEntitiesScope(str, enum.Enum):
+    """Values of GetOrganizationEntitiesScope."""
+
+    STORE_CUSTOM_FIELDS = "STORE_CUSTOM_FIELDS"
+
+
+class GetOrganizationEntitiesType(str, enum.Enum):
+    """Values of GetOrganizationEntitiesType."""
+
+    STORE = "STORE"
+    STR_SERVER = "STR_SERVER"
+    TILL = "TILL"
+    ZONE = "ZONE"
+    CONCEPT = "CONCEPT"
+
+
+class GetOrganizationFormat(str, enum.Enum):
+    """Values of GetOrganizationFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationStatisticsFormat(str, enum.Enum):
+    """Values of GetOrganizationStatisticsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationTendersFormat(str, enum.Enum):
+    """Values of GetOrganizationTendersFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetOrganizationTopItemsFormat(str, enum.Enum):
+    """Values of GetOrganizationTopItemsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductAttributesFormat(str, enum.Enum):
+    """Values of GetProductAttributesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductBrandsFormat(str, enum.Enum):
+    """Values of GetProductBrandsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductCategoriesFormat(str, enum.Enum):
+    """Values of GetProductCategoriesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductColorsFormat(str, enum.Enum):
+    """Values of GetProductColorsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductMetaSizesFormat(str, enum.Enum):
+    """Values of GetProductMetaSizesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductSizesFormat(str, enum.Enum):
+    """Values of GetProductSizesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetProductsFormat(str, enum.Enum):
+    """Values of GetProductsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetRequestLogsFormat(str, enum.Enum):
+    """Values of GetRequestLogsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetRequestsFormat(str, enum.Enum):
+    """Values of GetRequestsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetSmsFormat(str, enum.Enum):
+    """Values of GetSmsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetStoreConfigurationsFormat(str, enum.Enum):
+    """Values of GetStoreConfigurationsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetStoreFormat(str, enum.Enum):
+    """Values of GetStoreFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetStoreReportsFormat(str, enum.Enum):
+    """Values of GetStoreReportsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetStoreReportsType(str, enum.Enum):
+    """Values of GetStoreReportsType."""
+
+    LOYALTY = "loyalty"
+    REDEMPTION = "redemption"
+
+
+class GetStoreStaffFormat(str, enum.Enum):
+    """Values of GetStoreStaffFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetStoreStaffType(str, enum.Enum):
+    """Values of GetStoreStaffType."""
+
+    ASSOCIATE = "ASSOCIATE"
+    MANAGER = "MANAGER"
+
+
+class GetStoreTasksActionType(str, enum.Enum):
+    """Values of GetStoreTasksActionType."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"
+    NONE = "none"
+
+
+class GetStoreTasksFormat(str, enum.Enum):
+    """Values of GetStoreTasksFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTaskLogsFormat(str, enum.Enum):
+    """Values of GetTaskLogsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTaskRemindersFormat(str, enum.Enum):
+    """Values of GetTaskRemindersFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTaskStatusMappingsFormat(str, enum.Enum):
+    """Values of GetTaskStatusMappingsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTasksActionType(str, enum.Enum):
+    """Values of GetTasksActionType."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"
+    NONE = "none"
+
+
+class GetTasksFormat(str, enum.Enum):
+    """Values of GetTasksFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTasksStatus(str, enum.Enum):
+    """Values of GetTasksStatus."""
+
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    CLOSED = "CLOSED"
+
+
+class GetTransactionFormat(str, enum.Enum):
+    """Values of GetTransactionFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class GetTransactionType(str, enum.Enum):
+    """Values of GetTransactionType."""
+
+    REGULAR = "REGULAR"
+    NOT_INTERESTED = "NOT_INTERESTED"
+    RETURN = "RETURN"
+    NOT_INTERESTED_RETURN = "NOT_INTERESTED_RETURN"
+    MIXED = "MIXED"
+    NI_MIXED = "NI_MIXED"
+    ALL = "ALL"
+
+
+class InviteCustomerReferralsFormat(str, enum.Enum):
+    """Values of InviteCustomerReferralsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class IssueCouponFormat(str, enum.Enum):
+    """Values of IssueCouponFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class IssuePointsValidationCodeFormat(str, enum.Enum):
+    """Values of IssuePointsValidationCodeFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class ListTasksActionType(str, enum.Enum):
+    """Values of ListTasksActionType."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"
+    NONE = "none"
+
+
+class ListTasksCreatedByType(str, enum.Enum):
+    """Values of ListTasksCreatedByType."""
+
+    MANAGER = "manager"
+    CASHIER = "cashier"
+
+
+class ListTasksFormat(str, enum.Enum):
+    """Values of ListTasksFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class RedeemCouponFormat(str, enum.Enum):
+    """Values of RedeemCouponFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class RedeemPointsFormat(str, enum.Enum):
+    """Values of RedeemPointsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class RedeemPointsUserGroup2PrimaryUserIdentifierType(str, enum.Enum):
+    """Values of RedeemPointsUserGroup2PrimaryUserIdentifierType."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    CARDNUMBER = "cardnumber"
+    CARD_EXTERNAL_ID = "cardExternalId"
+    ID = "id"
+
+
+class RedeemPointsUserGroup2PrimaryUserSource(str, enum.Enum):
+    """Values of RedeemPointsUserGroup2PrimaryUserSource."""
+
+    FACEBOOK = "FACEBOOK"
+    WEB_ENGAGE = "WEB_ENGAGE"
+    WECHAT = "WECHAT"
+    INSTORE = "INSTORE"
+    MARTJACK = "MARTJACK"
+    TMALL = "TMALL"
+    TAOBAO = "TAOBAO"
+    JD = "JD"
+    ECOMMERCE = "ECOMMERCE"
+    WEBSITE = "WEBSITE"
+    LINE = "LINE"
+    MOBILE_APP = "MOBILE_APP"
+
+
+class RedeemPointsValidationType(str, enum.Enum):
+    """Values of RedeemPointsValidationType."""
+
+    MISSED_CALL = "MISSED_CALL"
+    SMS = "SMS"
+
+
+class RejectRequestsFormat(str, enum.Enum):
+    """Values of RejectRequestsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class ResendCouponFormat(str, enum.Enum):
+    """Values of ResendCouponFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
 class SearchCustomersFormat(str, enum.Enum):
     """Values of SearchCustomersFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class SearchProductsFormat(str, enum.Enum):
+    """Values of SearchProductsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class SendEmailFormat(str, enum.Enum):
+    """Values of SendEmailFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class SendSmsFormat(str, enum.Enum):
+    """Values of SendSmsFormat."""
 
     JSON = "json"
     XML = "xml"
@@ -103,6 +805,55 @@ class UpdateCustomerIdentityFormat(str, enum.Enum):
     XML = "xml"
 
 
+class UpdateCustomerPreferencesFormat(str, enum.Enum):
+    """Values of UpdateCustomerPreferencesFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UpdateCustomerSubscriptionsFormat(str, enum.Enum):
+    """Values of UpdateCustomerSubscriptionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UpdateTaskRemindersFormat(str, enum.Enum):
+    """Values of UpdateTaskRemindersFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UpdateTaskStatusMappingsFormat(str, enum.Enum):
+    """Values of UpdateTaskStatusMappingsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UpdateTasksFormat(str, enum.Enum):
+    """Values of UpdateTasksFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UpdateTransactionsFormat(str, enum.Enum):
+    """Values of UpdateTransactionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UploadStoreReportsFormat(str, enum.Enum):
+    """Values of UploadStoreReportsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
 class V1CustomerInputType(str, enum.Enum):
     """`LOYALTY` (enrolled), `NON_LOYALTY` (identifiers registered, not enrolled) or
     `NOT_INTERESTED`."""
@@ -110,6 +861,61 @@ class V1CustomerInputType(str, enum.Enum):
     LOYALTY = "LOYALTY"
     NON_LOYALTY = "NON_LOYALTY"
     NOT_INTERESTED = "NOT_INTERESTED"
+
+
+class V1CustomerPrioritySubscriptionUserPreference(str, enum.Enum):
+    """The customer's own choice."""
+
+    SUBSCRIBED = "SUBSCRIBED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    NOT_SET = "NOT_SET"
+
+
+class V1CustomerReferralChannel(str, enum.Enum):
+    """Channel of the invitations (`EMAIL`, or `SMS` / `MOBILE` for phone numbers)."""
+
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    MOBILE = "MOBILE"
+
+
+class V1CustomerSubscriptionChangeChannel(str, enum.Enum):
+    """Channel."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class V1CustomerSubscriptionChangeIsSubscribed(str, enum.Enum):
+    """`1` to subscribe, `0` to unsubscribe."""
+
+    VALUE_0 = "0"
+    VALUE_1 = "1"
+
+
+class V1CustomerSubscriptionChangePriority(str, enum.Enum):
+    """`TRANS` for personal/transactional messages, `BULK` for promotions."""
+
+    TRANS = "TRANS"
+    BULK = "BULK"
+
+
+class V1CustomerTicketSource(str, enum.Enum):
+    """Channel through which a ticket was raised."""
+
+    EMAIL = "EMAIL"
+    INTOUCH = "INTOUCH"
+    CALLCENTER = "CALLCENTER"
+    CLIENT = "CLIENT"
+    MICROSITE = "MICROSITE"
+    SOCIAL = "SOCIAL"
+
+
+class V1CustomerTicketType(str, enum.Enum):
+    """Whether the ticket concerns a store or a customer."""
+
+    STORE = "STORE"
+    CUSTOMER = "Customer"
 
 
 class V1CustomerUpdateInputFraudStatusStatus(str, enum.Enum):
@@ -135,6 +941,31 @@ class V1IdentityChangeIdentifier(str, enum.Enum):
     EXTERNAL_ID = "external_id"
 
 
+class V1LineItemType(str, enum.Enum):
+    """In a `mixed` bill, `regular` for a purchased line or `return` for a returned one."""
+
+    REGULAR = "regular"
+    RETURN = "return"
+    regular = "REGULAR"
+    return_ = "RETURN"
+
+
+class V1LocalCurrencyTransactionInputType(str, enum.Enum):
+    """`regular` (customer identified), `not_interested` (anonymous), or for returns `return`,
+    `not_interested_return`, `mixed` (exchange)."""
+
+    REGULAR = "regular"
+    NOT_INTERESTED = "not_interested"
+    RETURN = "return"
+    NOT_INTERESTED_RETURN = "not_interested_return"
+    MIXED = "mixed"
+    regular = "REGULAR"
+    not_interested = "NOT_INTERESTED"
+    return_ = "RETURN"
+    not_interested_return = "NOT_INTERESTED_RETURN"
+    mixed = "MIXED"
+
+
 class V1OutlierStatus(str, enum.Enum):
     """Outlier status of a transaction or line item."""
 
@@ -148,6 +979,62 @@ class V1OutlierStatus(str, enum.Enum):
     FRAUD = "FRAUD"
     TEST = "TEST"
     OTHER = "OTHER"
+
+
+class V1RequestApprovalType(str, enum.Enum):
+    """How a request was approved."""
+
+    CLIENT = "CLIENT"
+    CONFIG = "CONFIG"
+    CONFIG_DISABLED = "CONFIG_DISABLED"
+    CLIENT_DISABLED = "CLIENT_DISABLED"
+
+
+class V1RequestBaseType(str, enum.Enum):
+    """Request sub-type. Change identifier: `MOBILE`, `EMAIL`, `EXTERNAL_ID`, `ADDRESS`,
+    `MOBILE_REALLOC` (also written `REALLOCATION`), `MERGE`. Goodwill: `POINTS`, `COUPON`
+    (also written `COUPONS`). Transaction update: `RETRO`."""
+
+    MOBILE = "MOBILE"
+    EMAIL = "EMAIL"
+    EXTERNAL_ID = "EXTERNAL_ID"
+    ADDRESS = "ADDRESS"
+    MOBILE_REALLOC = "MOBILE_REALLOC"
+    REALLOCATION = "REALLOCATION"
+    MERGE = "MERGE"
+    POINTS = "POINTS"
+    COUPON = "COUPON"
+    COUPONS = "COUPONS"
+    RETRO = "RETRO"
+
+
+class V1RequestInputNewType(str, enum.Enum):
+    """Type the bill changes to (retro transaction)."""
+
+    REGULAR = "REGULAR"
+
+
+class V1RequestInputOldType(str, enum.Enum):
+    """Current type of the bill (retro transaction)."""
+
+    NOT_INTERESTED = "NOT_INTERESTED"
+
+
+class V1RequestStatus(str, enum.Enum):
+    """Status of a request."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class V1RequestType(str, enum.Enum):
+    """Request type: `CHANGE_IDENTIFIER` (identifier change, mobile reallocation, merge),
+    `GOODWILL` (goodwill points or coupons) or `TRANSACTION_UPDATE` (retro transaction)."""
+
+    CHANGE_IDENTIFIER = "CHANGE_IDENTIFIER"
+    GOODWILL = "GOODWILL"
+    TRANSACTION_UPDATE = "TRANSACTION_UPDATE"
 
 
 class V1SubscriptionInputChannel(str, enum.Enum):
@@ -169,6 +1056,54 @@ class V1SubscriptionInputPriority(str, enum.Enum):
 
     TRANS = "TRANS"
     BULK = "BULK"
+
+
+class V1TaskInputActionType(str, enum.Enum):
+    """Action type."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"
+    NONE = "none"
+
+
+class V1TaskInputCreatorType(str, enum.Enum):
+    """Creator role."""
+
+    MANAGER = "manager"
+    CASHIER = "cashier"
+
+
+class V1TaskInputExecutableByType(str, enum.Enum):
+    """`cashier` (the cashiers in `executable_by_ids`) or `store` (every cashier of the stores
+    in `executable_by_ids`)."""
+
+    CASHIER = "cashier"
+    STORE = "store"
+
+
+class V1TaskInputTargetType(str, enum.Enum):
+    """Whom the task is about: `CASHIER`, or `CUSTOMER` (then give `customer_ids` or
+    `selected_audience_groups`)."""
+
+    CASHIER = "CASHIER"
+    CUSTOMER = "CUSTOMER"
+
+
+class V1TaskInputType(str, enum.Enum):
+    """`MEMO` (information only) or `TASK` (to be carried out)."""
+
+    MEMO = "MEMO"
+    TASK = "TASK"
+
+
+class V1TaskUpdateInputActionType(str, enum.Enum):
+    """New action type."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"
+    NONE = "none"
 
 
 class V1TransactionInputType(str, enum.Enum):
@@ -201,6 +1136,32 @@ class V1TransactionSource(str, enum.Enum):
     FACEBOOK = "FACEBOOK"
     WEBSITE = "WEBSITE"
     OTHERS = "OTHERS"
+
+
+class V1TransactionUpdateInputNewType(str, enum.Enum):
+    """Retro conversion - the type to convert to."""
+
+    REGULAR = "REGULAR"
+
+
+class V1TransactionUpdateInputOldType(str, enum.Enum):
+    """Retro conversion - the bill's current type, normally `NOT_INTERESTED`."""
+
+    NOT_INTERESTED = "NOT_INTERESTED"
+
+
+class V1TransactionUpdateInputType(str, enum.Enum):
+    """Current transaction type."""
+
+    REGULAR = "REGULAR"
+    NOT_INTERESTED = "NOT_INTERESTED"
+
+
+class VerifyStoreLoginFormat(str, enum.Enum):
+    """Values of VerifyStoreLoginFormat."""
+
+    JSON = "json"
+    XML = "xml"
 
 
 class V1ItemWarnings(CapillaryModel):
@@ -356,6 +1317,19 @@ class V1AddCustomerRequest(CapillaryModel):
     root: V1AddCustomerRequestRoot
 
 
+class V1CreditNote(CapillaryModel):
+    """A credit note issued or used with the bill."""
+
+    number: str | None = None
+    """Credit note number."""
+
+    amount: float | None = None
+    """Credit note amount."""
+
+    notes: str | None = None
+    """Reason or notes."""
+
+
 class V1TransactionCustomerCardDetails(CapillaryModel):
     """Loyalty card of the customer."""
 
@@ -366,6 +1340,9 @@ class V1TransactionCustomerCardDetails(CapillaryModel):
 class V1TransactionCustomer(CapillaryModel):
     """Customer of the bill. One identifier (`mobile`, `email`, `external_id` or a card) is
     needed for regular transactions and returns; not used for not-interested bills."""
+
+    id: int | None = None
+    """Capillary user ID of the customer."""
 
     mobile: str | None = None
     """Mobile number with country code."""
@@ -389,17 +1366,17 @@ class V1TransactionCustomer(CapillaryModel):
     """Referral code for a customer joining through this bill."""
 
 
-class V1TransactionInputRedemptionsPointsRedemptions(CapillaryModel):
+class V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions(CapillaryModel):
     """Points redemptions, in `id`."""
 
     id: list[str] | None = None
     """Points redemption IDs."""
 
 
-class V1TransactionInputRedemptions(CapillaryModel):
+class V1LocalCurrencyTransactionInputRedemptions(CapillaryModel):
     """Redemptions to apply to the bill (sample form)."""
 
-    points_redemptions: V1TransactionInputRedemptionsPointsRedemptions | None = None
+    points_redemptions: V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions | None = None
     """Points redemptions, in `id`."""
 
 
@@ -426,11 +1403,28 @@ class V1Payment(CapillaryModel):
     """Name/value attributes, in `attribute` (one may be sent as a single object)."""
 
 
-class V1TransactionInputPaymentDetails(CapillaryModel):
+class V1LocalCurrencyTransactionInputPaymentDetails(CapillaryModel):
     """Payments (tenders) of the bill, in `payment`."""
 
     payment: list[V1Payment] | None = None
     """The payments."""
+
+
+class V1CustomDataItem(CapillaryModel):
+    """One custom field in the older `custom_fields_data` form."""
+
+    field_name: str | None = None
+    """Custom field name."""
+
+    field_value: str | None = None
+    """Value."""
+
+
+class V1LocalCurrencyTransactionInputCustomFieldsData(CapillaryModel):
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
+    custom_data_item: list[V1CustomDataItem] | V1CustomDataItem | None = None
+    """The fields (one may be sent as a single object)."""
 
 
 class V1BundleItem(CapillaryModel):
@@ -476,11 +1470,20 @@ class V1LineItemSplitItems(CapillaryModel):
 class V1LineItem(CapillaryModel):
     """One line item of the bill."""
 
+    type: Annotated[V1LineItemType | str, lenient_enum(V1LineItemType)] | None = None
+    """In a `mixed` bill, `regular` for a purchased line or `return` for a returned one."""
+
+    return_type: str | None = None
+    """For a returned line - `LINE_ITEM`, `AMOUNT`, `FULL`, or `cancelled` to cancel the line."""
+
+    transaction_date: str | None = None
+    """For a returned line - date-time of the original bill."""
+
     serial: int | None = None
     """Serial number of the line."""
 
     transaction_number: str | None = None
-    """Line-item number."""
+    """Line-item number; for a returned line, the number of the original bill."""
 
     item_code: str | None = None
     """Item (SKU) code."""
@@ -512,6 +1515,9 @@ class V1LineItem(CapillaryModel):
     notes: str | None = None
     """Notes on the line."""
 
+    cashier_id: str | None = None
+    """Cashier who handled the line."""
+
     outlier_status: Annotated[V1OutlierStatus | str, lenient_enum(V1OutlierStatus)] | None = None
     """Outlier status of a transaction or line item."""
 
@@ -532,6 +1538,1013 @@ class V1LineItem(CapillaryModel):
 
     split_items: V1LineItemSplitItems | None = None
     """Components a line is split into (e.g. metal rate, making charge), in `split_item`."""
+
+
+class V1LocalCurrencyTransactionInputLineItems(CapillaryModel):
+    """Line items of the bill, in `line_item`."""
+
+    line_item: list[V1LineItem] | None = None
+    """The line items."""
+
+
+class V1LocalCurrencyTransactionInputAssociateDetails(CapillaryModel):
+    """Store associate (cashier) who made the sale."""
+
+    code: str | None = None
+    """Associate code."""
+
+    name: str | None = None
+    """Associate name."""
+
+
+class V1LocalCurrencyTransactionInput(CapillaryModel):
+    """One transaction in a local currency: the fields of a `transaction/add` transaction, plus
+    an optional credit note."""
+
+    credit_note: V1CreditNote | None = None
+    """A credit note issued or used with the bill."""
+
+    type: Annotated[
+        V1LocalCurrencyTransactionInputType | str, lenient_enum(V1LocalCurrencyTransactionInputType)
+    ]
+    """`regular` (customer identified), `not_interested` (anonymous), or for returns `return`,
+    `not_interested_return`, `mixed` (exchange)."""
+
+    number: str
+    """Bill number; must be unique within the period configured for the org."""
+
+    bill_client_id: str | None = None
+    """The org's own ID of the bill."""
+
+    amount: float
+    """Net bill amount."""
+
+    gross_amount: float | None = None
+    """Bill amount before discount."""
+
+    discount: float | None = None
+    """Discount on the bill."""
+
+    billing_time: str
+    """Bill date-time (`YYYY-MM-DD HH:MM:SS`); defaults to now."""
+
+    currency_code: str | None = None
+    """ISO currency code, e.g. `INR`, `SGD`, `EUR`."""
+
+    notes: str | None = None
+    """Notes on the bill."""
+
+    source: Annotated[V1TransactionSource | str, lenient_enum(V1TransactionSource)] | None = None
+    """Channel the transaction came from."""
+
+    outlier_status: Annotated[V1OutlierStatus | str, lenient_enum(V1OutlierStatus)] | None = None
+    """Outlier status of a transaction or line item."""
+
+    delivery_status: str | None = None
+    """Delivery status, e.g. `DELIVERED`."""
+
+    shipping_source_till_code: str | None = None
+    """Till that ships the order."""
+
+    not_interested_reason: str | None = None
+    """Why the customer declined to register (not-interested bills)."""
+
+    referral_code: str | None = None
+    """Referral code at bill level."""
+
+    credit_notes: str | None = None
+    """Credit notes issued with the bill."""
+
+    return_type: str | None = None
+    """For returns - `AMOUNT`, `LINE_ITEM` or `FULL`; `cancelled` for a line-item cancellation."""
+
+    parent_bill_number: str | None = None
+    """For returns - number of the original bill."""
+
+    purchase_time: str | None = None
+    """For returns - date of the original purchase (`YYYY-MM-DD`)."""
+
+    customer: V1TransactionCustomer | None = None
+    """Customer of the bill. One identifier (`mobile`, `email`, `external_id` or a card) is
+    needed for regular transactions and returns; not used for not-interested bills."""
+
+    redemptions: V1LocalCurrencyTransactionInputRedemptions | None = None
+    """Redemptions to apply to the bill (sample form)."""
+
+    points_redemptions: list[int] | None = Field(default=None, alias="pointsRedemptions")
+    """Points redemption IDs to apply (table form)."""
+
+    coupon_redemptions: list[int] | None = Field(default=None, alias="couponRedemptions")
+    """Coupon redemption IDs to apply (table form)."""
+
+    payment_details: V1LocalCurrencyTransactionInputPaymentDetails | None = None
+    """Payments (tenders) of the bill, in `payment`."""
+
+    extended_fields: V1FieldList | None = None
+    """Bill-level extended fields."""
+
+    custom_fields: V1FieldList | None = None
+    """Bill-level custom fields."""
+
+    custom_fields_data: V1LocalCurrencyTransactionInputCustomFieldsData | None = None
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
+    line_items: V1LocalCurrencyTransactionInputLineItems | None = None
+    """Line items of the bill, in `line_item`."""
+
+    associate_details: V1LocalCurrencyTransactionInputAssociateDetails | None = None
+    """Store associate (cashier) who made the sale."""
+
+
+class V1AddLocalCurrencyTransactionRequestRoot(CapillaryModel):
+    """V1AddLocalCurrencyTransactionRequestRoot"""
+
+    transaction: list[V1LocalCurrencyTransactionInput]
+    """Transactions to add (batch)."""
+
+
+class V1AddLocalCurrencyTransactionRequest(CapillaryModel):
+    """Local-currency transactions to add, wrapped in `root.transaction`."""
+
+    root: V1AddLocalCurrencyTransactionRequestRoot
+
+
+class V1ProductAttributeValue(CapillaryModel):
+    """One allowed value of a product attribute."""
+
+    name: str | None = None
+    """Value name."""
+
+    label: str | None = None
+    """Display name of the value."""
+
+
+class V1ProductAttributeValueList(CapillaryModel):
+    """Wrapper of attribute values in `value`."""
+
+    value: list[V1ProductAttributeValue] | V1ProductAttributeValue | None = None
+    """The values (one may arrive as a single object)."""
+
+
+class V1ProductAttributeDefinitionInput(CapillaryModel):
+    """Definition of one product attribute to add."""
+
+    name: str | None = None
+    """Attribute name."""
+
+    label: str | None = None
+    """Display name of the attribute."""
+
+    type: str | None = None
+    """Data type of the values, e.g. `Int`, `String`, `Boolean`."""
+
+    is_enum: Literal["0", "1", 0, 1] | None = None
+    """`1` when the values come from a predefined list."""
+
+    is_soft_enum: Literal["0", "1", 0, 1] | None = None
+    """`1` when values outside the predefined list are also accepted."""
+
+    use_in_dump: Literal["0", "1", 0, 1] | None = None
+    """Include the attribute in data dumps; the docs list only `1`."""
+
+    default_attribute_value_name: str | None = None
+    """Value used when none is given."""
+
+    extraction_rule_type: str | None = None
+    """How the value is obtained, e.g. `POS` (sent by the point of sale) or `UPLOAD`."""
+
+    extraction_rule_data: str | None = None
+    """Data of the extraction rule, e.g. the source field name."""
+
+    values: V1ProductAttributeValueList | None = None
+    """Wrapper of attribute values in `value`."""
+
+
+class V1AddProductAttributesRequestRootProductItemAttributes(CapillaryModel):
+    """Wrapper of the attributes."""
+
+    attribute: (
+        list[V1ProductAttributeDefinitionInput] | V1ProductAttributeDefinitionInput | None
+    ) = None
+    """The attributes (one may be sent as a single object)."""
+
+
+class V1AddProductAttributesRequestRootProductItem(CapillaryModel):
+    """One group of attributes."""
+
+    attributes: V1AddProductAttributesRequestRootProductItemAttributes | None = None
+    """Wrapper of the attributes."""
+
+
+class V1AddProductAttributesRequestRoot(CapillaryModel):
+    """V1AddProductAttributesRequestRoot"""
+
+    product: list[V1AddProductAttributesRequestRootProductItem]
+    """Groups of attributes to add (batch)."""
+
+
+class V1AddProductAttributesRequest(CapillaryModel):
+    """Attributes to add, wrapped in `root.product[].attributes.attribute`."""
+
+    root: V1AddProductAttributesRequestRoot
+
+
+class V1ProductAttributeDefinition(CapillaryModel):
+    """A product attribute as returned."""
+
+    name: str | None = None
+    """Attribute name."""
+
+    label: str | None = None
+    """Display name of the attribute."""
+
+    is_enum: Literal["0", "1", 0, 1] | None = None
+    """`1` when the values come from a predefined list, `0` otherwise."""
+
+    type: str | None = None
+    """Data type of the values, e.g. `Int`."""
+
+    extraction_rule_type: str | None = None
+    """How the value is obtained, e.g. `POS` or `UPLOAD`."""
+
+    extraction_rule_data: str | None = None
+    """Data of the extraction rule."""
+
+    is_soft_enum: Literal["0", "1", 0, 1] | None = None
+    """`1` when values outside the predefined list are also accepted."""
+
+    use_in_dump: Literal["0", "1", 0, 1] | None = None
+    """Whether the attribute is included in data dumps."""
+
+    default_attribute_value_name: str | None = None
+    """Default value, if any."""
+
+    inventory_item_attributes: str | None = None
+    """Database table the attribute was read from."""
+
+    values: V1ProductAttributeValueList | None = None
+    """Wrapper of attribute values in `value`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ProductAttributeDefinitions(CapillaryModel):
+    """Wrapper of product attributes in `attribute`."""
+
+    attribute: list[V1ProductAttributeDefinition] | V1ProductAttributeDefinition | None = None
+    """The attributes (one may arrive as a single object)."""
+
+
+class V1AddProductAttributesResponseResponseProduct(CapillaryModel):
+    """The attributes, in `attributes.attribute`."""
+
+    attributes: V1ProductAttributeDefinitions | None = None
+    """Wrapper of product attributes in `attribute`."""
+
+
+class V1Status(CapillaryModel):
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    success: Literal[True, False, "true", "false"]
+    """Boolean flag as v1.1 sends it: the JSON boolean or the string `"true"` / `"false"`."""
+
+    code: int | str
+    """Request-level status code (see the API-level code table of the v1.1 root)."""
+
+    message: str
+    """Human-readable result."""
+
+    total: int | str | None = None
+    """Number of items in the request (batch calls)."""
+
+    success_count: int | str | None = None
+    """Number of items processed successfully (batch calls)."""
+
+
+class V1AddProductAttributesResponseResponse(CapillaryModel):
+    """V1AddProductAttributesResponseResponse"""
+
+    product: V1AddProductAttributesResponseResponseProduct | None = None
+    """The attributes, in `attributes.attribute`."""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+
+class V1AddProductAttributesResponse(CapillaryModel):
+    """The added attributes, each with its `item_status`."""
+
+    response: V1AddProductAttributesResponseResponse
+
+
+class V1ProductInputSize(CapillaryModel):
+    """Size of the product by name, with its size type."""
+
+    name: str
+    """Size name as configured for the org."""
+
+    type: str | None = None
+    """Size type, e.g. a garment kind."""
+
+
+class V1ProductNamed(CapillaryModel):
+    """A catalogue value (size, style, brand, color or category) given by name."""
+
+    name: str
+    """Name of the value as configured for the org."""
+
+
+class V1ProductFieldList(CapillaryModel):
+    """Wrapper of product attributes (name/value pairs) in `attribute`."""
+
+    attribute: list[V1Field] | V1Field | None = None
+    """The attributes (one may arrive as a single object)."""
+
+
+class V1ProductInput(CapillaryModel):
+    """One product to add."""
+
+    sku: str
+    """SKU (item code) of the product."""
+
+    ean: str | None = None
+    """European Article Number."""
+
+    price: float
+    """Price."""
+
+    description: str | None = None
+    """Short description."""
+
+    long_description: str | None = None
+    """Detailed description."""
+
+    img_url: str | None = None
+    """URL of the product image."""
+
+    returnable: bool | None = None
+    """Whether the product may be returned after purchase (default false); set `returnableDays`
+    too."""
+
+    returnable_days: int | None = Field(default=None, alias="returnableDays")
+    """Days after purchase within which a return is accepted; -1 (default) means no limit."""
+
+    size: V1ProductInputSize | None = None
+    """Size of the product by name, with its size type."""
+
+    style: V1ProductNamed | None = None
+    """A catalogue value (size, style, brand, color or category) given by name."""
+
+    brand: V1ProductNamed | None = None
+    """A catalogue value (size, style, brand, color or category) given by name."""
+
+    color: V1ProductNamed | None = None
+    """A catalogue value (size, style, brand, color or category) given by name."""
+
+    category: V1ProductNamed | None = None
+    """A catalogue value (size, style, brand, color or category) given by name."""
+
+    attributes: V1ProductFieldList | None = None
+    """Wrapper of product attributes (name/value pairs) in `attribute`."""
+
+
+class V1AddProductsRequestRoot(CapillaryModel):
+    """V1AddProductsRequestRoot"""
+
+    product: list[V1ProductInput]
+    """Products to add (batch)."""
+
+
+class V1AddProductsRequest(CapillaryModel):
+    """Products to add, wrapped in `root.product`."""
+
+    root: V1AddProductsRequestRoot
+
+
+class V1ProductNamedResult(CapillaryModel):
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    name: str | None = None
+    """Name of the value."""
+
+    label: str | None = None
+    """Display name of the value."""
+
+    description: str | None = None
+    """Description of the value."""
+
+
+class V1ProductAddResult(CapillaryModel):
+    """One added product."""
+
+    item_id: int | str | None = None
+    """Product ID assigned by Capillary."""
+
+    sku: str | None = None
+    """SKU."""
+
+    ean: str | None = None
+    """European Article Number (the SKU when none was given)."""
+
+    price: float | str | None = None
+    """Price."""
+
+    img_url: str | None = None
+    """URL of the product image."""
+
+    in_stock: Literal[True, False, "true", "false"] | None = None
+    """Whether the product is in stock."""
+
+    description: str | None = None
+    """Short description."""
+
+    returnable: Literal[True, False, "true", "false"] | None = None
+    """Whether the product may be returned."""
+
+    returnable_days: int | str | None = None
+    """Days within which a return is accepted; -1 means no limit."""
+
+    long_description: str | None = None
+    """Detailed description."""
+
+    added_on: str | None = None
+    """When the product was added."""
+
+    size: V1ProductNamedResult | None = None
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    style: V1ProductNamedResult | None = None
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    brand: V1ProductNamedResult | None = None
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    color: V1ProductNamedResult | None = None
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    category: V1ProductNamedResult | None = None
+    """A catalogue value of a product (size, style, brand, color or category) as returned; the
+    name is null when not set."""
+
+    attributes: list[V1Field] | V1ProductFieldList | None = None
+    """Attributes of the product; an empty list when there are none."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1AddProductsResponseResponse(CapillaryModel):
+    """V1AddProductsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: list[V1ProductAddResult] | V1ProductAddResult | None = None
+    """One entry per product (one may arrive as a single object)."""
+
+
+class V1AddProductsResponse(CapillaryModel):
+    """The added products, each with its `item_status`."""
+
+    response: V1AddProductsResponseResponse
+
+
+class V1RequestCustomerRef(CapillaryModel):
+    """A customer identified by any one of mobile, email, external ID or Capillary ID (the
+    others may be empty)."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: str | None = None
+    """Capillary customer ID."""
+
+
+class V1RequestMiscInfo(CapillaryModel):
+    """Second customer of a mobile reallocation or merge request."""
+
+    target_customer: V1RequestCustomerRef | None = None
+    """Account that receives the mobile number (reallocation) or survives the merge."""
+
+
+class V1RequestInput(CapillaryModel):
+    """One request to add. `type` and `base_type` select the kind of request; the fields that
+    apply to each kind are listed in the operation description."""
+
+    reference_id: str | None = None
+    """Your own unique reference for the request (required for identifier changes)."""
+
+    type: Annotated[V1RequestType | str, lenient_enum(V1RequestType)] | None = None
+    """Request type: `CHANGE_IDENTIFIER` (identifier change, mobile reallocation, merge),
+    `GOODWILL` (goodwill points or coupons) or `TRANSACTION_UPDATE` (retro transaction)."""
+
+    base_type: Annotated[V1RequestBaseType | str, lenient_enum(V1RequestBaseType)] | None = None
+    """Request sub-type. Change identifier: `MOBILE`, `EMAIL`, `EXTERNAL_ID`, `ADDRESS`,
+    `MOBILE_REALLOC` (also written `REALLOCATION`), `MERGE`. Goodwill: `POINTS`, `COUPON`
+    (also written `COUPONS`). Transaction update: `RETRO`."""
+
+    customer: V1RequestCustomerRef
+    """Customer the request is about: the account whose identifier changes, the source of a
+    reallocation, the account merged away, the goodwill recipient or the customer a bill is
+    tagged to. At least one identifier is required."""
+
+    old_value: str | None = None
+    """Current value of the identifier (identifier change), or the mobile number to reallocate."""
+
+    new_value: str | None = None
+    """New value of the identifier (identifier change)."""
+
+    requested_on: _dt.datetime | None = None
+    """When the change was requested (ISO 8601)."""
+
+    misc_info: V1RequestMiscInfo | str | None = None
+    """Reallocation and merge: the target customer. Retro transaction: free text about the
+    conversion (may be empty)."""
+
+    reason: str | None = None
+    """Reason for the goodwill."""
+
+    comments: str | None = None
+    """Notes on the request."""
+
+    points: int | None = None
+    """Points to issue (goodwill `POINTS`)."""
+
+    series_id: int | None = None
+    """Coupon series (offer) to issue from (goodwill `COUPON`); the series must be enabled for
+    Member Care goodwill coupons."""
+
+    old_type: Annotated[V1RequestInputOldType | str, lenient_enum(V1RequestInputOldType)] | None = (
+        None
+    )
+    """Current type of the bill (retro transaction)."""
+
+    new_type: Annotated[V1RequestInputNewType | str, lenient_enum(V1RequestInputNewType)] | None = (
+        None
+    )
+    """Type the bill changes to (retro transaction)."""
+
+    transaction_id: str | None = None
+    """ID of the not-interested bill to tag (retro transaction)."""
+
+
+class V1AddRequestsRequestRoot(CapillaryModel):
+    """V1AddRequestsRequestRoot"""
+
+    request: list[V1RequestInput]
+    """Requests to add (batch); kinds may be mixed."""
+
+
+class V1AddRequestsRequest(CapillaryModel):
+    """Requests to add, wrapped in `root.request`."""
+
+    root: V1AddRequestsRequestRoot
+
+
+class V1RequestCustomer(CapillaryModel):
+    """Customer of a request as returned."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: int | str | None = None
+    """Capillary customer ID."""
+
+    fraud_status: str | None = None
+    """Fraud status of the customer, e.g. `NONE` or `CONFIRMED`."""
+
+
+class V1RequestResult(CapillaryModel):
+    """One added or updated request."""
+
+    reference_id: str | None = None
+    """Your reference for the request, if given."""
+
+    id: int | str | None = None
+    """Request ID."""
+
+    status: Annotated[V1RequestStatus | str, lenient_enum(V1RequestStatus)] | None = None
+    """Status of a request."""
+
+    requested_on: str | None = None
+    """When the request was created."""
+
+    type: Annotated[V1RequestType | str, lenient_enum(V1RequestType)] | None = None
+    """Request type: `CHANGE_IDENTIFIER` (identifier change, mobile reallocation, merge),
+    `GOODWILL` (goodwill points or coupons) or `TRANSACTION_UPDATE` (retro transaction)."""
+
+    base_type: Annotated[V1RequestBaseType | str, lenient_enum(V1RequestBaseType)] | None = None
+    """Request sub-type. Change identifier: `MOBILE`, `EMAIL`, `EXTERNAL_ID`, `ADDRESS`,
+    `MOBILE_REALLOC` (also written `REALLOCATION`), `MERGE`. Goodwill: `POINTS`, `COUPON`
+    (also written `COUPONS`). Transaction update: `RETRO`."""
+
+    customer: V1RequestCustomer | None = None
+    """Customer of a request as returned."""
+
+    old_value: str | None = None
+    """Value before the change (for reallocation and merge, the source customer's ID)."""
+
+    new_value: str | None = None
+    """Value after the change (for reallocation and merge, the target customer's ID)."""
+
+    old_type: str | None = None
+    """Bill type before a retro change; empty otherwise."""
+
+    new_type: str | None = None
+    """Bill type after a retro change; empty otherwise."""
+
+    misc_info: V1RequestMiscInfo | str | None = None
+    """Additional information; usually null."""
+
+    transaction_id: int | str | None = None
+    """Bill ID of a retro request; 0 otherwise."""
+
+    reason: str | None = None
+    """Reason given."""
+
+    comments: str | None = None
+    """Comments given."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1AddRequestsResponseResponseRequests(CapillaryModel):
+    """The requests, in `request`."""
+
+    request: list[V1RequestResult] | V1RequestResult | None = None
+    """One entry per request (one may arrive as a single object)."""
+
+
+class V1AddRequestsResponseResponse(CapillaryModel):
+    """V1AddRequestsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    requests: V1AddRequestsResponseResponseRequests | None = None
+    """The requests, in `request`."""
+
+
+class V1AddRequestsResponse(CapillaryModel):
+    """The added requests, each with its `item_status`."""
+
+    response: V1AddRequestsResponseResponse
+
+
+class V1TaskInputAction(CapillaryModel):
+    """Action to take and its message template."""
+
+    type: Annotated[V1TaskInputActionType | str, lenient_enum(V1TaskInputActionType)] | None = None
+    """Action type."""
+
+    template: str | None = None
+    """Message template, e.g. with `{name}` and `{points}` tags."""
+
+
+class V1TaskInputCreator(CapillaryModel):
+    """Creator of the task."""
+
+    type: Annotated[V1TaskInputCreatorType | str, lenient_enum(V1TaskInputCreatorType)] | None = (
+        None
+    )
+    """Creator role."""
+
+    id: int | None = None
+    """ID of the manager or cashier."""
+
+
+class V1TaskReminderInput(CapillaryModel):
+    """A reminder to create with the task."""
+
+    create: bool | None = Field(default=None, alias="-create")
+    """Must be `true` for the reminder to be created."""
+
+    time: str | None = None
+    """When to remind (`YYYY-MM-DD HH:MM:SS`)."""
+
+    template: str | None = None
+    """Reminder message."""
+
+
+class V1TaskEntryInput(CapillaryModel):
+    """New status of one task entry (used only when a positive task `id` is sent)."""
+
+    customer_id: int | None = None
+    """Customer of the entry."""
+
+    associate_id: int | None = None
+    """Associate of the entry."""
+
+    status: str | None = None
+    """New status of the entry."""
+
+
+class V1TaskInputEntries(CapillaryModel):
+    """Entry status changes, in `entry` (considered only for a positive `id`)."""
+
+    entry: list[V1TaskEntryInput] | None = None
+    """The entries."""
+
+
+class V1TaskInput(CapillaryModel):
+    """One task to create."""
+
+    id: int | None = None
+    """`-1` to create a task; the ID of an existing task to update it instead."""
+
+    local_id: str | None = None
+    """The client's own ID of the task."""
+
+    title: str | None = None
+    """Task title."""
+
+    body: str | None = None
+    """Task description."""
+
+    start_date: str | None = None
+    """Start of the task (`YYYY-MM-DD HH:MM:SS`)."""
+
+    end_date: str | None = None
+    """End of the task."""
+
+    expiry_date: str | None = None
+    """When the task expires."""
+
+    type: Annotated[V1TaskInputType | str, lenient_enum(V1TaskInputType)] | None = None
+    """`MEMO` (information only) or `TASK` (to be carried out)."""
+
+    action: V1TaskInputAction | None = None
+    """Action to take and its message template."""
+
+    creator: V1TaskInputCreator | None = None
+    """Creator of the task."""
+
+    target_type: (
+        Annotated[V1TaskInputTargetType | str, lenient_enum(V1TaskInputTargetType)] | None
+    ) = None
+    """Whom the task is about: `CASHIER`, or `CUSTOMER` (then give `customer_ids` or
+    `selected_audience_groups`)."""
+
+    customer_ids: str | None = None
+    """Customer IDs, comma-separated; one task entry per customer."""
+
+    selected_audience_groups: str | None = None
+    """Audience group IDs, comma-separated; one task entry per customer of the groups."""
+
+    execute_by_all: bool | None = None
+    """Whether every cashier is to carry out the task."""
+
+    executable_by_type: (
+        Annotated[V1TaskInputExecutableByType | str, lenient_enum(V1TaskInputExecutableByType)]
+        | None
+    ) = None
+    """`cashier` (the cashiers in `executable_by_ids`) or `store` (every cashier of the stores
+    in `executable_by_ids`)."""
+
+    executable_by_ids: str | None = None
+    """Cashier or store IDs (per `executable_by_type`), comma-separated."""
+
+    possible_statuses: str | None = None
+    """Statuses the task can take, comma-separated, e.g. `OPEN,IN_PROGRESS,CLOSED`."""
+
+    tags: str | None = None
+    """Free-form labels of the task (text)."""
+
+    reminder: list[V1TaskReminderInput] | None = None
+    """Reminders to create."""
+
+    entries: V1TaskInputEntries | None = None
+    """Entry status changes, in `entry` (considered only for a positive `id`)."""
+
+
+class V1AddTaskRequestRoot(CapillaryModel):
+    """V1AddTaskRequestRoot"""
+
+    task: list[V1TaskInput]
+    """Tasks to create (batch)."""
+
+
+class V1AddTaskRequest(CapillaryModel):
+    """Tasks to create, in `root.task`."""
+
+    root: V1AddTaskRequestRoot
+
+
+class V1TaskAction(CapillaryModel):
+    """What the executor is asked to do, and the message template for it."""
+
+    type: str | None = None
+    """Action type - `sms`, `email`, `call` or `none` (responses may capitalise it, e.g.
+    `Call`)."""
+
+    template: str | None = None
+    """Message template; `{name}`, `{points}` and similar tags are filled per customer."""
+
+
+class V1TaskCreator(CapillaryModel):
+    """Who created the task."""
+
+    type: str | None = None
+    """`manager` or `cashier`."""
+
+    id: int | str | None = None
+    """ID of the manager or cashier."""
+
+    name: str | None = None
+    """Name of the creator."""
+
+
+class V1TaskEntry(CapillaryModel):
+    """One task entry - the task as assigned to one executor."""
+
+    entry_id: int | str | None = None
+    """Task entry ID."""
+
+    customer_id: int | str | None = None
+    """Customer of the entry (customer tasks)."""
+
+    associate_id: int | str | None = None
+    """Associate the entry is assigned to."""
+
+    associate_name: str | None = None
+    """Name of that associate."""
+
+    store_id: int | str | None = None
+    """Store of the entry."""
+
+    status: str | None = None
+    """Current status."""
+
+    type: str | None = None
+    """Target of the task, `CUSTOMER` or `CASHIER`."""
+
+
+class V1TaskResultEntries(CapillaryModel):
+    """Task entries, in `entry`."""
+
+    entry: list[V1TaskEntry] | V1TaskEntry | None = None
+    """The entries (one may arrive as a single object)."""
+
+
+class V1TaskReminder(CapillaryModel):
+    """A task reminder."""
+
+    id: int | str | None = None
+    """Reminder ID."""
+
+    task_id: int | str | None = None
+    """Task the reminder belongs to."""
+
+    time: str | None = None
+    """When to remind."""
+
+    created_by: int | str | None = None
+    """Associate who created the reminder."""
+
+    template: str | None = None
+    """Reminder message."""
+
+    remindee_id: int | str | None = None
+    """Associate to remind."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1TaskResultReminders(CapillaryModel):
+    """Reminders created with the task, in `reminder`."""
+
+    reminder: list[V1TaskReminder] | V1TaskReminder | None = None
+    """The reminders (one may arrive as a single object)."""
+
+
+class V1TaskResult(CapillaryModel):
+    """One created task, with its entries, reminders and `item_status`."""
+
+    id: int | str | None = None
+    """Task ID."""
+
+    title: str | None = None
+    """Task title."""
+
+    body: str | None = None
+    """Task description."""
+
+    start_date: str | None = None
+    """Start date."""
+
+    end_date: str | None = None
+    """End date."""
+
+    action: V1TaskAction | None = None
+    """What the executor is asked to do, and the message template for it."""
+
+    cashier_task: Literal[True, False, "true", "false"] | None = None
+    """Whether the task is for a particular cashier."""
+
+    customer_task: Literal[True, False, "true", "false"] | None = None
+    """Whether the task is about customers."""
+
+    execute_by_all: Literal[True, False, "true", "false"] | None = None
+    """Whether every cashier is to carry out the task."""
+
+    creator: V1TaskCreator | None = None
+    """Who created the task."""
+
+    entries: V1TaskResultEntries | None = None
+    """Task entries, in `entry`."""
+
+    reminders: V1TaskResultReminders | None = None
+    """Reminders created with the task, in `reminder`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1AddTaskResponseResponseTasks(CapillaryModel):
+    """The tasks, in `task`."""
+
+    task: list[V1TaskResult] | V1TaskResult | None = None
+    """One entry per task sent (one may arrive as a single object)."""
+
+
+class V1AddTaskResponseResponse(CapillaryModel):
+    """V1AddTaskResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1AddTaskResponseResponseTasks | None = None
+    """The tasks, in `task`."""
+
+
+class V1AddTaskResponse(CapillaryModel):
+    """Created tasks, in `tasks.task`."""
+
+    response: V1AddTaskResponseResponse
+
+
+class V1TransactionInputRedemptionsPointsRedemptions(CapillaryModel):
+    """Points redemptions, in `id`."""
+
+    id: list[str] | None = None
+    """Points redemption IDs."""
+
+
+class V1TransactionInputRedemptions(CapillaryModel):
+    """Redemptions to apply to the bill (sample form)."""
+
+    points_redemptions: V1TransactionInputRedemptionsPointsRedemptions | None = None
+    """Points redemptions, in `id`."""
+
+
+class V1TransactionInputPaymentDetails(CapillaryModel):
+    """Payments (tenders) of the bill, in `payment`."""
+
+    payment: list[V1Payment] | None = None
+    """The payments."""
+
+
+class V1TransactionInputCustomFieldsData(CapillaryModel):
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
+    custom_data_item: list[V1CustomDataItem] | V1CustomDataItem | None = None
+    """The fields (one may be sent as a single object)."""
 
 
 class V1TransactionInputLineItems(CapillaryModel):
@@ -604,7 +2617,7 @@ class V1TransactionInput(CapillaryModel):
     """Credit notes issued with the bill."""
 
     return_type: str | None = None
-    """For returns - `AMOUNT`, `LINE_ITEM` or `FULL`."""
+    """For returns - `AMOUNT`, `LINE_ITEM` or `FULL`; `cancelled` for a line-item cancellation."""
 
     parent_bill_number: str | None = None
     """For returns - number of the original bill."""
@@ -634,6 +2647,9 @@ class V1TransactionInput(CapillaryModel):
     custom_fields: V1FieldList | None = None
     """Bill-level custom fields."""
 
+    custom_fields_data: V1TransactionInputCustomFieldsData | None = None
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
     line_items: V1TransactionInputLineItems | None = None
     """Line items of the bill, in `line_item`."""
 
@@ -652,26 +2668,6 @@ class V1AddTransactionRequest(CapillaryModel):
     """Transactions to add, wrapped in `root.transaction`."""
 
     root: V1AddTransactionRequestRoot
-
-
-class V1Status(CapillaryModel):
-    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
-    `success_count` tell how many items were sent and how many succeeded."""
-
-    success: Literal[True, False, "true", "false"]
-    """Boolean flag as v1.1 sends it: the JSON boolean or the string `"true"` / `"false"`."""
-
-    code: int | str
-    """Request-level status code (see the API-level code table of the v1.1 root)."""
-
-    message: str
-    """Human-readable result."""
-
-    total: int | str | None = None
-    """Number of items in the request (batch calls)."""
-
-    success_count: int | str | None = None
-    """Number of items processed successfully (batch calls)."""
 
 
 class V1PointsSummary(CapillaryModel):
@@ -861,6 +2857,12 @@ class V1TransactionResult(CapillaryModel):
     side_effects: V1SideEffects | None = None
     """Wrapper of the side effects of one item, in `effect`."""
 
+    points_deducted: float | str | None = None
+    """Points taken back because of a return."""
+
+    points_balance: float | str | None = None
+    """Points available to the customer after a return."""
+
     item_status: ItemStatus | None = None
     """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
     resource and listed per operation in `x-capillary-error-codes`."""
@@ -900,6 +2902,700 @@ class V1CodeName(CapillaryModel):
     """Entity name."""
 
 
+class V1CouponCustomerInfo(CapillaryModel):
+    """The customer a coupon belongs to."""
+
+    user_id: int | str | None = None
+    """Capillary user ID (with `user_id=true`)."""
+
+    name: str | None = None
+    """Full name."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+
+class V1CouponCustomerRef(CapillaryModel):
+    """The customer, identified by one of `mobile`, `email`, `external_id`, `card_number` or
+    `id`."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    card_number: str | None = None
+    """Loyalty card number (redemption)."""
+
+    id: str | None = None
+    """Capillary user ID."""
+
+
+class V1CouponDetailsRedemptionInfo(CapillaryModel):
+    """Whether and where the coupon was redeemed."""
+
+    redeemed: Literal[True, False, "true", "false"] | None = None
+    """The coupon was redeemed."""
+
+    redeemed_on: str | None = None
+    """Redemption date-time."""
+
+    redeemed_at: str | None = None
+    """Till or store code of the redemption."""
+
+
+class V1CouponDetailsTransaction(CapillaryModel):
+    """Transaction the coupon was redeemed on."""
+
+    number: str | None = None
+    """Transaction number."""
+
+    id: int | str | None = None
+    """Capillary transaction ID."""
+
+
+class V1CouponItemStatus(CapillaryModel):
+    """Result for one coupon (code 700 on success)."""
+
+    success: Literal[True, False, "true", "false"] | None = None
+    """Boolean flag as v1.1 sends it: the JSON boolean or the string `"true"` / `"false"`."""
+
+    status: Literal[True, False, "true", "false"] | None = None
+    """Success flag under the name used by the coupon read samples."""
+
+    code: int | str | None = None
+    """Item-level status code."""
+
+    message: str | None = None
+    """Human-readable result."""
+
+
+class V1CouponDetails(CapillaryModel):
+    """A coupon with its holder, issue and redemption details."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    id: int | str | None = None
+    """Coupon ID."""
+
+    valid_till: str | None = None
+    """Expiry date of the coupon."""
+
+    issued_on: str | None = None
+    """Issue date-time."""
+
+    customer: V1CouponCustomerInfo | None = None
+    """The customer a coupon belongs to."""
+
+    pincode: str | None = None
+    """PIN of the coupon, where the series uses one."""
+
+    issued_store: V1CodeName | None = None
+    """Store that issued the coupon."""
+
+    series_id: int | str | None = None
+    """Coupon series ID."""
+
+    is_absolute: Literal[True, False, "true", "false"] | None = None
+    """`true` when the value is an amount, `false` when a percentage."""
+
+    value: float | str | None = None
+    """Discount amount or percentage."""
+
+    redemption_info: V1CouponDetailsRedemptionInfo | None = None
+    """Whether and where the coupon was redeemed."""
+
+    redeemed_by: V1CouponCustomerInfo | None = None
+    """Customer who redeemed the coupon."""
+
+    store: V1CodeName | None = None
+    """Store of the redemption."""
+
+    transaction: V1CouponDetailsTransaction | None = None
+    """Transaction the coupon was redeemed on."""
+
+    item_status: V1CouponItemStatus | None = None
+    """Result for one coupon (code 700 on success)."""
+
+
+class V1CouponIssueInput(CapillaryModel):
+    """One coupon to issue."""
+
+    series_id: str
+    """ID of the coupon series to issue from."""
+
+    customer: V1CouponCustomerRef
+    """The customer, identified by one of `mobile`, `email`, `external_id`, `card_number` or
+    `id`."""
+
+
+class V1CouponRedeemTransaction(CapillaryModel):
+    """Transaction the coupon is redeemed against."""
+
+    number: str | None = None
+    """Transaction (bill) number."""
+
+    amount: float | str | None = None
+    """Transaction amount."""
+
+
+class V1CouponRedeemInput(CapillaryModel):
+    """A coupon to redeem; give `code` or `id`."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    id: str | None = None
+    """Coupon ID."""
+
+    validation_code: str | None = None
+    """Validation code, for orgs that redeem with validation."""
+
+    customer: V1CouponCustomerRef
+    """The customer, identified by one of `mobile`, `email`, `external_id`, `card_number` or
+    `id`."""
+
+    custom_fields: V1FieldList | None = None
+    """Redemption-level custom fields, as name/value pairs."""
+
+    redemption_time: str | None = None
+    """When the coupon was redeemed (`YYYY-MM-DD HH:MM:SS`); now when left out."""
+
+    transaction: list[V1CouponRedeemTransaction] | None = None
+    """The transaction to redeem against."""
+
+
+class V1CouponSeriesInfo(CapillaryModel):
+    """Offer details of a coupon series."""
+
+    id: int | str | None = None
+    """Coupon series ID."""
+
+    description: str | None = None
+    """Series description."""
+
+    discount_code: str | None = None
+    """Discount code applied at the point of sale."""
+
+    valid_till: str | None = None
+    """Last day of the series."""
+
+    discount_type: str | None = None
+    """Discount type, e.g. `ABS` (amount) or `PERC` (percentage)."""
+
+    discount_value: float | str | None = None
+    """Discount amount or percentage."""
+
+    discount_on: str | None = None
+    """What the discount applies to, `BILL` or `LINEITEM` (may be empty)."""
+
+    detailed_info: str | None = None
+    """Longer description of the offer."""
+
+
+class V1CouponRedeemability(CapillaryModel):
+    """Whether the customer can redeem the coupon."""
+
+    mobile: str | None = None
+    """Mobile number (the identifier sent)."""
+
+    code: str | None = None
+    """Coupon code checked."""
+
+    is_redeemable: Literal[True, False, "true", "false"] | None = None
+    """The coupon can be redeemed now."""
+
+    item_status: V1CouponItemStatus | None = None
+    """Result for one coupon (code 700 on success)."""
+
+    series_info: V1CouponSeriesInfo | None = None
+    """Offer details of a coupon series."""
+
+
+class V1CouponRedeemableResponseResponseCoupons(CapillaryModel):
+    """The check, in `redeemable`."""
+
+    redeemable: V1CouponRedeemability | None = None
+    """Whether the customer can redeem the coupon."""
+
+
+class V1CouponRedeemableResponseResponse(CapillaryModel):
+    """V1CouponRedeemableResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    coupons: V1CouponRedeemableResponseResponseCoupons | None = None
+    """The check, in `redeemable`."""
+
+
+class V1CouponRedeemableResponse(CapillaryModel):
+    """Result of a redeemability check."""
+
+    response: V1CouponRedeemableResponseResponse
+
+
+class V1CouponRedemptionEntities(CapillaryModel):
+    """Org entities (concepts, zones, stores, tills) where coupons can be redeemed; null for no
+    restriction."""
+
+    concepts: str | list[int | str] | Any | None = None
+    """IDs of org entities, as a JSON-encoded string, a list, or null."""
+
+    zones: str | list[int | str] | Any | None = None
+    """IDs of org entities, as a JSON-encoded string, a list, or null."""
+
+    stores: str | list[int | str] | Any | None = None
+    """IDs of org entities, as a JSON-encoded string, a list, or null."""
+
+    tills: str | list[int | str] | Any | None = None
+    """IDs of org entities, as a JSON-encoded string, a list, or null."""
+
+
+class V1CouponRedemptionResultTransaction(CapillaryModel):
+    """Transaction the coupon was redeemed against."""
+
+    amount: float | str | None = None
+    """Transaction amount."""
+
+    number: str | None = None
+    """Transaction number."""
+
+
+class V1CouponRedemptionResult(CapillaryModel):
+    """A redeemed coupon."""
+
+    customer: V1CouponCustomerInfo | None = None
+    """The customer a coupon belongs to."""
+
+    redemption_id: int | str | None = Field(default=None, alias="redemptionId")
+    """ID of the redemption."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    discount_code: str | None = None
+    """Discount code of the series."""
+
+    series_code: str | None = None
+    """Code of the coupon series."""
+
+    series_info: V1CouponSeriesInfo | list[V1CouponSeriesInfo] | None = None
+    """Series details; the sample shows an empty list."""
+
+    is_absolute: Literal[True, False, "true", "false"] | None = None
+    """`true` when the value is an amount, `false` when a percentage."""
+
+    coupon_value: float | str | None = None
+    """Discount amount or percentage."""
+
+    transaction: V1CouponRedemptionResultTransaction | None = None
+    """Transaction the coupon was redeemed against."""
+
+    side_effects: V1SideEffects | list[V1SideEffect] | None = None
+    """Incentives triggered by the redemption; the sample shows an empty list."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CouponSeriesCoupons(CapillaryModel):
+    """Usage counts of the series."""
+
+    issued: int | str | None = None
+    """Coupons issued."""
+
+    redeemed: int | str | None = None
+    """Coupons redeemed."""
+
+
+class V1CouponSeries(CapillaryModel):
+    """Configuration and usage of one coupon series."""
+
+    id: int | str | None = None
+    """Series ID."""
+
+    description: str | None = None
+    """Series description."""
+
+    series_type: str | None = None
+    """Kind of series, e.g. `CAMPAIGN`."""
+
+    client_handling_type: str | None = None
+    """How the point of sale applies the coupon, e.g. `DISC_CODE`."""
+
+    discount_code: str | None = None
+    """Discount code applied at the point of sale."""
+
+    valid_till_date: str | None = None
+    """Last day coupons of the series are valid."""
+
+    valid_days_from_create: int | str | None = None
+    """Days a coupon stays valid after issue."""
+
+    expiry_strategy_type: str | None = None
+    """How coupon expiry is computed, e.g. `DAYS`."""
+
+    expiry_strategy_value: int | str | None = None
+    """Value of the expiry strategy (e.g. number of days)."""
+
+    max_create: int | str | None = None
+    """Maximum coupons that can be issued (`-1` unlimited)."""
+
+    max_redeem: int | str | None = None
+    """Maximum redemptions in the series (`-1` unlimited)."""
+
+    transferrable: int | str | None = None
+    """Coupons can be passed to another customer (`1`) or not (`0`)."""
+
+    any_user: int | str | None = None
+    """Any customer may redeem the coupons (`1`) or only the holder (`0`)."""
+
+    same_user_multiple_redeem: int | str | None = None
+    """One customer may redeem several times (`1`) or not (`0`)."""
+
+    allow_referral_existing_users: int | str | None = None
+    """Referral coupons may go to existing customers (`1`) or not (`0`)."""
+
+    multiple_use: int | str | None = None
+    """A coupon can be used more than once (`1`) or not (`0`)."""
+
+    is_validation_required: int | str | None = None
+    """Redemption needs a validation code (`1`) or not (`0`)."""
+
+    valid_with_discounted_item: Literal[True, False, "true", "false"] | None = None
+    """Coupons apply to items already discounted."""
+
+    created_by: int | str | None = None
+    """ID of the user who created the series."""
+
+    created: str | None = None
+    """Creation date-time."""
+
+    last_used: str | None = None
+    """When a coupon of the series was last used."""
+
+    series_code: str | None = None
+    """Code of the series."""
+
+    sms_template: str | None = None
+    """SMS template for issued coupons (seen empty in the XML sample)."""
+
+    disable_sms: int | str | None = None
+    """Issue SMS turned off (`1`) or on (`0`)."""
+
+    info: str | None = None
+    """Extra information on the series."""
+
+    allow_multiple_vouchers_per_user: int | str | None = None
+    """A customer may hold several coupons of the series (`1`) or not (`0`)."""
+
+    do_not_resend_existing_voucher: int | str | None = None
+    """An existing coupon is not sent again on a new issue (`1`) or is (`0`)."""
+
+    mutual_exclusive_series_ids: str | None = None
+    """JSON list of series that cannot be combined with this one (`[-1]` none)."""
+
+    store_ids_json: str | None = None
+    """JSON list of store IDs the series is tied to (`[-1]` all)."""
+
+    dvs_enabled: int | str | None = None
+    """DVS coupons enabled (`1`) or not (`0`)."""
+
+    dvs_expiry_date: str | None = None
+    """Expiry date of DVS coupons."""
+
+    dvs_items: str | None = None
+    """DVS items (seen empty in the XML sample)."""
+
+    priority: int | str | None = None
+    """Priority of the series."""
+
+    short_sms_template: str | None = None
+    """Short SMS template with `{{...}}` placeholders."""
+
+    max_vouchers_per_user: int | str | None = None
+    """Maximum coupons per customer (`-1` unlimited)."""
+
+    min_days_between_vouchers: int | str | None = None
+    """Minimum days between two coupons for a customer (`-1` none)."""
+
+    max_referrals_per_referee: int | str | None = None
+    """Maximum referrals per referee (`-1` unlimited)."""
+
+    discount_on: str | None = None
+    """What the discount applies to, e.g. `BILL`."""
+
+    discount_type: str | None = None
+    """Discount type, e.g. `PERC` or `ABS`."""
+
+    discount_value: float | str | None = None
+    """Discount amount or percentage."""
+
+    redemption_range: str | None = None
+    """JSON object of allowed days of month (`dom`), weekdays (`dow`) and hours (`-1` any)."""
+
+    min_bill_amount: float | str | None = None
+    """Minimum bill amount for redemption."""
+
+    max_bill_amount: float | str | None = None
+    """Maximum bill amount for redemption (`0` none)."""
+
+    redeem_at_store: str | None = None
+    """JSON list of stores where coupons can be redeemed (`[-1]` all)."""
+
+    campaign_id: int | str | None = None
+    """ID of the campaign the series belongs to."""
+
+    tag: str | None = None
+    """Tag of the series (seen empty in the XML sample)."""
+
+    max_redemptions_in_series_per_user: int | str | None = None
+    """Maximum redemptions per customer in the series (`-1` unlimited)."""
+
+    min_days_between_redemption: int | str | None = None
+    """Minimum days between two redemptions (`-1` none)."""
+
+    redemption_valid_from: str | None = None
+    """First day coupons can be redeemed."""
+
+    source_org_id: int | str | None = None
+    """Org that owns the series, for shared series (`-1` this org)."""
+
+    issue_to_loyalty: int | str | None = None
+    """Coupons only for loyalty customers (`1`) or for anyone (`0`)."""
+
+    redeem_store_type: str | None = None
+    """How redemption stores are chosen, e.g. `redeemable_stores`."""
+
+    old_flow_enabled: int | str | None = None
+    """Legacy processing flow on (`1`) or off (`0`)."""
+
+    pre_redeem_event_required: int | str | None = None
+    """A pre-redemption event is needed (`1`) or not (`0`)."""
+
+    coupons: V1CouponSeriesCoupons | None = None
+    """Usage counts of the series."""
+
+    offline_redemption_enabled: Literal[True, False, "true", "false"] | None = None
+    """Coupons can be redeemed offline."""
+
+    campaign_name: str | None = None
+    """Name of the campaign (seen empty in the XML sample)."""
+
+    purpose: str | None = None
+    """Purpose of the series (seen empty in the XML sample)."""
+
+    metadata: str | None = None
+    """Metadata of the series (seen empty in the XML sample)."""
+
+    valid_redemption_org_entities: V1CouponRedemptionEntities | None = None
+    """Org entities (concepts, zones, stores, tills) where coupons can be redeemed; null for no
+    restriction."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+    products: str | None = None
+    """Products the series is limited to (empty for none)."""
+
+    brands: str | None = None
+    """Brands the series is limited to (empty for none)."""
+
+    categories: str | None = None
+    """Categories the series is limited to (empty for none)."""
+
+
+class V1CouponSeriesResponseResponseSeriesItems(CapillaryModel):
+    """The series, in `item`."""
+
+    item: list[V1CouponSeries] | V1CouponSeries | None = None
+    """One series, or a list of them."""
+
+
+class V1CouponSeriesResponseResponseSeries(CapillaryModel):
+    """The series."""
+
+    items: V1CouponSeriesResponseResponseSeriesItems | None = None
+    """The series, in `item`."""
+
+
+class V1CouponSeriesResponseResponse(CapillaryModel):
+    """V1CouponSeriesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    series: V1CouponSeriesResponseResponseSeries | None = None
+    """The series."""
+
+
+class V1CouponSeriesResponse(CapillaryModel):
+    """Coupon series, in `series.items.item`."""
+
+    response: V1CouponSeriesResponseResponse
+
+
+class V1CustomerTicketInput(CapillaryModel):
+    """A ticket to create."""
+
+    status: str | None = None
+    """Ticket status; only statuses configured for the org (e.g. `OPEN`)."""
+
+    priority: str | None = None
+    """Priority (`low`, `medium` or `high`, as configured for the org)."""
+
+    department: str | None = None
+    """Department the ticket is assigned to."""
+
+    subject: str | None = None
+    """Subject line; must not be empty (error 1303)."""
+
+    message: str | None = None
+    """Body of the ticket."""
+
+    ticket_code: str | None = None
+    """Ticket ID to use."""
+
+    reported_from: (
+        Annotated[V1CustomerTicketSource | str, lenient_enum(V1CustomerTicketSource)] | None
+    ) = None
+    """Channel through which a ticket was raised."""
+
+    type: Annotated[V1CustomerTicketType | str, lenient_enum(V1CustomerTicketType)] | None = None
+    """Whether the ticket concerns a store or a customer."""
+
+    custom_fields: V1FieldList | None = None
+    """Ticket-level custom fields, as name/value pairs."""
+
+
+class V1CustomerTicketOwner(CapillaryModel):
+    """The customer to open tickets for, identified by one of `mobile`, `email`, `external_id`
+    or `id`."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: str | None = None
+    """Capillary user ID."""
+
+    ticket: list[V1CustomerTicketInput]
+    """Tickets to create."""
+
+
+class V1CreateCustomerTicketRequestRoot(CapillaryModel):
+    """V1CreateCustomerTicketRequestRoot"""
+
+    customer: list[V1CustomerTicketOwner]
+    """The customer (one item; no batch support)."""
+
+
+class V1CreateCustomerTicketRequest(CapillaryModel):
+    """Ticket to create, wrapped in `root.customer`."""
+
+    root: V1CreateCustomerTicketRequestRoot
+
+
+class V1CustomerTicket(CapillaryModel):
+    """A customer ticket."""
+
+    code: str | None = None
+    """Ticket code generated by Capillary."""
+
+    status: str | None = None
+    """Ticket status."""
+
+    priority: str | None = None
+    """Priority."""
+
+    department: str | None = None
+    """Assigned department."""
+
+    subject: str | None = None
+    """Subject line."""
+
+    message: str | None = None
+    """Body of the ticket."""
+
+    custom_fields: V1FieldList | None = None
+    """Wrapper holding name/value pairs in `field`. A single pair may arrive as an object
+    rather than a one-element list."""
+
+
+class V1CustomerTicketResult(CapillaryModel):
+    """The customer and the ticket created."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: int | str | None = None
+    """Capillary user ID."""
+
+    ticket: V1CustomerTicket | list[V1CustomerTicket] | None = None
+    """The ticket created (a list when several were sent)."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CreateCustomerTicketResponseResponseCustomers(CapillaryModel):
+    """The customer, in `customer`."""
+
+    customer: V1CustomerTicketResult | list[V1CustomerTicketResult] | None = None
+    """One customer object (or a list of them)."""
+
+
+class V1CreateCustomerTicketResponseResponse(CapillaryModel):
+    """V1CreateCustomerTicketResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customers: V1CreateCustomerTicketResponseResponseCustomers | None = None
+    """The customer, in `customer`."""
+
+
+class V1CreateCustomerTicketResponse(CapillaryModel):
+    """Result of ticket creation."""
+
+    response: V1CreateCustomerTicketResponseResponse
+
+
 class V1CurrencyTransactionCurrency(CapillaryModel):
     """Currency the bill was made in."""
 
@@ -932,6 +3628,38 @@ class V1Currency(CapillaryModel):
     """Currency the bill was made in."""
 
 
+class V1CustomerPrioritySubscription(CapillaryModel):
+    """Subscription state for one message priority of a channel."""
+
+    name: str | None = None
+    """`TRANS` or `BULK`."""
+
+    subscribed: str | None = None
+    """Scopes subscribed to, e.g. `ALL` (empty when none)."""
+
+    unsubscribed: str | None = None
+    """Scopes unsubscribed from, e.g. `ALL` (empty when none)."""
+
+    user_preference: (
+        Annotated[
+            V1CustomerPrioritySubscriptionUserPreference | str,
+            lenient_enum(V1CustomerPrioritySubscriptionUserPreference),
+        ]
+        | None
+    ) = None
+    """The customer's own choice."""
+
+
+class V1CustomerChannelSubscription(CapillaryModel):
+    """Subscription state for one channel."""
+
+    name: str | None = None
+    """Channel, e.g. `SMS`, `EMAIL`, `POSTMAIL`."""
+
+    priority: list[V1CustomerPrioritySubscription] | V1CustomerPrioritySubscription | None = None
+    """One entry per priority (one may arrive as a single object)."""
+
+
 class V1CustomerCoupon(CapillaryModel):
     """A coupon of the customer."""
 
@@ -955,6 +3683,158 @@ class V1CustomerCoupon(CapillaryModel):
 
     redeemed: Literal[True, False, "true", "false"] | None = None
     """The coupon was redeemed."""
+
+
+class V1CustomerCouponRedemption(CapillaryModel):
+    """One coupon redemption of the customer."""
+
+    id: int | str | None = None
+    """Redemption ID."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    series_id: int | str | None = None
+    """Coupon series ID."""
+
+    description: str | None = None
+    """Coupon description."""
+
+    discount_code: str | None = None
+    """Discount code of the coupon."""
+
+    discount_type: str | None = None
+    """Discount type, e.g. `PERC` (percentage) or `FLAT` (fixed amount)."""
+
+    transaction_number: str | None = None
+    """Bill number the coupon was redeemed on."""
+
+    redeemed_time: str | None = None
+    """Redemption date-time."""
+
+    redeemed_at: str | None = None
+    """Store or till code where the coupon was redeemed."""
+
+
+class V1CustomerCouponUse(CapillaryModel):
+    """One redemption of an issued coupon."""
+
+    date: str | None = None
+    """Redemption date-time."""
+
+    transaction_number: str | None = None
+    """Bill number the coupon was redeemed on."""
+
+    redeemed_at: V1CodeName | None = None
+    """Store where the coupon was redeemed."""
+
+
+class V1CustomerIssuedCouponRedemptions(CapillaryModel):
+    """Redemptions of the coupon, in `redemption`."""
+
+    redemption: list[V1CustomerCouponUse] | V1CustomerCouponUse | None = None
+    """One redemption, or a list of them."""
+
+
+class V1CustomerIssuedCoupon(CapillaryModel):
+    """A coupon issued to the customer, with its redemptions."""
+
+    id: int | str | None = None
+    """Coupon ID."""
+
+    redemption_count: int | str | None = None
+    """Number of times the coupon was redeemed."""
+
+    created_date: str | None = None
+    """Issue date-time (ISO 8601 with offset, e.g. `2025-03-01T09:00:00+05:30`)."""
+
+    valid_till: str | None = None
+    """Expiry date."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    transaction_number: str | None = None
+    """Bill number the coupon was issued on."""
+
+    redemptions: V1CustomerIssuedCouponRedemptions | None = None
+    """Redemptions of the coupon, in `redemption`."""
+
+
+class V1CustomerCouponsCoupons(CapillaryModel):
+    """The coupons, in `coupon`."""
+
+    coupon: list[V1CustomerIssuedCoupon] | V1CustomerIssuedCoupon | None = None
+    """One coupon, or a list of them."""
+
+
+class V1CustomerCoupons(CapillaryModel):
+    """A customer with their coupons."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: int | str | None = None
+    """Capillary user ID."""
+
+    coupons: V1CustomerCouponsCoupons | None = None
+    """The coupons, in `coupon`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerCouponsResponseResponsePagination(CapillaryModel):
+    """Paging of the coupon list."""
+
+    limit: int | str | None = None
+    """Page size."""
+
+    offset: int | str | None = None
+    """Coupons skipped."""
+
+    total: int | str | None = None
+    """Number of coupons matching the filters."""
+
+
+class V1CustomerCouponsResponseResponseCustomers(CapillaryModel):
+    """The customer, in `customer`."""
+
+    customer: V1CustomerCoupons | list[V1CustomerCoupons] | None = None
+    """One customer object (or a list of them)."""
+
+
+class V1CustomerCouponsResponseResponse(CapillaryModel):
+    """V1CustomerCouponsResponseResponse"""
+
+    pagination: V1CustomerCouponsResponseResponsePagination | None = None
+    """Paging of the coupon list."""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customers: V1CustomerCouponsResponseResponseCustomers | None = None
+    """The customer, in `customer`."""
+
+
+class V1CustomerCouponsResponse(CapillaryModel):
+    """Coupons of a customer, with paging figures."""
+
+    response: V1CustomerCouponsResponseResponse
 
 
 class V1CustomerDetailsFraudDetails(CapillaryModel):
@@ -1169,6 +4049,879 @@ class V1CustomerDetails(CapillaryModel):
     resource and listed per operation in `x-capillary-error-codes`."""
 
 
+class V1CustomerInteractionLocation(CapillaryModel):
+    """Where a check-in happened."""
+
+    lat: float | str | None = None
+    """Latitude."""
+
+    long: float | str | None = None
+    """Longitude."""
+
+    time: str | None = None
+    """When the check-in happened (date-time)."""
+
+
+class V1CustomerInteractionLocs(CapillaryModel):
+    """Check-in locations, in `loc`."""
+
+    loc: list[V1CustomerInteractionLocation] | V1CustomerInteractionLocation | None = None
+    """One location, or a list of them."""
+
+
+class V1CustomerInteractionMessage(CapillaryModel):
+    """An email or SMS sent to the customer."""
+
+    id: int | str | None = None
+    """Message ID."""
+
+    sender: str | None = None
+    """Sender address or number."""
+
+    receiver: str | None = None
+    """Recipient address or number."""
+
+    subject: str | None = None
+    """Subject."""
+
+    sent_time: str | None = None
+    """When the message was sent (date-time)."""
+
+    delivered_time: str | None = None
+    """When the message was delivered (empty when unknown)."""
+
+    status: str | None = None
+    """Delivery status, e.g. `SENT`."""
+
+
+class V1CustomerInteractionMessages(CapillaryModel):
+    """Messages sent, in `message`."""
+
+    message: list[V1CustomerInteractionMessage] | V1CustomerInteractionMessage | None = None
+    """One message, or a list of them."""
+
+
+class V1CustomerInteractionSurvey(CapillaryModel):
+    """A survey answered by the customer."""
+
+    name: str | None = None
+    """Survey name."""
+
+    nps_score: int | str | None = None
+    """Net promoter score given."""
+
+    sent_by: str | None = None
+    """Who sent the survey."""
+
+    response_url: str | None = None
+    """Link to the customer's answers."""
+
+    sent_time: str | None = None
+    """When the survey was sent."""
+
+    completion_time: str | None = None
+    """When the customer completed it."""
+
+
+class V1CustomerInteractionSurveys(CapillaryModel):
+    """Surveys, in `survey`."""
+
+    survey: list[V1CustomerInteractionSurvey] | V1CustomerInteractionSurvey | None = None
+    """One survey, or a list of them."""
+
+
+class V1CustomerInteraction(CapillaryModel):
+    """Interactions of one type on a network. Which members appear depends on the type: `locs`
+    for check-ins, `messages` for email/SMS, the survey members for surveys."""
+
+    type: str | None = None
+    """Interaction type, e.g. `checkin`, `tweet`, `email`, `sms`, `survey`."""
+
+    count: int | str | None = None
+    """Number of interactions of this type."""
+
+    locs: V1CustomerInteractionLocs | None = None
+    """Check-in locations, in `loc`."""
+
+    messages: V1CustomerInteractionMessages | None = None
+    """Messages sent, in `message`."""
+
+    latest_nps_score: int | str | None = None
+    """NPS score of the latest survey."""
+
+    latest_survey_name: str | None = None
+    """Name of the latest survey."""
+
+    latest_survey_interaction_time: str | None = None
+    """When the latest survey was answered."""
+
+    surveys: V1CustomerInteractionSurveys | None = None
+    """Surveys, in `survey`."""
+
+
+class V1CustomerInteractionNetwork(CapillaryModel):
+    """Interactions on one network."""
+
+    name: str | None = None
+    """Network, e.g. `facebook`, `twitter`, `foursquare`, `capillary`."""
+
+    interaction: list[V1CustomerInteraction] | V1CustomerInteraction | None = None
+    """One interaction type, or a list of them."""
+
+
+class V1CustomerInteractionStatus(CapillaryModel):
+    """Request-level result, as the interaction call sends it."""
+
+    success: Literal[True, False, "true", "false"] | None = None
+    """Boolean flag as v1.1 sends it: the JSON boolean or the string `"true"` / `"false"`."""
+
+    code: int | str | None = None
+    """Request-level status code."""
+
+    response_code: int | str | None = None
+    """Request-level status code (the name used in the docs' sample)."""
+
+    message: str | None = None
+    """Human-readable result."""
+
+
+class V1CustomerInteractionsInteractions(CapillaryModel):
+    """Interactions per network, in `network`."""
+
+    network: list[V1CustomerInteractionNetwork] | V1CustomerInteractionNetwork | None = None
+    """One network, or a list of them."""
+
+
+class V1CustomerInteractions(CapillaryModel):
+    """A customer with their interactions."""
+
+    id: int | str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    interactions: V1CustomerInteractionsInteractions | None = None
+    """Interactions per network, in `network`."""
+
+
+class V1CustomerInteractionsResponseResponse(CapillaryModel):
+    """V1CustomerInteractionsResponseResponse"""
+
+    status: V1CustomerInteractionStatus
+    """Request-level result, as the interaction call sends it."""
+
+    customer: V1CustomerInteractions | list[V1CustomerInteractions] | None = None
+    """One customer, or a list when several were asked for."""
+
+
+class V1CustomerInteractionsResponse(CapillaryModel):
+    """Interactions, one entry per customer asked for."""
+
+    response: V1CustomerInteractionsResponseResponse
+
+
+class V1CustomerInvitee(CapillaryModel):
+    """A person the customer invited."""
+
+    identifier: str | None = None
+    """Email ID or mobile number of the invitee."""
+
+    name: str | None = None
+    """Name of the invitee."""
+
+    invited_on: str | None = None
+    """When the invitation was made (`YYYY-MM-DD HH:MM:SS.f`)."""
+
+    till: V1CodeName | None = None
+    """Till that recorded the invitation."""
+
+
+class V1CustomerInviteeGroup(CapillaryModel):
+    """Invitees of one channel."""
+
+    type: str | None = None
+    """Channel, e.g. `MOBILE` or `EMAIL`."""
+
+    invitee: list[V1CustomerInvitee] | V1CustomerInvitee | None = None
+    """The invitees (one may arrive as a single object)."""
+
+
+class V1CustomerNote(CapillaryModel):
+    """A note on the customer."""
+
+    id: int | str | None = None
+    """Note ID."""
+
+    date: str | None = None
+    """Date of the note (add/update responses)."""
+
+    added_on: str | None = None
+    """When the note was added (read responses)."""
+
+    description: str | None = None
+    """Text of the note."""
+
+
+class V1CustomerNoteInput(CapillaryModel):
+    """A note to add (no `id`) or an existing note to rewrite (with its `id`)."""
+
+    id: str | None = None
+    """ID of the note to update; leave out to add a new note."""
+
+    date: str | None = None
+    """Date of the note (`YYYY-MM-DD HH:MM:SS`); today when left out."""
+
+    description: str
+    """Text of the note (plain text)."""
+
+
+class V1CustomerNotesInputNotes(CapillaryModel):
+    """The notes, in `note`."""
+
+    note: list[V1CustomerNoteInput]
+    """Notes to add or update."""
+
+
+class V1CustomerNotesInput(CapillaryModel):
+    """Notes for one customer, identified by one of `mobile`, `email`, `external_id` or
+    `user_id`."""
+
+    user_id: str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    associate_id: str | None = None
+    """ID of the store associate recording the notes (shown in the update sample)."""
+
+    notes: V1CustomerNotesInputNotes
+    """The notes, in `note`."""
+
+
+class V1CustomerNotesRequestRoot(CapillaryModel):
+    """V1CustomerNotesRequestRoot"""
+
+    customer: list[V1CustomerNotesInput]
+    """The customer whose notes change (one item; no batch support)."""
+
+
+class V1CustomerNotesRequest(CapillaryModel):
+    """Customer notes, wrapped in `root.customer`."""
+
+    root: V1CustomerNotesRequestRoot
+
+
+class V1CustomerNotesResultNotes(CapillaryModel):
+    """The notes, in `note`."""
+
+    note: list[V1CustomerNote] | V1CustomerNote | None = None
+    """One note, or a list of them."""
+
+
+class V1CustomerNotesResult(CapillaryModel):
+    """A customer with their notes."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    notes: V1CustomerNotesResultNotes | None = None
+    """The notes, in `note`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerNotesResponseResponse(CapillaryModel):
+    """V1CustomerNotesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customer: V1CustomerNotesResult | None = None
+    """A customer with their notes."""
+
+
+class V1CustomerNotesResponse(CapillaryModel):
+    """A customer's notes after a write or read."""
+
+    response: V1CustomerNotesResponseResponse
+
+
+class V1CustomerProgramPoints(CapillaryModel):
+    """Points of one loyalty program within a redemption or reversal."""
+
+    program_id: int | str | None = None
+    """Loyalty program ID."""
+
+    points_redeemed: float | str | None = None
+    """Points redeemed from this program (redemption breakups)."""
+
+    points_reversed: float | str | None = None
+    """Points given back to this program (reversal breakups)."""
+
+    program_name: str | None = None
+    """Program name (may be empty)."""
+
+
+class V1CustomerPointsReversal(CapillaryModel):
+    """Redeemed points given back because the transaction was returned."""
+
+    reversal_id: int | str | None = None
+    """ID of the reversal."""
+
+    points_reversed: float | str | None = None
+    """Points given back."""
+
+    reversal_time: str | None = None
+    """When the points were given back."""
+
+    reversed_on_till_id: int | str | None = None
+    """ID of the till on which the reversal happened."""
+
+    reversal_breakup_by_program: list[V1CustomerProgramPoints] | None = None
+    """Points given back per loyalty program."""
+
+
+class V1CustomerPointsRedemption(CapillaryModel):
+    """One points redemption of the customer."""
+
+    id: int | str | None = None
+    """Redemption ID."""
+
+    program_id: int | str | None = None
+    """Loyalty program the points were redeemed from."""
+
+    points_redeemed: float | str | None = None
+    """Points redeemed."""
+
+    transaction_number: str | None = None
+    """Bill number the points were redeemed on."""
+
+    validation_code: str | None = None
+    """Validation code (OTP) used for the redemption."""
+
+    redeemed_time: str | None = None
+    """Redemption date-time."""
+
+    redeemed_at: str | None = None
+    """Store or till code where the points were redeemed."""
+
+    notes: str | None = None
+    """Notes on the redemption."""
+
+    redeemed_store: V1CodeName | None = None
+    """Store of the redemption."""
+
+    redeemed_till: V1CodeName | None = None
+    """Till of the redemption."""
+
+    reversals: list[V1CustomerPointsReversal] | None = None
+    """Reversals of these points after a return."""
+
+    redemption_breakup_by_program: list[V1CustomerProgramPoints] | None = None
+    """Points redeemed per loyalty program."""
+
+
+class V1CustomerPreferencesStore(CapillaryModel):
+    """Store recorded with the preferences (update responses)."""
+
+    id: int | str | None = None
+    """Store ID."""
+
+    code: str | None = None
+    """Store code."""
+
+    name: str | None = None
+    """Store name."""
+
+    status: str | None = None
+    """Outcome for the store, e.g. `SUCCESS`."""
+
+
+class V1CustomerPreferences(CapillaryModel):
+    """A customer with their preferences."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    local_id: str | None = None
+    """Shown empty in the XML sample; not described in the docs."""
+
+    custom_fields: V1FieldList | None = None
+    """Preference fields, as name/value pairs."""
+
+    store: V1CustomerPreferencesStore | None = None
+    """Store recorded with the preferences (update responses)."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerPreferencesInputStore(CapillaryModel):
+    """Store to record with the preferences."""
+
+    code: str | None = None
+    """Store code."""
+
+    id: str | None = None
+    """Store ID."""
+
+
+class V1CustomerPreferencesInput(CapillaryModel):
+    """Preferences of one customer, identified by one of `mobile`, `email`, `external_id` or
+    `user_id`."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    user_id: str | None = None
+    """Capillary user ID."""
+
+    local_id: str | None = None
+    """Shown empty in the XML sample; not described in the docs."""
+
+    store: V1CustomerPreferencesInputStore | None = None
+    """Store to record with the preferences."""
+
+    custom_fields: V1FieldList | None = None
+    """Preference fields, as name/value pairs."""
+
+
+class V1CustomerPreferencesRequestRoot(CapillaryModel):
+    """V1CustomerPreferencesRequestRoot"""
+
+    customer: list[V1CustomerPreferencesInput]
+    """Customers to update (batch)."""
+
+
+class V1CustomerPreferencesRequest(CapillaryModel):
+    """Preferences, wrapped in `root.customer`."""
+
+    root: V1CustomerPreferencesRequestRoot
+
+
+class V1CustomerPreferencesResponseResponseCustomers(CapillaryModel):
+    """The customers, in `customer`."""
+
+    customer: V1CustomerPreferences | list[V1CustomerPreferences] | None = None
+    """One customer object, or a list of them."""
+
+
+class V1CustomerPreferencesResponseResponse(CapillaryModel):
+    """V1CustomerPreferencesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customers: V1CustomerPreferencesResponseResponseCustomers | None = None
+    """The customers, in `customer`."""
+
+
+class V1CustomerPreferencesResponse(CapillaryModel):
+    """Customer preferences after a write or read."""
+
+    response: V1CustomerPreferencesResponseResponse
+
+
+class V1CustomerRecommendationsResponseResponse(CapillaryModel):
+    """V1CustomerRecommendationsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+
+class V1CustomerRecommendationsResponse(CapillaryModel):
+    """Recommendations for the customer. Only `status` is documented; the recommendation
+    payload arrives as additional members of `response`."""
+
+    response: V1CustomerRecommendationsResponseResponse
+
+
+class V1CustomerRedemptionsRedemptionsCoupons(CapillaryModel):
+    """Coupon redemptions, in `coupon`."""
+
+    coupon: list[V1CustomerCouponRedemption] | V1CustomerCouponRedemption | None = None
+    """One redemption, or a list of them."""
+
+
+class V1CustomerRedemptionsRedemptionsPoints(CapillaryModel):
+    """Points redemptions, in `point`."""
+
+    point: list[V1CustomerPointsRedemption] | V1CustomerPointsRedemption | None = None
+    """One redemption, or a list of them."""
+
+
+class V1CustomerRedemptionsRedemptions(CapillaryModel):
+    """The redemptions, by kind."""
+
+    coupons: V1CustomerRedemptionsRedemptionsCoupons | None = None
+    """Coupon redemptions, in `coupon`."""
+
+    points: V1CustomerRedemptionsRedemptionsPoints | None = None
+    """Points redemptions, in `point`."""
+
+
+class V1CustomerRedemptions(CapillaryModel):
+    """A customer with their points and coupon redemptions."""
+
+    user_id: int | str | None = None
+    """Capillary user ID (with `user_id=true`)."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    rows: int | str | None = None
+    """Number of redemptions returned."""
+
+    coupons_count: int | str | None = None
+    """Number of coupon redemptions returned."""
+
+    points_count: int | str | None = None
+    """Number of points redemptions returned."""
+
+    coupons_start_id: int | str | None = None
+    """ID of the first coupon redemption returned."""
+
+    points_start_id: int | str | None = None
+    """ID of the first points redemption returned."""
+
+    total_points_reversed: float | str | None = None
+    """Redeemed points given back in total after returns."""
+
+    redemptions: V1CustomerRedemptionsRedemptions | None = None
+    """The redemptions, by kind."""
+
+
+class V1CustomerRedemptionsResponseResponse(CapillaryModel):
+    """V1CustomerRedemptionsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customer: V1CustomerRedemptions | list[V1CustomerRedemptions] | None = None
+    """One customer, or a list when several were asked for."""
+
+
+class V1CustomerRedemptionsResponse(CapillaryModel):
+    """Redemption history, one entry per customer asked for."""
+
+    response: V1CustomerRedemptionsResponseResponse
+
+
+class V1CustomerReferee(CapillaryModel):
+    """A person invited by the customer."""
+
+    id: str | None = None
+    """Sequence number of the invitee in this request."""
+
+    name: str | None = None
+    """Name of the invitee."""
+
+    identifier: str | None = None
+    """Email ID or mobile number of the invitee, matching the channel `type`."""
+
+    invited_on: str | None = None
+    """When the invitation was made (ISO 8601 date-time)."""
+
+
+class V1CustomerRefereeResult(CapillaryModel):
+    """An invitee with the outcome of its invitation."""
+
+    id: str | None = None
+    """Sequence number of the invitee."""
+
+    name: str | None = None
+    """Name of the invitee."""
+
+    identifier: str | None = None
+    """Email ID or mobile number of the invitee."""
+
+    invited_on: str | None = None
+    """When the invitation was made."""
+
+    status: ItemStatus | None = None
+    """Outcome for this invitee (code 100 when added)."""
+
+
+class V1CustomerReferralChannelResult(CapillaryModel):
+    """Invitees of one channel, with their outcomes."""
+
+    type: str | None = None
+    """Channel, e.g. `EMAIL` or `MOBILE`."""
+
+    referral: list[V1CustomerRefereeResult] | V1CustomerRefereeResult | None = None
+    """The invitees (one may arrive as a single object)."""
+
+
+class V1CustomerReferralEvent(CapillaryModel):
+    """An invitee who registered or transacted (a referee). Identity fields are null when not
+    shared."""
+
+    event_type: str | None = None
+    """What the referee did, e.g. `REGISTRATION`."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    added_on: str | None = None
+    """When the event was recorded."""
+
+
+class V1CustomerReferralInputReferralType(CapillaryModel):
+    """Invitees of one channel."""
+
+    type: Annotated[V1CustomerReferralChannel | str, lenient_enum(V1CustomerReferralChannel)]
+    """Channel of the invitations (`EMAIL`, or `SMS` / `MOBILE` for phone numbers)."""
+
+    referral: list[V1CustomerReferee] | None = None
+    """The invitees."""
+
+
+class V1CustomerReferralInput(CapillaryModel):
+    """The referral campaign and the people invited."""
+
+    campaign_token: str
+    """Token of the referral campaign."""
+
+    referral_type: V1CustomerReferralInputReferralType
+    """Invitees of one channel."""
+
+
+class V1CustomerReferralInviteResultReferrals(CapillaryModel):
+    """Invitees per channel, in `referral_type`."""
+
+    referral_type: (
+        list[V1CustomerReferralChannelResult] | V1CustomerReferralChannelResult | None
+    ) = None
+    """One entry per channel (one may arrive as a single object)."""
+
+
+class V1CustomerReferralInviteResult(CapillaryModel):
+    """The referring customer with the outcome per invitee."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: int | str | None = None
+    """Capillary user ID."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    referrals: V1CustomerReferralInviteResultReferrals | None = None
+    """Invitees per channel, in `referral_type`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerReferralInviteResponseResponseCustomers(CapillaryModel):
+    """Referring customers, in `customer`."""
+
+    customer: V1CustomerReferralInviteResult | list[V1CustomerReferralInviteResult] | None = None
+    """One customer object, or a list of them."""
+
+
+class V1CustomerReferralInviteResponseResponse(CapillaryModel):
+    """V1CustomerReferralInviteResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customers: V1CustomerReferralInviteResponseResponseCustomers | None = None
+    """Referring customers, in `customer`."""
+
+
+class V1CustomerReferralInviteResponse(CapillaryModel):
+    """Result of a referral request."""
+
+    response: V1CustomerReferralInviteResponseResponse
+
+
+class V1CustomerReferrer(CapillaryModel):
+    """The referring customer, identified by one of `mobile`, `email`, `external_id` or `id`."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: str | None = None
+    """Capillary user ID."""
+
+    referrals: V1CustomerReferralInput
+    """The referral campaign and the people invited."""
+
+
+class V1CustomerReferralRequestRoot(CapillaryModel):
+    """V1CustomerReferralRequestRoot"""
+
+    customer: list[V1CustomerReferrer]
+    """Referring customers (batch)."""
+
+
+class V1CustomerReferralRequest(CapillaryModel):
+    """Referrals, wrapped in `root.customer`."""
+
+    root: V1CustomerReferralRequestRoot
+
+
+class V1CustomerReferralStatsInvitees(CapillaryModel):
+    """People invited, per channel, in `referral_type`."""
+
+    referral_type: list[V1CustomerInviteeGroup] | V1CustomerInviteeGroup | None = None
+    """One entry per channel (one may arrive as a single object)."""
+
+
+class V1CustomerReferralStatsReferees(CapillaryModel):
+    """Invitees who registered or transacted, in `referee`."""
+
+    referee: list[V1CustomerReferralEvent] | V1CustomerReferralEvent | None = None
+    """One referee, or a list of them."""
+
+
+class V1CustomerReferralStats(CapillaryModel):
+    """A customer's referral code and referral statistics."""
+
+    email: str | None = None
+    """Email ID (null when not set)."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    referral_code: str | None = None
+    """The customer's referral code for the campaign."""
+
+    invitees: V1CustomerReferralStatsInvitees | None = None
+    """People invited, per channel, in `referral_type`."""
+
+    referees: V1CustomerReferralStatsReferees | None = None
+    """Invitees who registered or transacted, in `referee`."""
+
+    incentives: list[dict[str, Any]] | None = None
+    """Incentives (coupons) earned for successful referrals; the docs show only an empty list,
+    so the items are not modelled."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerReferralsResponseResponse(CapillaryModel):
+    """V1CustomerReferralsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customer: V1CustomerReferralStats | list[V1CustomerReferralStats] | None = None
+    """One customer, or a list when several were asked for."""
+
+
+class V1CustomerReferralsResponse(CapillaryModel):
+    """Referral statistics, one entry per customer asked for."""
+
+    response: V1CustomerReferralsResponseResponse
+
+
 class V1Subscription(CapillaryModel):
     """Subscription status for one channel and priority, as returned."""
 
@@ -1359,6 +5112,178 @@ class V1CustomerSearchResponse(CapillaryModel):
     """Customers matching the query."""
 
     response: V1CustomerSearchResponseResponse
+
+
+class V1CustomerSubscriptionChange(CapillaryModel):
+    """One subscription change, for a customer identified by one of `mobile`, `email`,
+    `external_id` or `id`."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: str | None = None
+    """Capillary user ID."""
+
+    priority: Annotated[
+        V1CustomerSubscriptionChangePriority | str,
+        lenient_enum(V1CustomerSubscriptionChangePriority),
+    ]
+    """`TRANS` for personal/transactional messages, `BULK` for promotions."""
+
+    scope: str | None = None
+    """Scope of the change; send `all` (several scopes may be comma-separated)."""
+
+    channel: Annotated[
+        V1CustomerSubscriptionChangeChannel | str, lenient_enum(V1CustomerSubscriptionChangeChannel)
+    ]
+    """Channel."""
+
+    is_subscribed: Annotated[
+        V1CustomerSubscriptionChangeIsSubscribed | str,
+        lenient_enum(V1CustomerSubscriptionChangeIsSubscribed),
+    ]
+    """`1` to subscribe, `0` to unsubscribe."""
+
+
+class V1CustomerSubscriptionChangeResult(CapillaryModel):
+    """Outcome of one subscription change."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number (when sent as identifier)."""
+
+    email: str | None = None
+    """Email ID (when sent as identifier)."""
+
+    external_id: str | None = None
+    """External ID (when sent as identifier)."""
+
+    channel: str | None = None
+    """Channel, e.g. `SMS` or `EMAIL`."""
+
+    priority: str | None = None
+    """`TRANS` or `BULK`."""
+
+    scope: str | None = None
+    """Scope, e.g. `ALL`."""
+
+    is_subscribed: int | str | None = None
+    """`1` subscribed, `0` unsubscribed."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerSubscriptionState(CapillaryModel):
+    """Subscription state of one customer."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    channel: list[V1CustomerChannelSubscription] | V1CustomerChannelSubscription | None = None
+    """One entry per channel (one may arrive as a single object)."""
+
+    org_unit_subscriptions: list[Any] | None = Field(default=None, alias="orgUnitSubscriptions")
+    """Subscriptions per org unit; the docs show only empty lists."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerSubscriptionsResponseResponseSubscriptions(CapillaryModel):
+    """The customers, in `subscription`."""
+
+    subscription: list[V1CustomerSubscriptionState] | V1CustomerSubscriptionState | None = None
+    """One entry per customer (one may arrive as a single object)."""
+
+
+class V1CustomerSubscriptionsResponseResponse(CapillaryModel):
+    """V1CustomerSubscriptionsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    subscriptions: V1CustomerSubscriptionsResponseResponseSubscriptions | None = None
+    """The customers, in `subscription`."""
+
+
+class V1CustomerSubscriptionsResponse(CapillaryModel):
+    """Subscription state, one entry per customer asked for."""
+
+    response: V1CustomerSubscriptionsResponseResponse
+
+
+class V1CustomerTicketsTickets(CapillaryModel):
+    """The tickets, in `ticket`."""
+
+    ticket: list[V1CustomerTicket] | V1CustomerTicket | None = None
+    """One ticket, or a list of them."""
+
+
+class V1CustomerTickets(CapillaryModel):
+    """A customer with their tickets."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    id: int | str | None = None
+    """Capillary user ID."""
+
+    tickets: V1CustomerTicketsTickets | None = None
+    """The tickets, in `ticket`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1CustomerTicketsResponseResponse(CapillaryModel):
+    """V1CustomerTicketsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    customer: V1CustomerTickets | list[V1CustomerTickets] | None = None
+    """One customer, or a list when several were asked for."""
+
+
+class V1CustomerTicketsResponse(CapillaryModel):
+    """Tickets, one entry per customer asked for."""
+
+    response: V1CustomerTicketsResponseResponse
 
 
 class V1TransactionPoints(CapillaryModel):
@@ -1651,6 +5576,126 @@ class V1CustomerWriteResponse(CapillaryModel):
     response: V1CustomerWriteResponseResponse
 
 
+class V1EmailAttachment(CapillaryModel):
+    """A file attached to an email."""
+
+    file_name: str | None = None
+    """File name shown to the recipient."""
+
+    file_type: str | None = None
+    """File type, e.g. `pdf`."""
+
+    file_data: str | None = None
+    """File contents, base64-encoded."""
+
+
+class V1EmailInputAttachments(CapillaryModel):
+    """Attachments, in `attachment`."""
+
+    attachment: list[V1EmailAttachment] | None = None
+    """The files."""
+
+
+class V1EmailInput(CapillaryModel):
+    """An email to send."""
+
+    to: str | None = None
+    """Recipient email ID."""
+
+    cc: str | None = None
+    """Copy recipients, comma-separated."""
+
+    bcc: str | None = None
+    """Blind-copy recipients, comma-separated."""
+
+    from_: str | None = Field(default=None, alias="from")
+    """Sender address (optional)."""
+
+    subject: str | None = None
+    """Subject line."""
+
+    body: str | None = None
+    """Message body."""
+
+    attachments: V1EmailInputAttachments | None = None
+    """Attachments, in `attachment`."""
+
+    scheduled_time: str | None = None
+    """When to send (`YYYY-MM-DD HH:MM:SS`); immediately when left out."""
+
+
+class V1EmailMessage(CapillaryModel):
+    """An email as recorded by Capillary."""
+
+    id: int | str | None = None
+    """Message ID."""
+
+    to: str | None = None
+    """Recipient email ID."""
+
+    cc: str | None = None
+    """Copy recipients, comma-separated."""
+
+    bcc: str | None = None
+    """Blind-copy recipients, comma-separated."""
+
+    status: str | None = None
+    """Delivery status, e.g. `Queued` or `Delivered`."""
+
+    subject: str | None = None
+    """Subject line."""
+
+    description: str | None = None
+    """Message body."""
+
+    scheduled_time: str | None = None
+    """When the email is due to go out (send responses)."""
+
+    sent_time: str | None = None
+    """When the email went out (read responses)."""
+
+
+class V1EmailResponseResponse(CapillaryModel):
+    """V1EmailResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    email: V1EmailMessage | None = None
+    """An email as recorded by Capillary."""
+
+
+class V1EmailResponse(CapillaryModel):
+    """An email sent or read back."""
+
+    response: V1EmailResponseResponse
+
+
+class V1GetCouponResponseResponseCoupons(CapillaryModel):
+    """The coupons, in `coupon`."""
+
+    coupon: V1CouponDetails | list[V1CouponDetails] | None = None
+    """One coupon object, or a list when several were asked for."""
+
+
+class V1GetCouponResponseResponse(CapillaryModel):
+    """V1GetCouponResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    coupons: V1GetCouponResponseResponseCoupons | None = None
+    """The coupons, in `coupon`."""
+
+
+class V1GetCouponResponse(CapillaryModel):
+    """Coupon details, one entry per coupon asked for."""
+
+    response: V1GetCouponResponseResponse
+
+
 class V1GetCustomerResponseResponseCustomers(CapillaryModel):
     """The customers, in `customer`."""
 
@@ -1673,6 +5718,575 @@ class V1GetCustomerResponse(CapillaryModel):
     """Customer details, one entry per identifier value asked for."""
 
     response: V1GetCustomerResponseResponse
+
+
+class V1ProductItemStatus(CapillaryModel):
+    """Result for one product of product/get."""
+
+    success: Literal[True, False, "true", "false"] | None = None
+    """Boolean flag as v1.1 sends it: the JSON boolean or the string `"true"` / `"false"`."""
+
+    status: Literal[True, False, "true", "false"] | None = None
+    """Success flag, as the product/get sample names it."""
+
+    code: int | str | None = None
+    """Item-level status code (2100 on success)."""
+
+    message: str | None = None
+    """Human-readable result for this product."""
+
+
+class V1ProductDetails(CapillaryModel):
+    """Details of one product."""
+
+    item_id: int | str | None = None
+    """Product ID."""
+
+    sku: str | None = None
+    """SKU."""
+
+    item_ean: str | None = None
+    """European Article Number."""
+
+    price: float | str | None = None
+    """Price."""
+
+    img_url: str | None = None
+    """URL of the product image."""
+
+    in_stock: Literal[True, False, "true", "false"] | None = None
+    """Whether the product is in stock."""
+
+    description: str | None = None
+    """Short description."""
+
+    long_description: str | None = None
+    """Detailed description."""
+
+    size: V1ProductNamedResult | str | None = None
+    """Size of the product."""
+
+    style: V1ProductNamedResult | str | None = None
+    """Style of the product."""
+
+    brand: V1ProductNamedResult | str | None = None
+    """Brand of the product."""
+
+    color: V1ProductNamedResult | str | None = None
+    """Color of the product."""
+
+    category: V1ProductNamedResult | str | None = None
+    """Category of the product."""
+
+    attributes: V1ProductFieldList | Any | None = None
+    """Attributes of the product; null when there are none."""
+
+    added_on: str | None = None
+    """When the product was added."""
+
+    item_status: V1ProductItemStatus | None = None
+    """Result for one product of product/get."""
+
+
+class V1GetProductsResponseResponseProduct(CapillaryModel):
+    """The products, in `item`."""
+
+    item: list[V1ProductDetails] | V1ProductDetails | None = None
+    """One entry per product (one may arrive as a single object)."""
+
+
+class V1GetProductsResponseResponse(CapillaryModel):
+    """V1GetProductsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1GetProductsResponseResponseProduct | None = None
+    """The products, in `item`."""
+
+
+class V1GetProductsResponse(CapillaryModel):
+    """Details of the requested products."""
+
+    response: V1GetProductsResponseResponse
+
+
+class V1StoreDetailsLocation(CapillaryModel):
+    """Geographic position of the store."""
+
+    latitude: float | str | None = None
+    """Latitude."""
+
+    longitude: float | str | None = None
+    """Longitude."""
+
+
+class V1StoreDetailsCurrencyIsoCode(CapillaryModel):
+    """ISO 4217 codes of the currency."""
+
+    alpha: str | None = None
+    """Three-letter code, e.g. `INR`."""
+
+    numeric: int | str | None = None
+    """Numeric code, e.g. `356`."""
+
+
+class V1StoreDetailsCurrency(CapillaryModel):
+    """Currency of the store."""
+
+    name: str | None = None
+    """Currency name."""
+
+    symbol: str | None = None
+    """Currency symbol (may be empty)."""
+
+    iso_code: V1StoreDetailsCurrencyIsoCode | None = None
+    """ISO 4217 codes of the currency."""
+
+
+class V1StoreDetailsTimeZoneOffset(CapillaryModel):
+    """UTC offsets of the time zone."""
+
+    std: str | None = None
+    """Standard offset, e.g. `UTC+05:30`."""
+
+    summer: str | None = None
+    """Summer (daylight-saving) offset; `NULL` when there is none."""
+
+
+class V1StoreDetailsTimeZone(CapillaryModel):
+    """Time zone of the store."""
+
+    coordinates: str | None = None
+    """Reference coordinates of the time zone, as the tz database writes them."""
+
+    offset: V1StoreDetailsTimeZoneOffset | None = None
+    """UTC offsets of the time zone."""
+
+
+class V1StoreContact(CapillaryModel):
+    """Sender details of one store template (SMS or email)."""
+
+    name: str | None = None
+    """Sender name."""
+
+    email: str | None = None
+    """Sender email ID."""
+
+    mobile: str | None = None
+    """Sender mobile number."""
+
+
+class V1StoreDetailsTemplate(CapillaryModel):
+    """Sender details used in the store's SMS and email templates."""
+
+    sms: V1StoreContact | None = None
+    """Sender details of one store template (SMS or email)."""
+
+    email: V1StoreContact | None = None
+    """Sender details of one store template (SMS or email)."""
+
+
+class V1StoreDetails(CapillaryModel):
+    """Profile of one store."""
+
+    id: int | str | None = None
+    """Capillary store ID."""
+
+    name: str | None = None
+    """Store name."""
+
+    code: str | None = None
+    """Store code."""
+
+    location: V1StoreDetailsLocation | None = None
+    """Geographic position of the store."""
+
+    currency: V1StoreDetailsCurrency | None = None
+    """Currency of the store."""
+
+    language: str | None = None
+    """Language of the store."""
+
+    time_zone: V1StoreDetailsTimeZone | None = None
+    """Time zone of the store."""
+
+    mobile: str | None = None
+    """Store mobile number."""
+
+    email: str | None = None
+    """Store email ID."""
+
+    land_line: str | None = None
+    """Store landline number."""
+
+    external_id: str | None = None
+    """External ID of the store."""
+
+    external_id_1: str | None = None
+    """Second external ID."""
+
+    external_id_2: str | None = None
+    """Third external ID."""
+
+    country_name: str | None = None
+    """Country."""
+
+    state_name: str | None = None
+    """State."""
+
+    city_name: str | None = None
+    """City."""
+
+    area_name: str | None = None
+    """Area or street."""
+
+    template: V1StoreDetailsTemplate | None = None
+    """Sender details used in the store's SMS and email templates."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1GetStoreResponseResponseStores(CapillaryModel):
+    """The stores found, in `store`."""
+
+    store: list[V1StoreDetails] | V1StoreDetails | None = None
+    """The store (a list when several are returned)."""
+
+
+class V1GetStoreResponseResponse(CapillaryModel):
+    """V1GetStoreResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    stores: V1GetStoreResponseResponseStores | None = None
+    """The stores found, in `store`."""
+
+
+class V1GetStoreResponse(CapillaryModel):
+    """Store details, in `stores.store`."""
+
+    response: V1GetStoreResponseResponse
+
+
+class V1TaskEntryDetails(CapillaryModel):
+    """One task entry with its task."""
+
+    id: int | str | None = None
+    """Task ID."""
+
+    entry_id: int | str | None = None
+    """Task entry ID."""
+
+    type: str | None = None
+    """Target of the task, `CUSTOMER` or `CASHIER`."""
+
+    associate_id: int | str | None = None
+    """Associate the entry is assigned to (individual tasks)."""
+
+    customer_id: int | str | None = None
+    """Customer the task is about (customer tasks)."""
+
+    store_id: int | str | None = None
+    """Store of the entry."""
+
+    status: str | None = None
+    """Current status, e.g. `OPEN`."""
+
+
+class V1GetTasksResponseResponseTasks(CapillaryModel):
+    """The task entries, in `task`."""
+
+    task: list[V1TaskEntryDetails] | V1TaskEntryDetails | None = None
+    """The task entries (one may arrive as a single object)."""
+
+
+class V1GetTasksResponseResponse(CapillaryModel):
+    """V1GetTasksResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1GetTasksResponseResponseTasks | None = None
+    """The task entries, in `task`."""
+
+
+class V1GetTasksResponse(CapillaryModel):
+    """Task entries, in `tasks.task`."""
+
+    response: V1GetTasksResponseResponse
+
+
+class V1TransactionDetailsCustomer(CapillaryModel):
+    """Customer of the bill (not for not-interested bills)."""
+
+    user_id: int | str | None = None
+    """Capillary user ID (with `user_id=true`)."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    first_name: str | None = None
+    """First name."""
+
+    last_name: str | None = None
+    """Last name."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    source: str | None = None
+    """Source of the customer account."""
+
+
+class V1TransactionDetailsPaymentDetails(CapillaryModel):
+    """Payments (tenders) of the bill, in `payment` (with `tenders=true`)."""
+
+    payment: list[V1Payment] | V1Payment | None = None
+    """The payments (one may arrive as a single object)."""
+
+
+class V1TransactionCurrency(CapillaryModel):
+    """A currency of the org."""
+
+    id: int | str | None = None
+    """Currency ID."""
+
+    name: str | None = None
+    """Currency name."""
+
+    symbol: str | None = None
+    """Currency symbol."""
+
+
+class V1TransactionLocalCurrency(CapillaryModel):
+    """Figures of a bill or line in the currency it was made in, with the conversion to the
+    org's base currency."""
+
+    id: int | str | None = None
+    """ID of the conversion record."""
+
+    ratio: float | str | None = None
+    """Conversion ratio (local currency / base currency)."""
+
+    base_currency: V1TransactionCurrency | None = None
+    """The org's base currency."""
+
+    transaction_currency: V1TransactionCurrency | None = None
+    """The currency of the bill (usually the local one)."""
+
+    amount: float | str | None = None
+    """Net amount in the bill's currency."""
+
+    value: float | str | None = None
+    """Gross value in the bill's currency."""
+
+    rate: float | str | None = None
+    """Unit price in the bill's currency (line items)."""
+
+    discount: float | str | None = None
+    """Discount in the bill's currency."""
+
+    gross_amount: float | str | None = None
+    """Amount before discount in the bill's currency (bill level)."""
+
+
+class V1TransactionLineItemDetailsAddonItems(CapillaryModel):
+    """Add-on items, in `addon_item`."""
+
+    addon_item: list[V1BundleItem] | None = None
+    """The add-on items."""
+
+
+class V1TransactionLineItemDetailsComboItems(CapillaryModel):
+    """Combo items, in `combo_item`."""
+
+    combo_item: list[V1BundleItem] | None = None
+    """The combo items."""
+
+
+class V1TransactionLineItemDetailsSplitItems(CapillaryModel):
+    """Split items, in `split_item`."""
+
+    split_item: list[V1BundleItem] | None = None
+    """The split items."""
+
+
+class V1TransactionLineItemDetails(CapillaryModel):
+    """One line item of a retrieved transaction."""
+
+    type: str | None = None
+    """Line type, e.g. `REGULAR` or `RETURN`."""
+
+    outlier_status: str | None = None
+    """Outlier status of the line."""
+
+    serial: int | str | None = None
+    """Serial number of the line."""
+
+    item_code: str | None = None
+    """Item (SKU) code."""
+
+    description: str | None = None
+    """Item description."""
+
+    qty: float | str | None = None
+    """Quantity."""
+
+    rate: float | str | None = None
+    """Unit price."""
+
+    value: float | str | None = None
+    """Amount before discount."""
+
+    discount: float | str | None = None
+    """Discount on the line."""
+
+    amount: float | str | None = None
+    """Net amount of the line."""
+
+    img_url: str | None = None
+    """Image URL of the item."""
+
+    returnable_days: int | str | None = None
+    """Days within which the item can be returned (`-1` when not limited)."""
+
+    extended_fields: V1FieldList | None = None
+    """Line-item extended fields."""
+
+    local_currency: V1TransactionLocalCurrency | None = None
+    """Figures of a bill or line in the currency it was made in, with the conversion to the
+    org's base currency."""
+
+    addon_items: V1TransactionLineItemDetailsAddonItems | None = None
+    """Add-on items, in `addon_item`."""
+
+    combo_items: V1TransactionLineItemDetailsComboItems | None = None
+    """Combo items, in `combo_item`."""
+
+    split_items: V1TransactionLineItemDetailsSplitItems | None = None
+    """Split items, in `split_item`."""
+
+    attributes: V1AttributeList | None = None
+    """Name/value attributes, in `attribute` (one may be sent as a single object)."""
+
+
+class V1TransactionDetailsLineItems(CapillaryModel):
+    """Line items, in `line_item`."""
+
+    line_item: list[V1TransactionLineItemDetails] | V1TransactionLineItemDetails | None = None
+    """The line items (one may arrive as a single object)."""
+
+
+class V1TransactionDetails(CapillaryModel):
+    """One retrieved transaction."""
+
+    id: int | str | None = None
+    """Transaction ID."""
+
+    number: str | None = None
+    """Bill number."""
+
+    type: str | None = None
+    """Transaction type, e.g. `REGULAR`."""
+
+    outlier_status: str | None = None
+    """Outlier status."""
+
+    store: str | None = None
+    """Till or store user that recorded the bill."""
+
+    delivery_status: str | None = None
+    """Delivery status."""
+
+    source: str | None = None
+    """Channel of the transaction."""
+
+    amount: float | str | None = None
+    """Net bill amount."""
+
+    gross_amount: float | str | None = None
+    """Amount before discount (may be empty)."""
+
+    discount: float | str | None = None
+    """Discount (may be empty)."""
+
+    billing_time: str | None = None
+    """Bill date-time."""
+
+    auto_update_time: str | None = None
+    """When the record last changed."""
+
+    notes: str | None = None
+    """Notes on the bill."""
+
+    customer: V1TransactionDetailsCustomer | None = None
+    """Customer of the bill (not for not-interested bills)."""
+
+    billing_till: V1CodeName | None = None
+    """Till of the bill."""
+
+    billing_store: V1CodeName | None = None
+    """Store of the bill."""
+
+    custom_fields: V1FieldList | None = None
+    """Bill-level custom fields."""
+
+    extended_fields: V1FieldList | None = None
+    """Bill-level extended fields."""
+
+    payment_details: V1TransactionDetailsPaymentDetails | None = None
+    """Payments (tenders) of the bill, in `payment` (with `tenders=true`)."""
+
+    credit_notes: dict[str, Any] | None = None
+    """Credit notes of the bill (with `credit_notes=true`); the docs show no shape."""
+
+    local_currency: V1TransactionLocalCurrency | None = None
+    """Figures of a bill or line in the currency it was made in, with the conversion to the
+    org's base currency."""
+
+    line_items: V1TransactionDetailsLineItems | None = None
+    """Line items, in `line_item`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1GetTransactionResponseResponseTransactions(CapillaryModel):
+    """The transactions found."""
+
+    count: int | str | None = None
+    """Number of transactions returned."""
+
+    transaction: list[V1TransactionDetails] | V1TransactionDetails | None = None
+    """The transactions (one may arrive as a single object)."""
+
+
+class V1GetTransactionResponseResponse(CapillaryModel):
+    """V1GetTransactionResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    transactions: V1GetTransactionResponseResponseTransactions | None = None
+    """The transactions found."""
+
+
+class V1GetTransactionResponse(CapillaryModel):
+    """Retrieved transactions, in `transactions.transaction`."""
+
+    response: V1GetTransactionResponseResponse
 
 
 class V1IdentityChange(CapillaryModel):
@@ -1710,6 +6324,2712 @@ class V1IdentityChangeResult(CapillaryModel):
     resource and listed per operation in `x-capillary-error-codes`."""
 
 
+class V1IssueCouponRequestRoot(CapillaryModel):
+    """V1IssueCouponRequestRoot"""
+
+    coupon: list[V1CouponIssueInput]
+    """One entry per coupon to issue (batch)."""
+
+
+class V1IssueCouponRequest(CapillaryModel):
+    """Coupons to issue, wrapped in `root.coupon`."""
+
+    root: V1IssueCouponRequestRoot
+
+
+class V1IssuedCouponResult(CapillaryModel):
+    """A coupon issued, or the reason it was not."""
+
+    code: str | None = None
+    """Coupon code issued."""
+
+    valid_till: str | None = None
+    """Expiry date of the coupon."""
+
+    series_info: V1CouponSeriesInfo | None = None
+    """Offer details of a coupon series."""
+
+    customer: V1CouponCustomerInfo | None = None
+    """The customer a coupon belongs to."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1IssueCouponResponseResponse(CapillaryModel):
+    """V1IssueCouponResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    coupon: V1IssuedCouponResult | list[V1IssuedCouponResult] | None = None
+    """One entry per coupon requested (a single object for one)."""
+
+
+class V1IssueCouponResponse(CapillaryModel):
+    """Result of coupon issue."""
+
+    response: V1IssueCouponResponseResponse
+
+
+class V1TaskStatusLabel(CapillaryModel):
+    """A status a task can take."""
+
+    label: str | None = None
+    """Label shown to users."""
+
+    value: str | None = None
+    """Status value."""
+
+
+class V1TaskMetadataPossibleStatuses(CapillaryModel):
+    """Statuses the task can take, in `status`."""
+
+    status: list[V1TaskStatusLabel] | V1TaskStatusLabel | None = None
+    """The statuses (one may arrive as a single object)."""
+
+
+class V1TaskMetadata(CapillaryModel):
+    """A task as defined (not per executor)."""
+
+    id: int | str | None = None
+    """Task ID."""
+
+    title: str | None = None
+    """Task title."""
+
+    body: str | None = None
+    """Task description."""
+
+    start_date: str | None = None
+    """Start date."""
+
+    end_date: str | None = None
+    """End date."""
+
+    expiry_date: str | None = None
+    """Expiry date-time."""
+
+    action: V1TaskAction | None = None
+    """What the executor is asked to do, and the message template for it."""
+
+    task_type: str | None = None
+    """`MEMO` or `TASK`."""
+
+    cashier_task: Literal[True, False, "true", "false"] | None = None
+    """Whether the task is for a particular cashier."""
+
+    customer_task: Literal[True, False, "true", "false"] | None = None
+    """Whether the task is about customers."""
+
+    execute_by_all: Literal[True, False, "true", "false"] | None = None
+    """Whether every cashier is to carry out the task."""
+
+    creator: V1TaskCreator | None = None
+    """Who created the task."""
+
+    possible_statuses: V1TaskMetadataPossibleStatuses | None = None
+    """Statuses the task can take, in `status`."""
+
+    tags: str | None = None
+    """Free-form labels of the task (text)."""
+
+
+class V1ListTasksResponseResponseTasks(CapillaryModel):
+    """The tasks, in `task`."""
+
+    task: list[V1TaskMetadata] | V1TaskMetadata | None = None
+    """The tasks (one may arrive as a single object)."""
+
+
+class V1ListTasksResponseResponse(CapillaryModel):
+    """V1ListTasksResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1ListTasksResponseResponseTasks | None = None
+    """The tasks, in `task`."""
+
+
+class V1ListTasksResponse(CapillaryModel):
+    """Tasks, in `tasks.task`."""
+
+    response: V1ListTasksResponseResponse
+
+
+class V1OrgConfig(CapillaryModel):
+    """One configuration setting of the org."""
+
+    key: str | None = None
+    """Configuration key, e.g. `CONF_USERS_IS_EMAIL_REQUIRED`."""
+
+    scopes: str | None = None
+    """Level the key is set at, e.g. `ORG`."""
+
+    value_type: str | None = None
+    """Type of the value, e.g. `NUMERIC`."""
+
+    modules: str | None = None
+    """Module the key belongs to, e.g. `LOYALTY`."""
+
+    entity_id: int | str | None = None
+    """ID of the entity the value is set on."""
+
+    value: str | None = None
+    """Current value."""
+
+
+class V1OrgConfigsResponseResponseOrganizationConfigs(CapillaryModel):
+    """Wrapper of the settings."""
+
+    config: list[V1OrgConfig] | V1OrgConfig | None = None
+    """One entry per key (one may arrive as a single object)."""
+
+
+class V1OrgConfigsResponseResponseOrganization(CapillaryModel):
+    """The settings, in `configs.config`."""
+
+    configs: V1OrgConfigsResponseResponseOrganizationConfigs | None = None
+    """Wrapper of the settings."""
+
+
+class V1OrgConfigsResponseResponse(CapillaryModel):
+    """V1OrgConfigsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgConfigsResponseResponseOrganization | None = None
+    """The settings, in `configs.config`."""
+
+
+class V1OrgConfigsResponse(CapillaryModel):
+    """The org's configuration settings."""
+
+    response: V1OrgConfigsResponseResponse
+
+
+class V1OrgCustomField(CapillaryModel):
+    """Definition of one custom field."""
+
+    name: str | None = None
+    """Field name (used in API calls)."""
+
+    label: str | None = None
+    """Label shown to users."""
+
+    type: str | None = None
+    """Input type, e.g. `text`."""
+
+    datatype: str | None = None
+    """Data type, e.g. `String`."""
+
+    default: str | None = None
+    """Default value (a JSON list in a string)."""
+
+    phase: int | str | None = None
+    """Phase in which the field is asked."""
+
+    position: int | str | None = None
+    """Display position."""
+
+    rule: str | None = None
+    """Validation rule; empty when none."""
+
+    regex: str | None = None
+    """Validation pattern; empty when none."""
+
+    error: str | None = None
+    """Message shown when validation fails; empty when none."""
+
+    options: str | None = None
+    """Allowed values for select fields; empty when none."""
+
+    scope: str | None = None
+    """InStore module of the field, e.g. `loyalty_transaction`."""
+
+    is_mandatory: int | str | None = None
+    """`1` when the field must be filled."""
+
+    is_disabled: int | str | None = None
+    """`1` when the field is disabled."""
+
+
+class V1OrgCustomFieldsResponseResponseOrganizationCustomFields(CapillaryModel):
+    """Wrapper of the definitions."""
+
+    field: list[V1OrgCustomField] | V1OrgCustomField | None = None
+    """One entry per custom field (one may arrive as a single object)."""
+
+
+class V1OrgCustomFieldsResponseResponseOrganization(CapillaryModel):
+    """The definitions, in `custom_fields.field`."""
+
+    custom_fields: V1OrgCustomFieldsResponseResponseOrganizationCustomFields | None = None
+    """Wrapper of the definitions."""
+
+
+class V1OrgCustomFieldsResponseResponse(CapillaryModel):
+    """V1OrgCustomFieldsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgCustomFieldsResponseResponseOrganization | None = None
+    """The definitions, in `custom_fields.field`."""
+
+
+class V1OrgCustomFieldsResponse(CapillaryModel):
+    """Custom fields configured for the org."""
+
+    response: V1OrgCustomFieldsResponseResponse
+
+
+class V1OrgDetails(CapillaryModel):
+    """Profile of the org."""
+
+    id: int | str | None = None
+    """Org ID."""
+
+    name: str | None = None
+    """Org name."""
+
+    address: str | None = None
+    """Postal address."""
+
+    language: str | None = None
+    """Base language."""
+
+    currency: str | None = None
+    """Base currency."""
+
+    timezone: str | None = None
+    """Time zone name, e.g. `Asia/Kolkata`."""
+
+    timezone_offset: str | None = None
+    """Offset of the time zone from UTC, e.g. `UTC+05:30`."""
+
+    min_sms_hour: int | str | None = None
+    """First hour of the day (0-24) at which SMS may be sent."""
+
+    max_sms_hour: int | str | None = None
+    """Last hour of the day (0-24) at which SMS may be sent."""
+
+    logo: str | None = None
+    """URL of the org logo."""
+
+    website: str | None = None
+    """Org website."""
+
+    country: str | None = None
+    """Country name."""
+
+    country_code: str | None = None
+    """ISO country code."""
+
+    state: str | None = None
+    """State."""
+
+    city: str | None = None
+    """City."""
+
+    locality: str | None = None
+    """Locality."""
+
+    pincode: str | None = None
+    """Postal code."""
+
+
+class V1OrgDetailsResponseResponse(CapillaryModel):
+    """V1OrgDetailsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgDetails | None = None
+    """Profile of the org."""
+
+
+class V1OrgDetailsResponse(CapillaryModel):
+    """The org profile."""
+
+    response: V1OrgDetailsResponseResponse
+
+
+class V1OrgPagination(CapillaryModel):
+    """Paging figures of an entity list."""
+
+    limit: int | str | None = None
+    """Page size used."""
+
+    offset: int | str | None = None
+    """Position of the first entity returned."""
+
+    total: int | str | None = None
+    """Number of entities matching the filters."""
+
+
+class V1OrgLabelOffset(CapillaryModel):
+    """Time zone name and UTC offset."""
+
+    label: str | None = None
+    """Time zone name, e.g. `Asia/Kolkata`."""
+
+    offset: str | None = None
+    """Offset from UTC, e.g. `+05:30`."""
+
+
+class V1OrgEntityTimezones(CapillaryModel):
+    """Time zone of the entity (left out with `exclude_locale=1`)."""
+
+    base_timezone: V1OrgLabelOffset | None = None
+    """Time zone name and UTC offset."""
+
+
+class V1OrgEntityCurrenciesBaseCurrency(CapillaryModel):
+    """Base currency."""
+
+    symbol: str | None = None
+    """Currency symbol."""
+
+    label: str | None = None
+    """Currency code, e.g. `INR`."""
+
+
+class V1OrgEntityCurrencies(CapillaryModel):
+    """Currency of the entity."""
+
+    base_currency: V1OrgEntityCurrenciesBaseCurrency | None = None
+    """Base currency."""
+
+
+class V1OrgEntityLanguagesBaseLanguage(CapillaryModel):
+    """Base language."""
+
+    lang: str | None = None
+    """Language."""
+
+    locale: str | None = None
+    """Locale."""
+
+
+class V1OrgEntityLanguages(CapillaryModel):
+    """Language of the entity."""
+
+    base_language: V1OrgEntityLanguagesBaseLanguage | None = None
+    """Base language."""
+
+
+class V1OrgEntityLocation(CapillaryModel):
+    """Geographic position (empty strings when not set)."""
+
+    latitude: float | str | None = None
+    """Latitude."""
+
+    longitude: float | str | None = None
+    """Longitude."""
+
+
+class V1OrgEntity(CapillaryModel):
+    """One org entity (zone, concept, store, store server or till). Blocks asked for with other
+    flags (e.g. the parent with `include_parent`) may carry members the docs do not show."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+    id: int | str | None = None
+    """Entity ID."""
+
+    is_active: int | str | None = None
+    """`1` when the entity is active, `0` otherwise."""
+
+    code: str | None = None
+    """Entity code."""
+
+    name: str | None = None
+    """Entity name."""
+
+    description: str | None = None
+    """Entity description."""
+
+    last_updated_by: int | str | None = None
+    """ID of the user who last changed the entity."""
+
+    last_updated_on: str | None = None
+    """When the entity was last changed."""
+
+    custom_fields: V1FieldList | None = None
+    """Wrapper holding name/value pairs in `field`. A single pair may arrive as an object
+    rather than a one-element list."""
+
+    language_translations: V1FieldList | None = None
+    """Wrapper holding name/value pairs in `field`. A single pair may arrive as an object
+    rather than a one-element list."""
+
+    time_zone_id: int | str | None = None
+    """Time zone ID of the entity (0 when it uses the org's)."""
+
+    currency_id: int | str | None = None
+    """Currency ID of the entity (0 when it uses the org's)."""
+
+    language_id: int | str | None = None
+    """Language ID of the entity (0 when it uses the org's)."""
+
+    timezones: V1OrgEntityTimezones | None = None
+    """Time zone of the entity (left out with `exclude_locale=1`)."""
+
+    currencies: V1OrgEntityCurrencies | None = None
+    """Currency of the entity."""
+
+    language_code: str | None = None
+    """Language code."""
+
+    language_locale: str | None = None
+    """Locale, e.g. `IN`."""
+
+    languages: V1OrgEntityLanguages | None = None
+    """Language of the entity."""
+
+    parent: dict[str, Any] | None = None
+    """Parent entity (`include_parent=true`); empty otherwise. The docs show only the empty
+    form, so its members are not specified."""
+
+    external_id: str | None = None
+    """External ID of the entity."""
+
+    external_id_1: str | None = None
+    """Second external ID."""
+
+    external_id_2: str | None = None
+    """Third external ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    channel: str | None = None
+    """Channel, e.g. `instore`."""
+
+    land_line: str | None = None
+    """Landline number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    address: str | None = None
+    """Postal address."""
+
+    location: V1OrgEntityLocation | None = None
+    """Geographic position (empty strings when not set)."""
+
+    type: str | None = None
+    """Entity type, e.g. `STORE`."""
+
+
+class V1OrgEntitiesResponseResponseOrganizationEntities(CapillaryModel):
+    """Wrapper of the entities."""
+
+    entity: list[V1OrgEntity] | V1OrgEntity | None = None
+    """One entry per entity (one may arrive as a single object)."""
+
+
+class V1OrgEntitiesResponseResponseOrganization(CapillaryModel):
+    """The entities, in `entities.entity`."""
+
+    entities: V1OrgEntitiesResponseResponseOrganizationEntities | None = None
+    """Wrapper of the entities."""
+
+
+class V1OrgEntitiesResponseResponse(CapillaryModel):
+    """V1OrgEntitiesResponseResponse"""
+
+    pagination: V1OrgPagination | None = None
+    """Paging figures of an entity list."""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgEntitiesResponseResponseOrganization | None = None
+    """The entities, in `entities.entity`."""
+
+
+class V1OrgEntitiesResponse(CapillaryModel):
+    """Entities of the org, with paging figures."""
+
+    response: V1OrgEntitiesResponseResponse
+
+
+class V1OrgItemAttributes(CapillaryModel):
+    """Wrapper of item attributes (name/value pairs) in `attribute`."""
+
+    attribute: list[V1Field] | V1Field | None = None
+    """The attributes (one may arrive as a single object)."""
+
+
+class V1OrgStatistics(CapillaryModel):
+    """Summary figures of the org."""
+
+    avg_basket: float | str | None = None
+    """Average number of items per bill."""
+
+    avg_transaction_value: float | str | None = None
+    """Average bill amount."""
+
+    customers: int | str | None = None
+    """Number of loyalty customers."""
+
+    stores: int | str | None = None
+    """Number of stores."""
+
+    products: int | str | None = None
+    """Number of products."""
+
+
+class V1OrgStatisticsResponseResponseOrganization(CapillaryModel):
+    """The figures, in `statistics`."""
+
+    statistics: V1OrgStatistics | None = None
+    """Summary figures of the org."""
+
+
+class V1OrgStatisticsResponseResponse(CapillaryModel):
+    """V1OrgStatisticsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgStatisticsResponseResponseOrganization | None = None
+    """The figures, in `statistics`."""
+
+
+class V1OrgStatisticsResponse(CapillaryModel):
+    """The org's statistics."""
+
+    response: V1OrgStatisticsResponseResponse
+
+
+class V1OrgTender(CapillaryModel):
+    """One payment mode configured for the org."""
+
+    name: str | None = None
+    """Name of the payment mode as set up by the org."""
+
+    canonical_name: str | None = None
+    """Standard payment mode it maps to, e.g. `CASH`, `CARD`, `POINTS`."""
+
+    description: str | None = None
+    """Description of the payment mode."""
+
+    attributes: dict[str, Any] | None = None
+    """Attributes of the payment mode (`attribute=true`). The docs do not show this block, so
+    its members are not specified."""
+
+
+class V1OrgTendersResponseResponseOrganizationTenders(CapillaryModel):
+    """Count and list of payment modes."""
+
+    count: int | str | None = None
+    """Number of payment modes."""
+
+    tender: list[V1OrgTender] | V1OrgTender | None = None
+    """One entry per payment mode (one may arrive as a single object)."""
+
+
+class V1OrgTendersResponseResponseOrganization(CapillaryModel):
+    """The payment modes, in `tenders`."""
+
+    tenders: V1OrgTendersResponseResponseOrganizationTenders | None = None
+    """Count and list of payment modes."""
+
+
+class V1OrgTendersResponseResponse(CapillaryModel):
+    """V1OrgTendersResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgTendersResponseResponseOrganization | None = None
+    """The payment modes, in `tenders`."""
+
+
+class V1OrgTendersResponse(CapillaryModel):
+    """Payment modes configured for the org."""
+
+    response: V1OrgTendersResponseResponse
+
+
+class V1OrgTopItem(CapillaryModel):
+    """One top selling item."""
+
+    sku: str | None = None
+    """Item SKU."""
+
+    price: float | str | None = None
+    """Item price."""
+
+    img_url: str | None = None
+    """URL of the item image."""
+
+    in_stock: Literal[True, False, "true", "false"] | None = None
+    """Whether the item is in stock."""
+
+    description: str | None = None
+    """Item description."""
+
+    attributes: V1OrgItemAttributes | None = None
+    """Wrapper of item attributes (name/value pairs) in `attribute`."""
+
+
+class V1OrgTopItemsResponseResponseOrganization(CapillaryModel):
+    """The items, in `item`."""
+
+    item: list[V1OrgTopItem] | V1OrgTopItem | None = None
+    """One entry per item (one may arrive as a single object)."""
+
+
+class V1OrgTopItemsResponseResponse(CapillaryModel):
+    """V1OrgTopItemsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    organization: V1OrgTopItemsResponseResponseOrganization | None = None
+    """The items, in `item`."""
+
+
+class V1OrgTopItemsResponse(CapillaryModel):
+    """The org's top selling items."""
+
+    response: V1OrgTopItemsResponseResponse
+
+
+class V1PointsCustomerRef(CapillaryModel):
+    """The customer, identified by one of `mobile`, `email`, `external_id`, `card_number` or
+    `card_external_id`."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    card_number: str | None = None
+    """Loyalty card number."""
+
+    card_external_id: str | None = None
+    """External reference of the loyalty card."""
+
+
+class V1PointsRedeemInput(CapillaryModel):
+    """One redemption."""
+
+    points_redeemed: int
+    """Number of points to redeem."""
+
+    customer: V1PointsCustomerRef
+    """The customer, identified by one of `mobile`, `email`, `external_id`, `card_number` or
+    `card_external_id`."""
+
+    transaction_number: str | None = None
+    """Bill number the points are redeemed on."""
+
+    external_reference_number: str | None = None
+    """Unique reference of the redemption from the integrator; tag the same number on the
+    transaction."""
+
+    validation_code: str | None = None
+    """Validation code the customer received; needed unless validation is skipped."""
+
+    redemption_time: str | None = None
+    """When the points were redeemed (`YYYY-MM-DD HH:MM:SS`)."""
+
+    billing_time: str | None = None
+    """Bill date-time (shown empty in the sample)."""
+
+    till_id: str | None = None
+    """Till at which the points are redeemed."""
+
+    notes: str | None = None
+    """Notes on the redemption."""
+
+    group_redemption: bool | None = None
+    """Redeem points earned in another loyalty program of the org (default false)."""
+
+    redemption_purpose: str | None = None
+    """Purpose of the redemption."""
+
+    custom_fields: list[V1Field] | None = None
+    """Redemption-level custom fields, as name/value pairs."""
+
+
+class V1PointsRedeemable(CapillaryModel):
+    """Whether the points can be redeemed and what they are worth."""
+
+    mobile: str | None = None
+    """Mobile number (the identifier sent)."""
+
+    points: float | str | None = None
+    """Points checked."""
+
+    is_redeemable: Literal[True, False, "true", "false"] | None = None
+    """The points can be redeemed."""
+
+    points_redeem_value: float | str | None = None
+    """Value of the points in the base currency."""
+
+    points_redeem_local_value: float | str | None = None
+    """Value of the points in the local currency."""
+
+    points_currency_ratio: float | str | None = None
+    """Listed in the docs without a description; by its name, currency value of one point."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1PointsRedeemableCheckResponsePoints(CapillaryModel):
+    """The check, in `redeemable`."""
+
+    redeemable: V1PointsRedeemable | None = None
+    """Whether the points can be redeemed and what they are worth."""
+
+
+class V1PointsRedeemableCheckResponse(CapillaryModel):
+    """Detailed result of the check."""
+
+    status: V1Status | None = None
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    points: V1PointsRedeemableCheckResponsePoints | None = None
+    """The check, in `redeemable`."""
+
+
+class V1PointsRedeemableCheck(CapillaryModel):
+    """Figures of the check, with the detailed result in `response`."""
+
+    mobile: str | None = None
+    """Mobile number (the identifier sent)."""
+
+    email: str | None = None
+    """Email ID (when sent as identifier)."""
+
+    external_id: str | None = None
+    """External ID (when sent as identifier)."""
+
+    points_redeemed: float | str | None = None
+    """Points to redeem."""
+
+    redeemed_value: float | str | None = None
+    """Value of the points to redeem."""
+
+    balance: float | str | None = None
+    """Points left after the redemption."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+    response: V1PointsRedeemableCheckResponse | None = None
+    """Detailed result of the check."""
+
+
+class V1PointsRedeemableResponseResponseResponses(CapillaryModel):
+    """The check, in `points`."""
+
+    points: V1PointsRedeemableCheck | None = None
+    """Figures of the check, with the detailed result in `response`."""
+
+
+class V1PointsRedeemableResponseResponse(CapillaryModel):
+    """V1PointsRedeemableResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    responses: V1PointsRedeemableResponseResponseResponses | None = None
+    """The check, in `points`."""
+
+
+class V1PointsRedeemableResponse(CapillaryModel):
+    """Result of a points redeemability check."""
+
+    response: V1PointsRedeemableResponseResponse
+
+
+class V1PointsRedemptionEffect(CapillaryModel):
+    """Record of the redemption created by the call."""
+
+    id: int | str | None = None
+    """ID of the redemption record."""
+
+    case_value: str | None = None
+    """Listed without explanation; the sample shows `true`."""
+
+    num_points: float | str | None = None
+    """Points redeemed."""
+
+    currency_value: float | str | None = None
+    """Value of the points redeemed."""
+
+    validation_code: str | None = None
+    """Validation code used."""
+
+    points_redemption_summary_id: int | str | None = None
+    """ID of the redemption summary."""
+
+    redeemed_on_bill_number: str | None = None
+    """Bill number the points were redeemed on."""
+
+    redeemed_on_bill_id: int | str | None = None
+    """Capillary ID of that bill (`-1` when not linked)."""
+
+    type: str | None = None
+    """Kind of effect, `points`."""
+
+
+class V1PointsRedemptionResultSideEffects(CapillaryModel):
+    """Records created by the redemption, in `effect`."""
+
+    effect: list[V1PointsRedemptionEffect] | V1PointsRedemptionEffect | None = None
+    """One record, or a list of them."""
+
+
+class V1PointsRedemptionResult(CapillaryModel):
+    """Outcome of the redemption."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    redemption_id: str | None = None
+    """Reference of the redemption; needed to reverse it if the bill is returned."""
+
+    points_redeemed: float | str | None = None
+    """Points redeemed."""
+
+    redeemed_value: float | str | None = None
+    """Value of the points redeemed in the base currency."""
+
+    redeemed_local_value: float | str | None = None
+    """Value of the points redeemed in the local currency."""
+
+    balance: float | str | None = None
+    """Points left after the redemption."""
+
+    side_effects: V1PointsRedemptionResultSideEffects | None = None
+    """Records created by the redemption, in `effect`."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1PointsValidationCodeResponseResponseValidationCodeCode(CapillaryModel):
+    """Customer and points the code was sent for."""
+
+    user_id: int | str | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    points: float | str | None = None
+    """Points to redeem."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1PointsValidationCodeResponseResponseValidationCode(CapillaryModel):
+    """The request, in `code` (the code itself is not returned)."""
+
+    code: V1PointsValidationCodeResponseResponseValidationCodeCode | None = None
+    """Customer and points the code was sent for."""
+
+
+class V1PointsValidationCodeResponseResponse(CapillaryModel):
+    """V1PointsValidationCodeResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    validation_code: V1PointsValidationCodeResponseResponseValidationCode | None = None
+    """The request, in `code` (the code itself is not returned)."""
+
+
+class V1PointsValidationCodeResponse(CapillaryModel):
+    """Result of sending a validation code."""
+
+    response: V1PointsValidationCodeResponseResponse
+
+
+class V1ProductAttributesResponseResponseProduct(CapillaryModel):
+    """Count and list of attributes."""
+
+    count: int | str | None = None
+    """Number of attributes."""
+
+    attributes: V1ProductAttributeDefinitions | None = None
+    """Wrapper of product attributes in `attribute`."""
+
+
+class V1ProductAttributesResponseResponse(CapillaryModel):
+    """V1ProductAttributesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductAttributesResponseResponseProduct | None = None
+    """Count and list of attributes."""
+
+
+class V1ProductAttributesResponse(CapillaryModel):
+    """Product attributes of the org."""
+
+    response: V1ProductAttributesResponseResponse
+
+
+class V1ProductHierarchyEntry(CapillaryModel):
+    """A category or brand, with its parent."""
+
+    id: int | str | None = None
+    """Entry ID (`include_id=true`)."""
+
+    name: str | None = None
+    """Name."""
+
+    label: str | None = None
+    """Display name."""
+
+    description: str | None = None
+    """Description."""
+
+    parent_name: str | None = None
+    """Name of the parent entry; empty or null at the top level."""
+
+    parent_label: str | None = None
+    """Display name of the parent entry."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ProductBrandsResponseResponseProductBrands(CapillaryModel):
+    """The brands, in `brand`."""
+
+    brand: list[V1ProductHierarchyEntry] | V1ProductHierarchyEntry | None = None
+    """One entry per brand (one may arrive as a single object)."""
+
+
+class V1ProductBrandsResponseResponseProduct(CapillaryModel):
+    """Count and list of brands."""
+
+    count: int | str | None = None
+    """Number of brands."""
+
+    brands: V1ProductBrandsResponseResponseProductBrands | None = None
+    """The brands, in `brand`."""
+
+
+class V1ProductBrandsResponseResponse(CapillaryModel):
+    """V1ProductBrandsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductBrandsResponseResponseProduct | None = None
+    """Count and list of brands."""
+
+
+class V1ProductBrandsResponse(CapillaryModel):
+    """Product brands of the org."""
+
+    response: V1ProductBrandsResponseResponse
+
+
+class V1ProductCategoriesResponseResponseProductCategories(CapillaryModel):
+    """The categories, in `category`."""
+
+    category: list[V1ProductHierarchyEntry] | V1ProductHierarchyEntry | None = None
+    """One entry per category (one may arrive as a single object)."""
+
+
+class V1ProductCategoriesResponseResponseProduct(CapillaryModel):
+    """Count and list of categories."""
+
+    count: int | str | None = None
+    """Number of categories."""
+
+    categories: V1ProductCategoriesResponseResponseProductCategories | None = None
+    """The categories, in `category`."""
+
+
+class V1ProductCategoriesResponseResponse(CapillaryModel):
+    """V1ProductCategoriesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductCategoriesResponseResponseProduct | None = None
+    """Count and list of categories."""
+
+
+class V1ProductCategoriesResponse(CapillaryModel):
+    """Product categories of the org."""
+
+    response: V1ProductCategoriesResponseResponse
+
+
+class V1ProductColor(CapillaryModel):
+    """A product color."""
+
+    pallette: str | None = None
+    """Hex code of the color."""
+
+    name: str | None = None
+    """Color name."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ProductColorsResponseResponseProductColors(CapillaryModel):
+    """The colors, in `color`."""
+
+    color: list[V1ProductColor] | V1ProductColor | None = None
+    """One entry per color (one may arrive as a single object)."""
+
+
+class V1ProductColorsResponseResponseProduct(CapillaryModel):
+    """Count and list of colors."""
+
+    count: int | str | None = None
+    """Number of colors."""
+
+    colors: V1ProductColorsResponseResponseProductColors | None = None
+    """The colors, in `color`."""
+
+
+class V1ProductColorsResponseResponse(CapillaryModel):
+    """V1ProductColorsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductColorsResponseResponseProduct | None = None
+    """Count and list of colors."""
+
+
+class V1ProductColorsResponse(CapillaryModel):
+    """Product colors of the org."""
+
+    response: V1ProductColorsResponseResponse
+
+
+class V1ProductMetaSize(CapillaryModel):
+    """A product meta-size."""
+
+    id: int | str | None = None
+    """Meta-size ID (`include_id=true`)."""
+
+    name: str | None = None
+    """Meta-size name."""
+
+    label: str | None = None
+    """Display name."""
+
+    description: str | None = None
+    """Description."""
+
+    size_family: str | None = None
+    """Size family the meta-size belongs to."""
+
+    type: str | None = None
+    """Meta-size type."""
+
+    parent_meta_size: str | None = None
+    """Parent meta-size, for child meta-sizes."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ProductMetaSizesResponseResponseProductMetaSizes(CapillaryModel):
+    """The meta-sizes, in `meta_size`."""
+
+    meta_size: list[V1ProductMetaSize] | V1ProductMetaSize | None = None
+    """One entry per meta-size (one may arrive as a single object)."""
+
+
+class V1ProductMetaSizesResponseResponseProduct(CapillaryModel):
+    """Count and list of meta-sizes."""
+
+    count: int | str | None = None
+    """Number of meta-sizes."""
+
+    meta_sizes: V1ProductMetaSizesResponseResponseProductMetaSizes | None = None
+    """The meta-sizes, in `meta_size`."""
+
+
+class V1ProductMetaSizesResponseResponse(CapillaryModel):
+    """V1ProductMetaSizesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductMetaSizesResponseResponseProduct | None = None
+    """Count and list of meta-sizes."""
+
+
+class V1ProductMetaSizesResponse(CapillaryModel):
+    """Product meta-sizes of the org."""
+
+    response: V1ProductMetaSizesResponseResponse
+
+
+class V1ProductSearchItem(CapillaryModel):
+    """One product found by a search."""
+
+    id: int | str | None = None
+    """Product ID."""
+
+    price: float | str | None = None
+    """Price."""
+
+    org_id: int | str | None = None
+    """Org ID."""
+
+    description: str | None = None
+    """Short description."""
+
+    sku: str | None = None
+    """SKU."""
+
+    added_on: _dt.datetime | None = None
+    """When the product was added (ISO 8601, UTC)."""
+
+    attributes: V1ProductFieldList | None = None
+    """Wrapper of product attributes (name/value pairs) in `attribute`."""
+
+    img_url: str | None = None
+    """URL of the product image."""
+
+    ean: str | None = None
+    """European Article Number."""
+
+
+class V1ProductSearchResponseResponseProductResults(CapillaryModel):
+    """The products, in `item`."""
+
+    item: list[V1ProductSearchItem] | V1ProductSearchItem | None = None
+    """One entry per product (one may arrive as a single object)."""
+
+
+class V1ProductSearchResponseResponseProduct(CapillaryModel):
+    """Paging figures and results."""
+
+    count: int | str | None = None
+    """Number of matching products."""
+
+    start: int | str | None = None
+    """Position of the first result returned."""
+
+    rows: int | str | None = None
+    """Page size."""
+
+    results: V1ProductSearchResponseResponseProductResults | None = None
+    """The products, in `item`."""
+
+
+class V1ProductSearchResponseResponse(CapillaryModel):
+    """V1ProductSearchResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductSearchResponseResponseProduct | None = None
+    """Paging figures and results."""
+
+
+class V1ProductSearchResponse(CapillaryModel):
+    """Products matching a search, with paging figures."""
+
+    response: V1ProductSearchResponseResponse
+
+
+class V1ProductSize(CapillaryModel):
+    """A product size."""
+
+    id: int | str | None = None
+    """Size ID (`include_id=true`)."""
+
+    name: str | None = None
+    """Size name."""
+
+    label: str | None = None
+    """Display name."""
+
+    canonical_name: str | None = None
+    """Canonical (reference) name of the size."""
+
+    description: str | None = None
+    """Description."""
+
+    size_family: str | None = None
+    """Size family the size belongs to."""
+
+    type: str | None = None
+    """Size type, e.g. a garment kind."""
+
+    parent_canonical_name: str | None = None
+    """Meta-size the size maps to."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ProductSizesResponseResponseProductSizes(CapillaryModel):
+    """The sizes, in `size`."""
+
+    size: list[V1ProductSize] | V1ProductSize | None = None
+    """One entry per size (one may arrive as a single object)."""
+
+
+class V1ProductSizesResponseResponseProduct(CapillaryModel):
+    """Count and list of sizes."""
+
+    count: int | str | None = None
+    """Number of sizes."""
+
+    sizes: V1ProductSizesResponseResponseProductSizes | None = None
+    """The sizes, in `size`."""
+
+
+class V1ProductSizesResponseResponse(CapillaryModel):
+    """V1ProductSizesResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    product: V1ProductSizesResponseResponseProduct | None = None
+    """Count and list of sizes."""
+
+
+class V1ProductSizesResponse(CapillaryModel):
+    """Product sizes of the org."""
+
+    response: V1ProductSizesResponseResponse
+
+
+class V1RedeemCouponRequestRoot(CapillaryModel):
+    """V1RedeemCouponRequestRoot"""
+
+    coupon: list[V1CouponRedeemInput]
+    """The coupon (one item; no batch support)."""
+
+
+class V1RedeemCouponRequest(CapillaryModel):
+    """Coupon to redeem, wrapped in `root.coupon`."""
+
+    root: V1RedeemCouponRequestRoot
+
+
+class V1RedeemCouponResponseResponseCoupons(CapillaryModel):
+    """The coupon, in `coupon`."""
+
+    coupon: V1CouponRedemptionResult | list[V1CouponRedemptionResult] | None = None
+    """One coupon object (or a list of them)."""
+
+
+class V1RedeemCouponResponseResponse(CapillaryModel):
+    """V1RedeemCouponResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    coupons: V1RedeemCouponResponseResponseCoupons | None = None
+    """The coupon, in `coupon`."""
+
+
+class V1RedeemCouponResponse(CapillaryModel):
+    """Result of a coupon redemption."""
+
+    response: V1RedeemCouponResponseResponse
+
+
+class V1RedeemPointsRequestRoot(CapillaryModel):
+    """V1RedeemPointsRequestRoot"""
+
+    redeem: list[V1PointsRedeemInput]
+    """The redemption (one item; no batch support)."""
+
+
+class V1RedeemPointsRequest(CapillaryModel):
+    """Redemption, wrapped in `root.redeem`."""
+
+    root: V1RedeemPointsRequestRoot
+
+
+class V1RedeemPointsResponseResponseResponses(CapillaryModel):
+    """The redemption, in `points`."""
+
+    points: V1PointsRedemptionResult | None = None
+    """Outcome of the redemption."""
+
+
+class V1RedeemPointsResponseResponse(CapillaryModel):
+    """V1RedeemPointsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    responses: V1RedeemPointsResponseResponseResponses | None = None
+    """The redemption, in `points`."""
+
+
+class V1RedeemPointsResponse(CapillaryModel):
+    """Result of a points redemption."""
+
+    response: V1RedeemPointsResponseResponse
+
+
+class V1RequestDecision(CapillaryModel):
+    """A pending request to approve or reject."""
+
+    id: int
+    """Request ID."""
+
+    type: Annotated[V1RequestType | str, lenient_enum(V1RequestType)]
+    """Request type: `CHANGE_IDENTIFIER` (identifier change, mobile reallocation, merge),
+    `GOODWILL` (goodwill points or coupons) or `TRANSACTION_UPDATE` (retro transaction)."""
+
+    base_type: Annotated[V1RequestBaseType | str, lenient_enum(V1RequestBaseType)]
+    """Request sub-type. Change identifier: `MOBILE`, `EMAIL`, `EXTERNAL_ID`, `ADDRESS`,
+    `MOBILE_REALLOC` (also written `REALLOCATION`), `MERGE`. Goodwill: `POINTS`, `COUPON`
+    (also written `COUPONS`). Transaction update: `RETRO`."""
+
+    points: int | None = None
+    """Points to grant when approving goodwill points."""
+
+    updated_comments: str | None = None
+    """Comment recorded with the decision."""
+
+
+class V1RequestDecisionRequestRoot(CapillaryModel):
+    """V1RequestDecisionRequestRoot"""
+
+    request: list[V1RequestDecision]
+    """Requests to decide on (batch)."""
+
+
+class V1RequestDecisionRequest(CapillaryModel):
+    """Requests to approve or reject, wrapped in `root.request`."""
+
+    root: V1RequestDecisionRequestRoot
+
+
+class V1RequestRecord(CapillaryModel):
+    """A stored request as listed by request/get (and returned by request/approve)."""
+
+    id: int | str | None = None
+    """Request ID."""
+
+    type: str | None = None
+    """Request type (the approve response shows the sub-type here)."""
+
+    status: Annotated[V1RequestStatus | str, lenient_enum(V1RequestStatus)] | None = None
+    """Status of a request."""
+
+    base_type: str | None = None
+    """Request sub-type."""
+
+    reason: str | None = None
+    """Reason given (goodwill)."""
+
+    comments: str | None = None
+    """Comments given when the request was added."""
+
+    updated_comments: str | None = None
+    """Comment given with the approval or rejection."""
+
+    reply: str | None = None
+    """Reply recorded for the request."""
+
+    customer: V1RequestCustomer | None = None
+    """Customer of a request as returned."""
+
+    assoc_id: str | None = None
+    """Associate linked to the request."""
+
+    approved_value: str | None = None
+    """Value approved (goodwill)."""
+
+    new_value: str | None = None
+    """New identifier value (change identifier)."""
+
+    old_value: str | None = None
+    """Previous identifier value (change identifier)."""
+
+    added_on: str | None = None
+    """When the request was added."""
+
+    last_action_on: str | None = None
+    """When the request was last approved, rejected or changed."""
+
+    added_by: V1CodeName | None = None
+    """Till or user that added the request."""
+
+    updated_by: V1CodeName | None = None
+    """User who last acted on the request (empty when nobody has)."""
+
+
+class V1RequestDecisionResponseResponseRequests(CapillaryModel):
+    """The updated requests."""
+
+    request: list[V1RequestResult] | V1RequestResult | None = None
+    """Updated requests with their `item_status` (reject)."""
+
+    goodwill: list[V1RequestRecord] | V1RequestRecord | None = None
+    """Updated goodwill requests (approve)."""
+
+    change_identifier: list[V1RequestRecord] | V1RequestRecord | None = None
+    """Updated change-identifier requests (approve)."""
+
+
+class V1RequestDecisionResponseResponse(CapillaryModel):
+    """V1RequestDecisionResponseResponse"""
+
+    status: V1Status | None = None
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    requests: V1RequestDecisionResponseResponseRequests | None = None
+    """The updated requests."""
+
+
+class V1RequestDecisionResponse(CapillaryModel):
+    """Requests after approval or rejection."""
+
+    response: V1RequestDecisionResponseResponse
+
+
+class V1RequestListResponseResponseRequests(CapillaryModel):
+    """Counts and the requests, grouped by type."""
+
+    count: int | str | None = None
+    """Number of matching requests."""
+
+    rows: int | str | None = None
+    """Number of requests returned."""
+
+    goodwill: list[V1RequestRecord] | V1RequestRecord | None = None
+    """Goodwill requests (one may arrive as a single object)."""
+
+    change_identifier: list[V1RequestRecord] | V1RequestRecord | None = None
+    """Change-identifier requests (one may arrive as a single object)."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1RequestListResponseResponse(CapillaryModel):
+    """V1RequestListResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    requests: V1RequestListResponseResponseRequests | None = None
+    """Counts and the requests, grouped by type."""
+
+
+class V1RequestListResponse(CapillaryModel):
+    """Requests matching the filters, with counts."""
+
+    response: V1RequestListResponseResponse
+
+
+class V1RequestLogEntryLogsAddedBy(CapillaryModel):
+    """Origin of the request."""
+
+    till: V1CodeName | None = None
+    """Till that added the request."""
+
+    store: V1CodeName | None = None
+    """Store of that till (may be empty)."""
+
+    time: str | None = None
+    """When the request was added."""
+
+
+class V1RequestLogEntryLogsUpdatedByUser(CapillaryModel):
+    """User who made the update."""
+
+    name: str | None = None
+    """User name."""
+
+    mobile: str | None = None
+    """User's mobile number."""
+
+    email: str | None = None
+    """User's email ID."""
+
+
+class V1RequestLogEntryLogsUpdatedBy(CapillaryModel):
+    """Last update of the request."""
+
+    user: V1RequestLogEntryLogsUpdatedByUser | None = None
+    """User who made the update."""
+
+    ip: str | None = None
+    """IP address the update came from."""
+
+    time: str | None = None
+    """When the update was made."""
+
+
+class V1RequestLogEntryLogs(CapillaryModel):
+    """Who added and who last updated the request."""
+
+    added_by: V1RequestLogEntryLogsAddedBy | None = None
+    """Origin of the request."""
+
+    updated_by: V1RequestLogEntryLogsUpdatedBy | None = None
+    """Last update of the request."""
+
+
+class V1RequestLogEntry(CapillaryModel):
+    """History of one request."""
+
+    id: int | str | None = None
+    """Request ID."""
+
+    customer: V1RequestCustomer | None = None
+    """Customer of a request as returned."""
+
+    type: Annotated[V1RequestType | str, lenient_enum(V1RequestType)] | None = None
+    """Request type: `CHANGE_IDENTIFIER` (identifier change, mobile reallocation, merge),
+    `GOODWILL` (goodwill points or coupons) or `TRANSACTION_UPDATE` (retro transaction)."""
+
+    base_type: Annotated[V1RequestBaseType | str, lenient_enum(V1RequestBaseType)] | None = None
+    """Request sub-type. Change identifier: `MOBILE`, `EMAIL`, `EXTERNAL_ID`, `ADDRESS`,
+    `MOBILE_REALLOC` (also written `REALLOCATION`), `MERGE`. Goodwill: `POINTS`, `COUPON`
+    (also written `COUPONS`). Transaction update: `RETRO`."""
+
+    status: Annotated[V1RequestStatus | str, lenient_enum(V1RequestStatus)] | None = None
+    """Status of a request."""
+
+    old_value: str | None = None
+    """Previous value."""
+
+    new_value: str | None = None
+    """New value."""
+
+    updated_comments: str | None = None
+    """Comment given with the last decision."""
+
+    one_step_change: Literal[True, False, "true", "false"] | None = None
+    """Whether the request was applied in a single call."""
+
+    approval_type: (
+        Annotated[V1RequestApprovalType | str, lenient_enum(V1RequestApprovalType)] | None
+    ) = None
+    """How a request was approved."""
+
+    logs: V1RequestLogEntryLogs | None = None
+    """Who added and who last updated the request."""
+
+
+class V1RequestLogsResponseResponseRequests(CapillaryModel):
+    """Counts and the log entries, grouped by request type."""
+
+    count: int | str | None = None
+    """Number of matching requests."""
+
+    rows: int | str | None = None
+    """Number of entries returned."""
+
+    change_identifier: list[V1RequestLogEntry] | V1RequestLogEntry | None = None
+    """Change-identifier request logs (one may arrive as a single object)."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1RequestLogsResponseResponse(CapillaryModel):
+    """V1RequestLogsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    requests: V1RequestLogsResponseResponseRequests | None = None
+    """Counts and the log entries, grouped by request type."""
+
+
+class V1RequestLogsResponse(CapillaryModel):
+    """Request logs, with counts."""
+
+    response: V1RequestLogsResponseResponse
+
+
+class V1ResentCoupon(CapillaryModel):
+    """A coupon sent again."""
+
+    id: int | str | None = None
+    """Coupon ID (when asked for by ID)."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1ResendCouponResponseResponseCoupons(CapillaryModel):
+    """The coupons, in `coupon`."""
+
+    coupon: list[V1ResentCoupon] | V1ResentCoupon | None = None
+    """One entry per coupon (one may arrive as a single object)."""
+
+
+class V1ResendCouponResponseResponse(CapillaryModel):
+    """V1ResendCouponResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    coupons: V1ResendCouponResponseResponseCoupons | None = None
+    """The coupons, in `coupon`."""
+
+
+class V1ResendCouponResponse(CapillaryModel):
+    """Result of a coupon resend."""
+
+    response: V1ResendCouponResponseResponse
+
+
+class V1SendEmailRequestRoot(CapillaryModel):
+    """V1SendEmailRequestRoot"""
+
+    email: list[V1EmailInput]
+    """The email (one item; no batch support)."""
+
+
+class V1SendEmailRequest(CapillaryModel):
+    """Email to send, wrapped in `root.email`."""
+
+    root: V1SendEmailRequestRoot
+
+
+class V1SmsInput(CapillaryModel):
+    """A text message to send."""
+
+    to: str | None = None
+    """Recipient mobile number with country code."""
+
+    body: str | None = None
+    """Message text."""
+
+    scheduled_time: str | None = None
+    """When to send (`YYYY-MM-DD HH:MM:SS`, optionally followed by a time-zone abbreviation);
+    immediately when left out."""
+
+
+class V1SendSmsRequestRoot(CapillaryModel):
+    """V1SendSmsRequestRoot"""
+
+    sms: list[V1SmsInput]
+    """The message (one item; no batch support)."""
+
+
+class V1SendSmsRequest(CapillaryModel):
+    """SMS to send, wrapped in `root.sms`."""
+
+    root: V1SendSmsRequestRoot
+
+
+class V1SmsMessage(CapillaryModel):
+    """An SMS as recorded by Capillary."""
+
+    id: int | str | None = None
+    """Message ID."""
+
+    to: str | None = None
+    """Recipient mobile number."""
+
+    status: str | None = None
+    """Delivery status, e.g. `Sent`."""
+
+    scheduled_time: str | None = None
+    """When the message is or was due to go out."""
+
+    message: str | None = None
+    """Message text (read responses)."""
+
+    sender: str | None = None
+    """Sender ID shown to the recipient (read responses)."""
+
+
+class V1SmsResponseResponse(CapillaryModel):
+    """V1SmsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    sms: V1SmsMessage | None = None
+    """An SMS as recorded by Capillary."""
+
+
+class V1SmsResponse(CapillaryModel):
+    """An SMS sent or read back."""
+
+    response: V1SmsResponseResponse
+
+
+class V1StoreConfigurationsLastModifiedTime(CapillaryModel):
+    """When each configuration area last changed (`YYYY-MM-DD HH:MM:SS`; empty if never)."""
+
+    configurations: str | None = None
+    """General configuration."""
+
+    custom_fields: str | None = None
+    """Custom fields."""
+
+    countries: str | None = None
+    """Countries."""
+
+    store_attributes: str | None = None
+    """Store attributes."""
+
+    cron_entries: str | None = None
+    """Scheduled jobs."""
+
+    store_tasks: str | None = None
+    """Store tasks."""
+
+    store_tasks_entries: str | None = None
+    """Store task entries."""
+
+    purchased_features: str | None = None
+    """Purchased features."""
+
+
+class V1StoreConfigurationsPrinterTemplates(CapillaryModel):
+    """Printer templates by document, as template IDs."""
+
+    dvs_coupon: str | None = None
+    """DVS coupon slip."""
+
+    transaction: str | None = None
+    """Transaction slip."""
+
+    customer: str | None = None
+    """Customer slip."""
+
+    campaign_coupon: str | None = None
+    """Campaign coupon slip."""
+
+    points_redemption: str | None = None
+    """Points redemption slip."""
+
+
+class V1StoreRulesPackage(CapillaryModel):
+    """A rules package deployed to InStore."""
+
+    version: str | None = None
+    """Package version (empty when none is deployed)."""
+
+    file_id: str | None = None
+    """File ID of the package (empty when none is deployed)."""
+
+
+class V1StoreConfigurationsRulesPackages(CapillaryModel):
+    """Rules packages for DVS coupons."""
+
+    dvs_issue: V1StoreRulesPackage | None = None
+    """A rules package deployed to InStore."""
+
+    dvs_redeem: V1StoreRulesPackage | None = None
+    """A rules package deployed to InStore."""
+
+
+class V1StoreConfigurationsIntegrationOutputTemplates(CapillaryModel):
+    """Integration output templates by InStore event, as template IDs (`-1` for none)."""
+
+    points_redemption: str | None = None
+    """Points redemption."""
+
+    coupon_redemption: str | None = None
+    """Coupon redemption."""
+
+    coupon_issue: str | None = None
+    """Coupon issue."""
+
+    customer_register: str | None = None
+    """Customer registration."""
+
+    customer_update: str | None = None
+    """Customer update."""
+
+    transaction_submit: str | None = None
+    """Transaction submission."""
+
+    gift_card: str | None = None
+    """Gift card."""
+
+
+class V1StoreIntegrationTemplate(CapillaryModel):
+    """An integration post-output template attached to an InStore event."""
+
+    id: int | str | None = None
+    """Template ID."""
+
+    name: str | None = None
+    """Template name."""
+
+    client_monitoring_type: str | None = None
+    """How the client checks the output, e.g. `FILE_CHECK`."""
+
+
+class V1StoreConfigurationsIntegrationPostOutputTemplates(CapillaryModel):
+    """Integration post-output templates by InStore event."""
+
+    points_redemption: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    coupon_redemption: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    coupon_issue: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    customer_register: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    customer_update: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    transaction_submit: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    auto_configure: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    nightly_sync: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    eod_sync: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    pre_auto_configure: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    pre_nightly_sync: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    pre_eod_sync: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    os_startup: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+    gift_card: V1StoreIntegrationTemplate | None = None
+    """An integration post-output template attached to an InStore event."""
+
+
+class V1StoreConfigurations(CapillaryModel):
+    """InStore configuration of a store. Values are file IDs, versions, dates or settings;
+    empty strings mean not set."""
+
+    last_modified_time: V1StoreConfigurationsLastModifiedTime | None = None
+    """When each configuration area last changed (`YYYY-MM-DD HH:MM:SS`; empty if never)."""
+
+    data_providers_file: str | None = None
+    """File ID of the data providers file."""
+
+    client_log_config_file: str | None = None
+    """File ID of the client log configuration."""
+
+    printer_templates: V1StoreConfigurationsPrinterTemplates | None = None
+    """Printer templates by document, as template IDs."""
+
+    rules_packages: V1StoreConfigurationsRulesPackages | None = None
+    """Rules packages for DVS coupons."""
+
+    inventory_version: str | None = None
+    """Version of the inventory data."""
+
+    integration_output_templates: V1StoreConfigurationsIntegrationOutputTemplates | None = None
+    """Integration output templates by InStore event, as template IDs (`-1` for none)."""
+
+    integration_post_output_templates: (
+        V1StoreConfigurationsIntegrationPostOutputTemplates | None
+    ) = None
+    """Integration post-output templates by InStore event."""
+
+    customer_attribute_version: str | None = None
+    """Version of the customer attribute data."""
+
+    store_server_prefix: str | None = None
+    """Prefix of the store server."""
+
+    time_zone_offset: str | None = None
+    """Time zone offset of the store."""
+
+    store_tasks_max_entries_id: str | None = None
+    """Highest store task entry ID known to the server."""
+
+    client_debug_level: str | None = None
+    """Debug level of the InStore client."""
+
+    client_test_mode: str | None = None
+    """Whether the InStore client runs in test mode."""
+
+    client_upload_logs: str | None = None
+    """Whether the InStore client uploads its logs."""
+
+
+class V1StoreConfigurationsResponseResponseStore(CapillaryModel):
+    """Store data."""
+
+    configurations: V1StoreConfigurations | None = None
+    """InStore configuration of a store. Values are file IDs, versions, dates or settings;
+    empty strings mean not set."""
+
+
+class V1StoreConfigurationsResponseResponse(CapillaryModel):
+    """V1StoreConfigurationsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    store: V1StoreConfigurationsResponseResponseStore | None = None
+    """Store data."""
+
+
+class V1StoreConfigurationsResponse(CapillaryModel):
+    """InStore configuration, in `store.configurations`."""
+
+    response: V1StoreConfigurationsResponseResponse
+
+
+class V1StoreLoginUser(CapillaryModel):
+    """The user the credentials belong to."""
+
+    username: str | None = None
+    """Login name (till or store server)."""
+
+    first_name: str | None = None
+    """First name."""
+
+    last_name: str | None = None
+    """Last name."""
+
+    org_name: str | None = None
+    """Org name."""
+
+    user_id: int | str | None = None
+    """User ID."""
+
+    type: str | None = None
+    """User type, e.g. `STR_SERVER` for a store server."""
+
+    org_id: int | str | None = None
+    """Org ID."""
+
+    server_time: _dt.datetime | None = None
+    """Current server time, with offset."""
+
+    store_server_prefix: str | None = None
+    """Prefix of the store server (may be empty)."""
+
+    associate_login_enabled: Literal[True, False, "true", "false"] | None = None
+    """Whether associates log in individually on InStore."""
+
+
+class V1StoreLoginResponseResponseStore(CapillaryModel):
+    """Store data."""
+
+    user: V1StoreLoginUser | None = None
+    """The user the credentials belong to."""
+
+
+class V1StoreLoginResponseResponse(CapillaryModel):
+    """V1StoreLoginResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    store: V1StoreLoginResponseResponseStore | None = None
+    """Store data."""
+
+
+class V1StoreLoginResponse(CapillaryModel):
+    """The logged-in user, in `store.user`."""
+
+    response: V1StoreLoginResponseResponse
+
+
+class V1StoreLoyaltyReportRow(CapillaryModel):
+    """Loyalty figures of the store for one period."""
+
+    start_date: str | None = None
+    """Start of the period."""
+
+    end_date: str | None = None
+    """End of the period."""
+
+    customers: int | str | None = None
+    """Customers registered."""
+
+    transactions: int | str | None = None
+    """Transactions."""
+
+    not_interested_transactions: int | str | None = None
+    """Not-interested transactions."""
+
+    points_issued: float | str | None = None
+    """Points issued."""
+
+    points_redeemed: float | str | None = None
+    """Points redeemed."""
+
+
+class V1StoreRedemptionReportRowCustomer(CapillaryModel):
+    """Customer who redeemed."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+
+class V1StoreRedemptionReportRow(CapillaryModel):
+    """One points redemption at the store."""
+
+    store_username: str | None = None
+    """Till that made the redemption."""
+
+    customer: V1StoreRedemptionReportRowCustomer | None = None
+    """Customer who redeemed."""
+
+    transaction_number: str | None = None
+    """Bill the points were redeemed on (may be empty)."""
+
+    points_redeemed: float | str | None = None
+    """Points redeemed."""
+
+    redemption_date: str | None = None
+    """Date-time of the redemption."""
+
+
+class V1StoreReportInputTransactionCount(CapillaryModel):
+    """Transactions by kind."""
+
+    regular: int | None = None
+    """Regular (loyalty) bills."""
+
+    not_interested: int | None = None
+    """Not-interested bills."""
+
+    total_enter_later: int | None = None
+    """Bills marked to be entered later, in total."""
+
+    enter_later_for_today: int | None = None
+    """Bills marked to be entered later, for this day."""
+
+
+class V1StoreReportInput(CapillaryModel):
+    """Loyalty tracker figures of one store for one day."""
+
+    type: str | None = Field(default=None, alias="-type")
+    """Report type; `loyalty` is the documented one."""
+
+    store_code: str | None = None
+    """Store the figures belong to (several stores can be sent in one call)."""
+
+    total_transactions: int | None = None
+    """Number of transactions."""
+
+    total_sales: float | None = None
+    """Total sales amount."""
+
+    footfall_count: int | None = None
+    """Number of visitors."""
+
+    date: str | None = None
+    """Date-time of the report (`YYYY-MM-DD HH:MM:SS`)."""
+
+    transaction_count: V1StoreReportInputTransactionCount | None = None
+    """Transactions by kind."""
+
+
+class V1StoreReportResult(CapillaryModel):
+    """One uploaded report, with its `item_status`."""
+
+    type: str | None = None
+    """Report type."""
+
+    store_code: str | None = None
+    """Store of the report."""
+
+    date: str | None = None
+    """Date-time of the report."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1StoreReportsResponseResponseReportLoyalty(CapillaryModel):
+    """Loyalty report, one `row` per period."""
+
+    row: list[V1StoreLoyaltyReportRow] | V1StoreLoyaltyReportRow | None = None
+    """The periods (one may arrive as a single object)."""
+
+
+class V1StoreReportsResponseResponseReportRedemption(CapillaryModel):
+    """Redemption report, one `row` per redemption."""
+
+    row: list[V1StoreRedemptionReportRow] | V1StoreRedemptionReportRow | None = None
+    """The redemptions (one may arrive as a single object)."""
+
+
+class V1StoreReportsResponseResponseReport(CapillaryModel):
+    """The report."""
+
+    loyalty: V1StoreReportsResponseResponseReportLoyalty | None = None
+    """Loyalty report, one `row` per period."""
+
+    redemption: V1StoreReportsResponseResponseReportRedemption | None = None
+    """Redemption report, one `row` per redemption."""
+
+
+class V1StoreReportsResponseResponse(CapillaryModel):
+    """V1StoreReportsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    report: V1StoreReportsResponseResponseReport | None = None
+    """The report."""
+
+
+class V1StoreReportsResponse(CapillaryModel):
+    """The store report, in `report.loyalty` or `report.redemption`."""
+
+    response: V1StoreReportsResponseResponse
+
+
+class V1StoreStaffMember(CapillaryModel):
+    """One staff member (associate or manager)."""
+
+    id: int | str | None = None
+    """Staff member ID."""
+
+    type: str | None = None
+    """`ASSOCIATE` or `MANAGER`."""
+
+    code: str | None = None
+    """Staff code."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    store_id: int | str | None = None
+    """ID of the staff member's store."""
+
+    store_code: str | None = None
+    """Code of the staff member's store."""
+
+
+class V1StoreStaffResponseResponseStoreStaff(CapillaryModel):
+    """The staff, in `user`."""
+
+    user: list[V1StoreStaffMember] | V1StoreStaffMember | None = None
+    """The staff members (one may arrive as a single object)."""
+
+
+class V1StoreStaffResponseResponseStore(CapillaryModel):
+    """Store data."""
+
+    staff: V1StoreStaffResponseResponseStoreStaff | None = None
+    """The staff, in `user`."""
+
+
+class V1StoreStaffResponseResponse(CapillaryModel):
+    """V1StoreStaffResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    store: V1StoreStaffResponseResponseStore | None = None
+    """Store data."""
+
+
+class V1StoreStaffResponse(CapillaryModel):
+    """Staff members, in `store.staff.user`."""
+
+    response: V1StoreStaffResponseResponse
+
+
+class V1StoreTask(CapillaryModel):
+    """One task entry of the store (a task as seen by one executor)."""
+
+    id: int | str | None = None
+    """Task ID."""
+
+    entry_id: int | str | None = None
+    """Task entry ID."""
+
+    type: str | None = None
+    """Target of the task, `CUSTOMER` or `CASHIER`."""
+
+    associate_id: int | str | None = None
+    """Associate the entry is assigned to (individual tasks)."""
+
+    customer_id: int | str | None = None
+    """Customer the task is about (customer tasks)."""
+
+    store_id: int | str | None = None
+    """Store of the entry."""
+
+    status: str | None = None
+    """Current status, e.g. `OPEN`, `IN_PROGRESS`, `CLOSED`."""
+
+
+class V1StoreTasksResponseResponseStoreTasks(CapillaryModel):
+    """The task entries, in `task`."""
+
+    task: list[V1StoreTask] | V1StoreTask | None = None
+    """The task entries (one may arrive as a single object)."""
+
+
+class V1StoreTasksResponseResponseStore(CapillaryModel):
+    """Store data."""
+
+    tasks: V1StoreTasksResponseResponseStoreTasks | None = None
+    """The task entries, in `task`."""
+
+
+class V1StoreTasksResponseResponse(CapillaryModel):
+    """V1StoreTasksResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    store: V1StoreTasksResponseResponseStore | None = None
+    """Store data."""
+
+
+class V1StoreTasksResponse(CapillaryModel):
+    """Task entries of the store, in `store.tasks.task`."""
+
+    response: V1StoreTasksResponseResponse
+
+
+class V1TaskLog(CapillaryModel):
+    """One status change of a task entry, or a failed `item_status` for an invalid task ID."""
+
+    task_id: int | str | None = None
+    """Task ID."""
+
+    task_status_id: int | str | None = None
+    """Task entry whose status changed."""
+
+    customer_id: int | str | None = None
+    """Customer of the entry."""
+
+    associate_id: int | str | None = None
+    """Associate of the entry."""
+
+    store_id: int | str | None = None
+    """Store of the entry."""
+
+    updated_time: str | None = None
+    """When the status changed."""
+
+    new_status: str | None = None
+    """Status after the change."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1TaskLogs(CapillaryModel):
+    """Log entries, in `log`."""
+
+    log: list[V1TaskLog] | V1TaskLog | None = None
+    """The log entries (one may arrive as a single object)."""
+
+
+class V1TaskLogsResponseResponseTasks(CapillaryModel):
+    """The logs, in `task`."""
+
+    task: list[V1TaskLogs] | V1TaskLogs | None = None
+    """Log wrapper (a list of them may be sent)."""
+
+
+class V1TaskLogsResponseResponse(CapillaryModel):
+    """V1TaskLogsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1TaskLogsResponseResponseTasks | None = None
+    """The logs, in `task`."""
+
+
+class V1TaskLogsResponse(CapillaryModel):
+    """Task logs, in `tasks.task.log`."""
+
+    response: V1TaskLogsResponseResponse
+
+
+class V1TaskReminderUpdateInput(CapillaryModel):
+    """A reminder to create or change."""
+
+    task_id: int | None = None
+    """Task the reminder belongs to."""
+
+    local_id: str | None = None
+    """The client's own ID of the reminder."""
+
+    time: str | None = None
+    """When to remind (`YYYY-MM-DD HH:MM:SS`)."""
+
+    created_by: int | None = None
+    """Associate ID of the admin user creating the reminder."""
+
+    template: str | None = None
+    """Reminder message."""
+
+    remindee_id: int | None = None
+    """Associate to remind."""
+
+
+class V1TaskRemindersResponseResponseTasksReminders(CapillaryModel):
+    """The reminders, in `reminder`."""
+
+    reminder: list[V1TaskReminder] | V1TaskReminder | None = None
+    """The reminders (one may arrive as a single object)."""
+
+
+class V1TaskRemindersResponseResponseTasks(CapillaryModel):
+    """Task data."""
+
+    reminders: V1TaskRemindersResponseResponseTasksReminders | None = None
+    """The reminders, in `reminder`."""
+
+
+class V1TaskRemindersResponseResponse(CapillaryModel):
+    """V1TaskRemindersResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1TaskRemindersResponseResponseTasks | None = None
+    """Task data."""
+
+
+class V1TaskRemindersResponse(CapillaryModel):
+    """Reminders, in `tasks.reminders.reminder`."""
+
+    response: V1TaskRemindersResponseResponse
+
+
+class V1TaskStatusMapping(CapillaryModel):
+    """Mapping of an org status label to a built-in status."""
+
+    id: int | str | None = None
+    """Mapping ID."""
+
+    value: str | None = None
+    """Built-in status, e.g. `OPEN`, `CLOSED`, or `NONE` for no built-in meaning."""
+
+    label: str | None = None
+    """The org's label for it."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1TaskStatusMappingInput(CapillaryModel):
+    """A mapping to add (no `id`) or change (with `id`)."""
+
+    id: int | None = None
+    """ID of the mapping to change; leave out to add one."""
+
+    value: str | None = None
+    """Built-in status, e.g. `OPEN`, `CLOSED` or `NONE`."""
+
+    label: str | None = None
+    """The org's label for it."""
+
+
+class V1TaskStatusMappingsResponseResponseTasksTaskStatuses(CapillaryModel):
+    """The mappings, in `status`."""
+
+    status: list[V1TaskStatusMapping] | V1TaskStatusMapping | None = None
+    """The mappings (one may arrive as a single object)."""
+
+
+class V1TaskStatusMappingsResponseResponseTasks(CapillaryModel):
+    """Task data."""
+
+    task_statuses: V1TaskStatusMappingsResponseResponseTasksTaskStatuses | None = None
+    """The mappings, in `status`."""
+
+
+class V1TaskStatusMappingsResponseResponse(CapillaryModel):
+    """V1TaskStatusMappingsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1TaskStatusMappingsResponseResponseTasks | None = None
+    """Task data."""
+
+
+class V1TaskStatusMappingsResponse(CapillaryModel):
+    """Status mappings, in `tasks.task_statuses.status`."""
+
+    response: V1TaskStatusMappingsResponseResponse
+
+
+class V1TaskUpdateInput(CapillaryModel):
+    """Changes to one task: the status of one of its entries (by `entry_id`, or by
+    `customer_id` / `associate_id`) and/or its metadata."""
+
+    id: int | None = None
+    """Task ID."""
+
+    entry_id: int | None = None
+    """Task entry whose status changes."""
+
+    customer_id: int | None = None
+    """Customer of the entry whose status changes."""
+
+    associate_id: int | None = None
+    """Associate of the entry whose status changes."""
+
+    status: str | None = None
+    """New status of the entry, e.g. `CLOSED`."""
+
+    title: str | None = None
+    """New title."""
+
+    body: str | None = None
+    """New description."""
+
+    start_date: str | None = None
+    """New start date."""
+
+    end_date: str | None = None
+    """New end date."""
+
+    expiry_date: str | None = None
+    """New expiry date."""
+
+    action_type: (
+        Annotated[V1TaskUpdateInputActionType | str, lenient_enum(V1TaskUpdateInputActionType)]
+        | None
+    ) = None
+    """New action type."""
+
+    action_template: str | None = None
+    """New message template."""
+
+    executable_by_ids: str | None = None
+    """Executors to add, comma-separated (existing executors cannot be removed)."""
+
+    tags: str | None = None
+    """New free-form labels (text)."""
+
+
+class V1TaskUpdateResult(CapillaryModel):
+    """One updated task, with its `item_status`."""
+
+    id: int | str | None = None
+    """Task ID."""
+
+    entry_id: int | str | None = None
+    """Task entry ID."""
+
+    customer_id: int | str | None = None
+    """Customer of the entry."""
+
+    associate_id: int | str | None = None
+    """Associate of the entry."""
+
+    status: str | None = None
+    """Status of the entry."""
+
+    title: str | None = None
+    """Title."""
+
+    body: str | None = None
+    """Description."""
+
+    start_date: str | None = None
+    """Start date."""
+
+    end_date: str | None = None
+    """End date."""
+
+    expiry_date: str | None = None
+    """Expiry date."""
+
+    action_type: str | None = None
+    """Action type."""
+
+    action_template: str | None = None
+    """Message template."""
+
+    executable_by_ids: str | None = None
+    """Executor IDs, comma-separated."""
+
+    tags: str | None = None
+    """Free-form labels (text)."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1TransactionCustomerRef(CapillaryModel):
+    """Identifies the customer of a bill to update; one identifier is required."""
+
+    id: int | None = None
+    """Capillary user ID."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = None
+    """External ID."""
+
+
+class V1TransactionUpdateInput(CapillaryModel):
+    """Changes to one bill: custom and extended fields, or a retro conversion (`old_type` /
+    `new_type`)."""
+
+    id: int | None = None
+    """Transaction ID (the surest way to identify the bill)."""
+
+    number: str | None = None
+    """Bill number; with duplicates, the customer's latest bill of that number is used."""
+
+    type: (
+        Annotated[V1TransactionUpdateInputType | str, lenient_enum(V1TransactionUpdateInputType)]
+        | None
+    ) = None
+    """Current transaction type."""
+
+    customer: V1TransactionCustomerRef | None = None
+    """Identifies the customer of a bill to update; one identifier is required."""
+
+    update_till: str | None = None
+    """Till code to record for the update."""
+
+    notes: str | None = None
+    """Reason for the update or conversion."""
+
+    extended_fields: V1FieldList | None = None
+    """Extended fields to set."""
+
+    custom_fields: V1FieldList | None = None
+    """Custom fields to set."""
+
+    old_type: (
+        Annotated[
+            V1TransactionUpdateInputOldType | str, lenient_enum(V1TransactionUpdateInputOldType)
+        ]
+        | None
+    ) = None
+    """Retro conversion - the bill's current type, normally `NOT_INTERESTED`."""
+
+    new_type: (
+        Annotated[
+            V1TransactionUpdateInputNewType | str, lenient_enum(V1TransactionUpdateInputNewType)
+        ]
+        | None
+    ) = None
+    """Retro conversion - the type to convert to."""
+
+
 class V1UpdateCustomerRequestRoot(CapillaryModel):
     """V1UpdateCustomerRequestRoot"""
 
@@ -1721,6 +9041,45 @@ class V1UpdateCustomerRequest(CapillaryModel):
     """Customer changes, wrapped in `root.customer`."""
 
     root: V1UpdateCustomerRequestRoot
+
+
+class V1UpdateCustomerSubscriptionsRequestRoot(CapillaryModel):
+    """V1UpdateCustomerSubscriptionsRequestRoot"""
+
+    subscription: list[V1CustomerSubscriptionChange]
+    """Changes to apply (batch)."""
+
+
+class V1UpdateCustomerSubscriptionsRequest(CapillaryModel):
+    """Subscription changes, wrapped in `root.subscription`."""
+
+    root: V1UpdateCustomerSubscriptionsRequestRoot
+
+
+class V1UpdateCustomerSubscriptionsResponseResponseSubscriptions(CapillaryModel):
+    """The changes, in `subscription`."""
+
+    subscription: (
+        list[V1CustomerSubscriptionChangeResult] | V1CustomerSubscriptionChangeResult | None
+    ) = None
+    """One entry per change sent (one may arrive as a single object)."""
+
+
+class V1UpdateCustomerSubscriptionsResponseResponse(CapillaryModel):
+    """V1UpdateCustomerSubscriptionsResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    subscriptions: V1UpdateCustomerSubscriptionsResponseResponseSubscriptions | None = None
+    """The changes, in `subscription`."""
+
+
+class V1UpdateCustomerSubscriptionsResponse(CapillaryModel):
+    """Result of subscription changes."""
+
+    response: V1UpdateCustomerSubscriptionsResponseResponse
 
 
 class V1UpdateIdentityRequestRoot(CapillaryModel):
@@ -1758,3 +9117,203 @@ class V1UpdateIdentityResponse(CapillaryModel):
     """Result of an identifier change request."""
 
     response: V1UpdateIdentityResponseResponse
+
+
+class V1UpdateTaskRemindersRequestRoot(CapillaryModel):
+    """V1UpdateTaskRemindersRequestRoot"""
+
+    reminder: list[V1TaskReminderUpdateInput]
+    """Reminders to create or change (batch)."""
+
+
+class V1UpdateTaskRemindersRequest(CapillaryModel):
+    """Reminders, in `root.reminder`."""
+
+    root: V1UpdateTaskRemindersRequestRoot
+
+
+class V1UpdateTaskRequestRoot(CapillaryModel):
+    """V1UpdateTaskRequestRoot"""
+
+    task: list[V1TaskUpdateInput]
+    """Tasks to update (batch)."""
+
+
+class V1UpdateTaskRequest(CapillaryModel):
+    """Task changes, in `root.task`."""
+
+    root: V1UpdateTaskRequestRoot
+
+
+class V1UpdateTaskResponseResponseTasks(CapillaryModel):
+    """The tasks, in `task`."""
+
+    task: list[V1TaskUpdateResult] | V1TaskUpdateResult | None = None
+    """One entry per task sent (one may arrive as a single object)."""
+
+
+class V1UpdateTaskResponseResponse(CapillaryModel):
+    """V1UpdateTaskResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    tasks: V1UpdateTaskResponseResponseTasks | None = None
+    """The tasks, in `task`."""
+
+
+class V1UpdateTaskResponse(CapillaryModel):
+    """Updated tasks, in `tasks.task`."""
+
+    response: V1UpdateTaskResponseResponse
+
+
+class V1UpdateTaskStatusMappingsRequestRoot(CapillaryModel):
+    """V1UpdateTaskStatusMappingsRequestRoot"""
+
+    status: list[V1TaskStatusMappingInput]
+    """Mappings to add or change (batch)."""
+
+
+class V1UpdateTaskStatusMappingsRequest(CapillaryModel):
+    """Status mappings, in `root.status`."""
+
+    root: V1UpdateTaskStatusMappingsRequestRoot
+
+
+class V1UpdateTransactionRequestRoot(CapillaryModel):
+    """V1UpdateTransactionRequestRoot"""
+
+    transaction: list[V1TransactionUpdateInput]
+    """Bills to update (batch)."""
+
+
+class V1UpdateTransactionRequest(CapillaryModel):
+    """Transaction updates, wrapped in `root.transaction`."""
+
+    root: V1UpdateTransactionRequestRoot
+
+
+class V1UpdateTransactionResult(CapillaryModel):
+    """One updated bill with its `item_status`; after a retro conversion also the new bill's
+    date and the previous ID and type."""
+
+    billing_time: str | None = None
+    """Bill date-time."""
+
+    old_id: int | str | None = None
+    """Transaction ID before the retro conversion."""
+
+    old_type: str | None = None
+    """Transaction type before the retro conversion."""
+
+    extended_fields: V1FieldList | None = None
+    """Extended fields of the bill after the update."""
+
+    custom_fields: V1FieldList | None = None
+    """Custom fields of the bill after the update."""
+
+    id: int | str | None = None
+    """Capillary transaction ID."""
+
+    number: str | None = None
+    """Bill number."""
+
+    bill_client_id: str | None = None
+    """The org's own ID of the bill."""
+
+    type: str | None = None
+    """Transaction type, e.g. `REGULAR`, `RETURN`, `NOT_INTERESTED`."""
+
+    source: str | None = None
+    """Channel of the transaction."""
+
+    delivery_status: str | None = None
+    """Delivery status."""
+
+    outlier_status: str | None = None
+    """Outlier status."""
+
+    parent_bill_number: str | None = None
+    """Original bill of a return."""
+
+    shipping_source_till_code: str | None = None
+    """Till that ships the order."""
+
+    customer: V1TransactionCustomerResult | None = None
+    """Customer of an added transaction, with current loyalty figures."""
+
+    side_effects: V1SideEffects | None = None
+    """Wrapper of the side effects of one item, in `effect`."""
+
+    points_deducted: float | str | None = None
+    """Points taken back because of a return."""
+
+    points_balance: float | str | None = None
+    """Points available to the customer after a return."""
+
+    item_status: ItemStatus | None = None
+    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
+    resource and listed per operation in `x-capillary-error-codes`."""
+
+
+class V1UpdateTransactionResponseResponseTransactions(CapillaryModel):
+    """Updated transactions, in `transaction`."""
+
+    transaction: list[V1UpdateTransactionResult] | V1UpdateTransactionResult | None = None
+    """One entry per bill sent (one may arrive as a single object)."""
+
+
+class V1UpdateTransactionResponseResponse(CapillaryModel):
+    """V1UpdateTransactionResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    transactions: V1UpdateTransactionResponseResponseTransactions | None = None
+    """Updated transactions, in `transaction`."""
+
+
+class V1UpdateTransactionResponse(CapillaryModel):
+    """Result of a transaction update batch."""
+
+    response: V1UpdateTransactionResponseResponse
+
+
+class V1UploadStoreReportRequestRoot(CapillaryModel):
+    """V1UploadStoreReportRequestRoot"""
+
+    report: list[V1StoreReportInput] | V1StoreReportInput
+    """One report, or a list with one report per store."""
+
+
+class V1UploadStoreReportRequest(CapillaryModel):
+    """Store reports to upload, in `root.report`."""
+
+    root: V1UploadStoreReportRequestRoot
+
+
+class V1UploadStoreReportResponseResponseStore(CapillaryModel):
+    """Store data."""
+
+    report: list[V1StoreReportResult] | V1StoreReportResult | None = None
+    """The uploaded reports (one may arrive as a single object)."""
+
+
+class V1UploadStoreReportResponseResponse(CapillaryModel):
+    """V1UploadStoreReportResponseResponse"""
+
+    status: V1Status
+    """Request-level result of a v1.1 call (`response.status`). For batch calls `total` and
+    `success_count` tell how many items were sent and how many succeeded."""
+
+    store: V1UploadStoreReportResponseResponseStore | None = None
+    """Store data."""
+
+
+class V1UploadStoreReportResponse(CapillaryModel):
+    """Result of a report upload, in `store.report`."""
+
+    response: V1UploadStoreReportResponseResponse

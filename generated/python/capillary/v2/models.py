@@ -28,11 +28,119 @@ class CommChannelType(str, enum.Enum):
     MOBILE_PUSH = "mobilePush"
 
 
+class CustomerChangeType(str, enum.Enum):
+    """Kind of change request."""
+
+    EMAIL = "EMAIL"
+    MOBILE = "MOBILE"
+    EXTERNAL_ID = "EXTERNAL_ID"
+    MERGE = "MERGE"
+    ADDRESS = "ADDRESS"
+    MOBILE_REALLOC = "MOBILE_REALLOC"
+    COUPON = "COUPON"
+    POINTS = "POINTS"
+    TIER = "TIER"
+    RETRO = "RETRO"
+
+
+class CustomerCouponBasicDiscountType(str, enum.Enum):
+    """`ABS` (absolute amount) or `PERC` (percentage)."""
+
+    ABS = "ABS"
+    PERC = "PERC"
+
+
+class CustomerEmbed(str, enum.Enum):
+    """Extra block of customer details to include."""
+
+    POINTS = "points"
+    SUBSCRIPTIONS = "subscriptions"
+    MLP = "mlp"
+    PROMOTIONAL_POINTS = "promotionalPoints"
+    EXPIRY_SCHEDULES = "expirySchedules"
+    EXPIRED_POINTS = "expiredPoints"
+    CUSTOMERIMAGE = "CUSTOMERIMAGE"
+
+
+class CustomerIdentifierName(str, enum.Enum):
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+    ID = "id"
+    CARDNUMBER = "cardnumber"
+    CARD_NUMBER = "cardNumber"
+    CARD_EXTERNAL_ID = "cardExternalId"
+    WECHAT = "wechat"
+    MARTJACK_ID = "martjackId"
+    FB_ID = "fbId"
+
+
+class CustomerListSortField(str, enum.Enum):
+    """Field a list of customers or requests is sorted by."""
+
+    CREATEDON = "createdon"
+    LAST_UPDATED_ON = "lastUpdatedOn"
+
+
+class CustomerListSortOrder(str, enum.Enum):
+    """Sort direction."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
 class CustomerLoyaltyInfoLoyaltyType(str, enum.Enum):
     """`loyalty` or `non_loyalty`."""
 
     LOYALTY = "loyalty"
     NON_LOYALTY = "non_loyalty"
+
+
+class CustomerPointsEntityType(str, enum.Enum):
+    """Whose figures are read, the individual customer or the customer's group."""
+
+    CUSTOMER = "CUSTOMER"
+    FLEET = "FLEET"
+
+
+class CustomerPointsExpiryEntryExpiryType(str, enum.Enum):
+    """`fixed` or `rolling` expiry."""
+
+    FIXED = "fixed"
+    ROLLING = "rolling"
+
+
+class CustomerPointsTransferTransferType(str, enum.Enum):
+    """`DEDUCTION` (points sent) or `ADDITION` (points received)."""
+
+    DEDUCTION = "DEDUCTION"
+    ADDITION = "ADDITION"
+
+
+class CustomerPointsType(str, enum.Enum):
+    """Kind of points entry (bill or line-item level, regular or promotional)."""
+
+    BILL_REGULAR = "bill_regular"
+    BILL_PROMOTIONS = "bill_promotions"
+    LINE_ITEM_REGULAR = "line_item_regular"
+    LINE_ITEM_PROMOTIONS = "line_item_promotions"
+    CUSTOMER_PROMOTIONS = "customer_promotions"
+
+
+class CustomerReferralGroupType(str, enum.Enum):
+    """Channel of the invitation."""
+
+    MOBILE = "MOBILE"
+    EMAIL = "EMAIL"
+
+
+class CustomerReferralInviteeType(str, enum.Enum):
+    """Channel, `MOBILE` or `EMAIL`."""
+
+    MOBILE = "MOBILE"
+    EMAIL = "EMAIL"
 
 
 class CustomerSource(str, enum.Enum):
@@ -50,6 +158,7 @@ class CustomerSource(str, enum.Enum):
     WEBSITE = "WEBSITE"
     LINE = "LINE"
     MOBILE_APP = "MOBILE_APP"
+    OTHERS = "OTHERS"
 
 
 class CustomerSourceOrAll(str, enum.Enum):
@@ -67,31 +176,35 @@ class CustomerSourceOrAll(str, enum.Enum):
     WEBSITE = "WEBSITE"
     LINE = "LINE"
     MOBILE_APP = "MOBILE_APP"
+    OTHERS = "OTHERS"
     ALL = "ALL"
 
 
-class GetCustomerEmbed(str, enum.Enum):
-    """Values of GetCustomerEmbed."""
+class CustomerSubscriptionLogEntryPriority(str, enum.Enum):
+    """`TRANS` or `BULK`."""
 
-    POINTS = "points"
-    SUBSCRIPTIONS = "subscriptions"
-    MLP = "mlp"
-    PROMOTIONAL_POINTS = "promotionalPoints"
-    EXPIRY_SCHEDULES = "expirySchedules"
-    EXPIRED_POINTS = "expiredPoints"
+    TRANS = "TRANS"
+    BULK = "BULK"
 
 
-class LookupCustomerIdentifierName(str, enum.Enum):
-    """Values of LookupCustomerIdentifierName."""
+class GetCustomerCouponsBasicStatus(str, enum.Enum):
+    """Values of GetCustomerCouponsBasicStatus."""
 
-    MOBILE = "mobile"
-    EMAIL = "email"
-    EXTERNAL_ID = "externalId"
-    CARDNUMBER = "cardnumber"
-    CARD_EXTERNAL_ID = "cardExternalId"
-    WECHAT = "wechat"
-    MARTJACK_ID = "martjackId"
-    FB_ID = "fbId"
+    ACTIVE = "Active"
+    REDEEMED = "Redeemed"
+    UNEXPIRED = "Unexpired"
+    UNREDEEMED = "Unredeemed"
+    ACTIVE_REDEEMED = "Active_Redeemed"
+    ACTIVE_UNREDEEMED = "Active_Unredeemed"
+    EXPIRED_REDEEMED = "Expired_Redeemed"
+    EXPIRED_UNREDEEMED = "Expired_Unredeemed"
+
+
+class ListAssociatedCustomersAssociationEntityType(str, enum.Enum):
+    """Values of ListAssociatedCustomersAssociationEntityType."""
+
+    PARENT_CUSTOMER = "parentCustomer"
+    COMPANY = "company"
 
 
 class LoyaltyInfoInputLoyaltyType(str, enum.Enum):
@@ -124,6 +237,13 @@ class SubscriptionType(str, enum.Enum):
     OPTOUT = "OPTOUT"
 
 
+class TraiConsentConsentStatus(str, enum.Enum):
+    """`yes` to consent, `no` to decline."""
+
+    YES = "yes"
+    NO = "no"
+
+
 class ApiError(CapillaryModel):
     """One error item. `code` is Capillary's own code (see each operation's
     `x-capillary-error-codes`), not the HTTP status."""
@@ -152,8 +272,153 @@ class ApiWarning(CapillaryModel):
     """Outcome flag of the item; `false` in the documented samples."""
 
 
+class CustomerIdentifier(CapillaryModel):
+    """One identifier of a customer on a source."""
+
+    type: str
+    """Identifier kind, e.g. `mobile`, `email`, `externalId`, `wechat`, `martjackId`, `fbId`,
+    `tmall_uname`, `cuid`, `unionId`, `ali_uname`, `jd_uname`, `vip_uname`, `mobilePush`,
+    `line`, or `cardnumber` to issue a loyalty card."""
+
+    value: str
+    """Identifier value; the card number for card identifiers."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Card series ID (Capillary-generated series); needed to issue a card."""
+
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Card series code (external series)."""
+
+    card_external_id: str | None = Field(default=None, alias="cardExternalId")
+    """External reference (UUID) of the card, for card identifiers."""
+
+    status_label: str | None = Field(default=None, alias="statusLabel")
+    """Card status label, e.g. `ACTIVE`."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class CommChannelMeta(CapillaryModel):
+    """Extra details of a communication channel."""
+
+    last_viewed_date: str | None = Field(default=None, alias="lastViewedDate")
+    """When the customer last opened the app (`mobilePush` channel)."""
+
+    residence: bool | None = None
+    """The channel is a residence contact."""
+
+    office: bool | None = None
+    """The channel is an office contact."""
+
+
+class CommChannel(CapillaryModel):
+    """A communication channel of the customer."""
+
+    type: Annotated[CommChannelType | str, lenient_enum(CommChannelType)]
+    """Channel kind."""
+
+    value: str
+    """Channel address (mobile number, email, push token, ...)."""
+
+    primary: bool | None = None
+    """This is the customer's primary channel of its kind."""
+
+    verified: bool | None = None
+    """The channel was verified (for example by OTP)."""
+
+    subscribed: bool | None = None
+    """The customer receives the org's bulk messages on this channel."""
+
+    meta: CommChannelMeta | None = None
+    """Extra details of a communication channel."""
+
+    attributes: dict[str, Any] | None = None
+    """Additional attributes of the channel; the docs do not define their keys."""
+
+
+class NewCustomerProfile(CapillaryModel):
+    """Profile of the customer on one source, as sent at registration."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)]
+    """Source (channel) a customer account belongs to."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Account of the source; needed for sources with several accounts."""
+
+    identifiers: list[CustomerIdentifier]
+    """Identifiers to register."""
+
+    comm_channels: list[CommChannel] | None = Field(default=None, alias="commChannels")
+    """Communication channels."""
+
+    fields_: dict[str, str | float | bool] | None = Field(default=None, alias="fields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class RelatedCustomerInput(CapillaryModel):
+    """A parent or child customer, registered first when new."""
+
+    profiles: list[NewCustomerProfile]
+    """Profiles of the customer, one per source."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class CustomerFleetCompany(CapillaryModel):
+    """Company (fleet) a group customer belongs to."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    company_id: int | None = Field(default=None, alias="companyId")
+    """Capillary company ID (responses)."""
+
+
+class AssociationDetailsInput(CapillaryModel):
+    """Where the customer goes in the group hierarchy."""
+
+    hierarchy_code: str | None = Field(default=None, alias="hierarchyCode")
+    """Code of the hierarchy; its configuration applies to the customer."""
+
+    role_code: str | None = Field(default=None, alias="roleCode")
+    """Role of the customer in the hierarchy (a predefined role code)."""
+
+    child_role_code: str | None = Field(default=None, alias="childRoleCode")
+    """Role given to the child customers."""
+
+    parent_customer: RelatedCustomerInput | None = Field(default=None, alias="parentCustomer")
+    """A parent or child customer, registered first when new."""
+
+    child_customers: list[RelatedCustomerInput] | None = Field(default=None, alias="childCustomers")
+    """Child customers to attach to this customer."""
+
+    fleet_company: CustomerFleetCompany | None = Field(default=None, alias="fleetCompany")
+    """Company (fleet) a group customer belongs to."""
+
+
 class AttributionActor(CapillaryModel):
-    """Till or user that performed a change."""
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    id: int | None = None
+    """ID of the till, store or user."""
 
     code: str | None = None
     """Code of the till or user."""
@@ -165,7 +430,28 @@ class AttributionActor(CapillaryModel):
     """Description."""
 
     type: str | None = None
-    """Kind of actor, e.g. `TILL`."""
+    """Kind of actor, e.g. `TILL`, `STORE`, `ADMIN_USER`."""
+
+    admin_type: str | None = Field(default=None, alias="adminType")
+    """Admin type of the entity, e.g. `GENERAL`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The entity is active."""
+
+    is_ou_enabled: bool | None = Field(default=None, alias="isOuEnabled")
+    """Org units (concepts) are enabled for the entity."""
+
+    is_org_unit: bool | None = Field(default=None, alias="isOrgUnit")
+    """The entity is an org unit."""
+
+    time_zone_id: int | None = Field(default=None, alias="timeZoneId")
+    """Time zone ID of the entity."""
+
+    currency_id: int | None = Field(default=None, alias="currencyId")
+    """Currency ID of the entity."""
+
+    language_id: int | None = Field(default=None, alias="languageId")
+    """Language ID of the entity."""
 
 
 class Attribution(CapillaryModel):
@@ -175,13 +461,18 @@ class Attribution(CapillaryModel):
     """Creation time."""
 
     created_by: AttributionActor | None = Field(default=None, alias="createdBy")
-    """Till or user that performed a change."""
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
 
     modified_by: AttributionActor | None = Field(default=None, alias="modifiedBy")
-    """Till or user that performed a change."""
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
 
     modified_date: _dt.datetime | None = Field(default=None, alias="modifiedDate")
     """Last modification time."""
+
+    created_from_source: str | None = Field(default=None, alias="createdFromSource")
+    """Source the record was created from, e.g. `instore` (loyalty attribution)."""
 
 
 class CardStatusInfo(CapillaryModel):
@@ -235,6 +526,9 @@ class IdentifierChange(CapillaryModel):
     series_id: int | None = Field(default=None, alias="seriesId")
     """Card series ID (card identifiers)."""
 
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Card series code (external card series); used to link or delink a card."""
+
     status_label: str | None = Field(default=None, alias="statusLabel")
     """Card status to set, e.g. `ACTIVE` to activate or `NOT_ISSUED` to delink a card."""
 
@@ -247,74 +541,6 @@ class ChangeIdentifierRequest(CapillaryModel):
 
     remove: list[IdentifierChange] | None = None
     """Identifiers to remove."""
-
-
-class CommChannelMeta(CapillaryModel):
-    """Extra details of a communication channel."""
-
-    last_viewed_date: str | None = Field(default=None, alias="lastViewedDate")
-    """When the customer last opened the app (`mobilePush` channel)."""
-
-    residence: bool | None = None
-    """The channel is a residence contact."""
-
-    office: bool | None = None
-    """The channel is an office contact."""
-
-
-class CommChannel(CapillaryModel):
-    """A communication channel of the customer."""
-
-    type: Annotated[CommChannelType | str, lenient_enum(CommChannelType)]
-    """Channel kind."""
-
-    value: str
-    """Channel address (mobile number, email, push token, ...)."""
-
-    primary: bool | None = None
-    """This is the customer's primary channel of its kind."""
-
-    verified: bool | None = None
-    """The channel was verified (for example by OTP)."""
-
-    subscribed: bool | None = None
-    """The customer receives the org's bulk messages on this channel."""
-
-    meta: CommChannelMeta | None = None
-    """Extra details of a communication channel."""
-
-    attributes: dict[str, Any] | None = None
-    """Additional attributes of the channel; the docs do not define their keys."""
-
-
-class CustomerIdentifier(CapillaryModel):
-    """One identifier of a customer on a source."""
-
-    type: str
-    """Identifier kind, e.g. `mobile`, `email`, `externalId`, `wechat`, `martjackId`, `fbId`,
-    `tmall_uname`, `cuid`, `unionId`, `ali_uname`, `jd_uname`, `vip_uname`, `mobilePush`,
-    `line`, or `cardnumber` to issue a loyalty card."""
-
-    value: str
-    """Identifier value; the card number for card identifiers."""
-
-    series_id: int | None = Field(default=None, alias="seriesId")
-    """Card series ID (Capillary-generated series); needed to issue a card."""
-
-    series_code: str | None = Field(default=None, alias="seriesCode")
-    """Card series code (external series)."""
-
-    status_label: str | None = Field(default=None, alias="statusLabel")
-    """Card status label, e.g. `ACTIVE`."""
-
-    extended_fields: dict[str, str | float | bool] | None = Field(
-        default=None, alias="extendedFields"
-    )
-    """Extended fields as name -> value. Only fields enabled for the org (see `GET
-    /v2/extendedFields`), with their configured types, are accepted."""
-
-    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
-    """Custom fields configured for the org, as name -> value."""
 
 
 class CustomerProfile(CapillaryModel):
@@ -428,7 +654,7 @@ class CustomerCard(CapillaryModel):
     transaction_not_allowed: bool | None = Field(default=None, alias="transactionNotAllowed")
     """Transactions cannot be made with this card."""
 
-    extended_fields: dict[str, str | float | bool] | None = Field(
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
         default=None, alias="extendedFields"
     )
     """Extended fields as name -> value. Only fields enabled for the org (see `GET
@@ -439,6 +665,39 @@ class CustomerCard(CapillaryModel):
 
     status_info: CardStatusInfo | None = Field(default=None, alias="statusInfo")
     """Current status of a card."""
+
+
+class CustomerLinkedPartnerProgram(CapillaryModel):
+    """A partner program the customer is linked to."""
+
+    partner_program_id: int | None = Field(default=None, alias="partnerProgramId")
+    """Partner program ID."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Partner program name."""
+
+    partner_program_description: str | None = Field(default=None, alias="partnerProgramDescription")
+    """Partner program description."""
+
+    partner_tier_number: int | None = Field(default=None, alias="partnerTierNumber")
+    """Rank of the customer's tier in the partner program (tier-based programs)."""
+
+    partner_tier_name: str | None = Field(default=None, alias="partnerTierName")
+    """Name of that tier."""
+
+    partner_tier_expiry_date: _dt.datetime | None = Field(
+        default=None, alias="partnerTierExpiryDate"
+    )
+    """When that tier expires."""
+
+    partner_membership_id: str | None = Field(default=None, alias="partnerMembershipId")
+    """Membership ID of the customer in the partner program."""
+
+    partner_program_type: str | None = Field(default=None, alias="partnerProgramType")
+    """Kind of partner program, e.g. `EXTERNAL`."""
+
+    tier_based: bool | None = Field(default=None, alias="tierBased")
+    """The partner program has tiers."""
 
 
 class ProgramPointsSummary(CapillaryModel):
@@ -490,6 +749,34 @@ class ProgramPointsSummary(CapillaryModel):
     slab_expiry_date: _dt.datetime | None = Field(default=None, alias="slabExpiryDate")
     """When the current tier expires."""
 
+    delayed_points: float | None = Field(default=None, alias="delayedPoints")
+    """Points awarded with delayed accrual, not yet available."""
+
+    delayed_returned_points: float | None = Field(default=None, alias="delayedReturnedPoints")
+    """Delayed-accrual points taken back because of returns."""
+
+    total_available_points: float | None = Field(default=None, alias="totalAvailablePoints")
+    """Points the customer can use now."""
+
+    total_returned_points: float | None = Field(default=None, alias="totalReturnedPoints")
+    """All points taken back because of returns."""
+
+    linked_partner_programs: list[CustomerLinkedPartnerProgram] | None = Field(
+        default=None, alias="linkedPartnerPrograms"
+    )
+    """Partner programs the customer is linked to in this program."""
+
+    program_title: str | None = Field(default=None, alias="programTitle")
+    """Program name (customer details by identifier, `embed=mlp`)."""
+
+    program_description: str | None = Field(default=None, alias="programDescription")
+    """Program description (customer details by identifier, `embed=mlp`)."""
+
+    program_points_to_currency_ratio: float | None = Field(
+        default=None, alias="programPointsToCurrencyRatio"
+    )
+    """Value of one point in the org currency for this program."""
+
 
 class Subscription(CapillaryModel):
     """Subscription status of one channel and message priority."""
@@ -524,14 +811,14 @@ class SubscriptionInfo(CapillaryModel):
     """Status per channel and priority."""
 
 
-class PromotionalPointsEntryIssuedAt(CapillaryModel):
-    """Store that issued the points."""
+class CustomerOrgEntityRef(CapillaryModel):
+    """Short reference to a store or till (code and name)."""
 
     code: str | None = None
-    """Store code."""
+    """Code of the store or till."""
 
     name: str | None = None
-    """Store name."""
+    """Name of the store or till."""
 
 
 class PromotionalPointsEntryPromotionSource(CapillaryModel):
@@ -550,8 +837,8 @@ class PromotionalPointsEntry(CapillaryModel):
     points: float | None = None
     """Points awarded."""
 
-    issued_at: PromotionalPointsEntryIssuedAt | None = Field(default=None, alias="issuedAt")
-    """Store that issued the points."""
+    issued_at: CustomerOrgEntityRef | None = Field(default=None, alias="issuedAt")
+    """Short reference to a store or till (code and name)."""
 
     issued_on: _dt.datetime | None = Field(default=None, alias="issuedOn")
     """When the points were issued."""
@@ -590,9 +877,141 @@ class PromotionalPoints(CapillaryModel):
     """Points from line-item-level promotions."""
 
 
+class CustomerPointsExpiryEntry(CapillaryModel):
+    """Points that expire on one date."""
+
+    points: float | None = None
+    """Points that expire."""
+
+    expiry_date: _dt.date | None = Field(default=None, alias="expiryDate")
+    """Day the points expire."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program of the points."""
+
+    points_type: Annotated[CustomerPointsType | str, lenient_enum(CustomerPointsType)] | None = (
+        Field(default=None, alias="pointsType")
+    )
+    """Kind of points entry (bill or line-item level, regular or promotional)."""
+
+    expiry_type: (
+        Annotated[
+            CustomerPointsExpiryEntryExpiryType | str,
+            lenient_enum(CustomerPointsExpiryEntryExpiryType),
+        ]
+        | None
+    ) = Field(default=None, alias="expiryType")
+    """`fixed` or `rolling` expiry."""
+
+
+class CustomerProgramRef(CapillaryModel):
+    """A loyalty program in a group program."""
+
+    id: int | None = None
+    """Program ID."""
+
+    name: str | None = None
+    """Program name."""
+
+    description: str | None = None
+    """Program description."""
+
+
+class CustomerGroupProgramDetails(CapillaryModel):
+    """A group loyalty program and the customer's points in it."""
+
+    group_program_id: int | None = Field(default=None, alias="groupProgramId")
+    """Group program ID."""
+
+    title: str | None = None
+    """Group program name."""
+
+    description: str | None = None
+    """Group program description."""
+
+    programs_list: list[CustomerProgramRef] | None = Field(default=None, alias="programsList")
+    """Programs that belong to the group program."""
+
+    lifetime_points: float | None = Field(default=None, alias="lifetimePoints")
+    """Points earned so far across the group."""
+
+    loyalty_points: float | None = Field(default=None, alias="loyaltyPoints")
+    """Points available across the group."""
+
+    promised_points: float | None = Field(default=None, alias="promisedPoints")
+    """Points promised but not yet available."""
+
+    points_to_currency_ratio: float | None = Field(default=None, alias="pointsToCurrencyRatio")
+    """Value of one point in the org currency."""
+
+
+class CustomerImageFile(CapillaryModel):
+    """Stored file of a customer image."""
+
+    acl: str | None = None
+    """Access level of the file, e.g. `PRIVATE`."""
+
+    file_handle: str | None = Field(default=None, alias="fileHandle")
+    """Handle (ID) of the file."""
+
+    last_modified: str | None = Field(default=None, alias="lastModified")
+    """Last change of the file (`YYYY-MM-DD HH:MM:SS`)."""
+
+    latest_version: int | None = Field(default=None, alias="latestVersion")
+    """Latest version number."""
+
+    name: str | None = None
+    """Stored name of the file."""
+
+    namespace: str | None = None
+    """Storage namespace, e.g. `customerImage`."""
+
+    s3_token: str | None = Field(default=None, alias="s3Token")
+    """Storage key of the file."""
+
+    version: int | None = None
+    """Version of this file."""
+
+
+class CustomerImage(CapillaryModel):
+    """Result of an image action, or one stored image of the customer."""
+
+    code: int | None = None
+    """Result code (200 on success)."""
+
+    file: CustomerImageFile | None = None
+    """Stored file of a customer image."""
+
+    file_path: str | None = Field(default=None, alias="filePath")
+    """Temporary download URL of the image."""
+
+    secure_file_path: str | None = Field(default=None, alias="secureFilePath")
+    """Temporary signed download URL of the image."""
+
+    message: str | None = None
+    """Result message."""
+
+    status: str | None = None
+    """`"true"` when the action succeeded."""
+
+
+class CustomerFraudDetails(CapillaryModel):
+    """Fraud status of the customer."""
+
+    marked_by: AttributionActor | None = Field(default=None, alias="markedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    modified_on: _dt.datetime | None = Field(default=None, alias="modifiedOn")
+    """When the status last changed."""
+
+    status: str | None = None
+    """Fraud status, e.g. `NOT_FRAUD`."""
+
+
 class Customer(CapillaryModel):
-    """Customer details. The blocks for `embed=expirySchedules` and `embed=expiredPoints` are
-    not shown in the docs and arrive as additional members."""
+    """Customer details. The block for `embed=expiredPoints` is not shown in the docs and
+    arrives as an additional member."""
 
     id: int | None = None
     """Customer ID."""
@@ -606,7 +1025,7 @@ class Customer(CapillaryModel):
     segments: dict[str, Any] | None = None
     """Segments of the customer (currently always empty, per the docs)."""
 
-    extended_fields: dict[str, str | float | bool] | None = Field(
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
         default=None, alias="extendedFields"
     )
     """Extended fields as name -> value. Only fields enabled for the org (see `GET
@@ -630,8 +1049,945 @@ class Customer(CapillaryModel):
     promotional_points: PromotionalPoints | None = Field(default=None, alias="promotionalPoints")
     """Promotional points block added by `embed=promotionalPoints`."""
 
+    expiry_schedules: list[CustomerPointsExpiryEntry] | None = Field(
+        default=None, alias="expirySchedules"
+    )
+    """Points expiry schedule (`embed=expirySchedules`, and the points expiry schedule calls)."""
+
+    group_loyalty_program_details: list[CustomerGroupProgramDetails] | None = Field(
+        default=None, alias="groupLoyaltyProgramDetails"
+    )
+    """Group loyalty programs the customer's programs belong to (`embed=mlp`)."""
+
+    customer_image: list[CustomerImage] | None = Field(default=None, alias="customerImage")
+    """Profile images of the customer (`embed=CUSTOMERIMAGE`)."""
+
+    associated_with: str | None = Field(default=None, alias="associatedWith")
+    """Code of the till the customer is attributed to."""
+
+    fraud_details: CustomerFraudDetails | None = Field(default=None, alias="fraudDetails")
+    """Fraud status of the customer."""
+
     warnings: list[ApiWarning] | None = None
     """Warnings."""
+
+
+class CustomerWithAssociation(CapillaryModel):
+    """Customer details with the group association."""
+
+    referral_code: str | None = Field(default=None, alias="referralCode")
+    """Referral code of the customer."""
+
+    association_details: CustomerAssociationDetails | None = Field(
+        default=None, alias="associationDetails"
+    )
+    """Place of the customer in the group hierarchy, as returned."""
+
+    errors: list[ApiError] | None = None
+    """Errors for this customer."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    profiles: list[CustomerProfile] | None = None
+    """One profile per source."""
+
+    loyalty_info: CustomerLoyaltyInfo | None = Field(default=None, alias="loyaltyInfo")
+    """Loyalty status of the customer."""
+
+    segments: dict[str, Any] | None = None
+    """Segments of the customer (currently always empty, per the docs)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    card_details: list[CustomerCard] | None = Field(default=None, alias="cardDetails")
+    """Loyalty cards of the customer."""
+
+    points_summary: ProgramPointsSummary | None = Field(default=None, alias="pointsSummary")
+    """Points and tier figures of the customer (`embed=points`), or of one program
+    (`embed=mlp`, with `programId`)."""
+
+    subscription_info: SubscriptionInfo | None = Field(default=None, alias="subscriptionInfo")
+    """Subscriptions block added by `embed=subscriptions`."""
+
+    loyalty_program_details: list[ProgramPointsSummary] | None = Field(
+        default=None, alias="loyaltyProgramDetails"
+    )
+    """Per-program details (`embed=mlp`)."""
+
+    promotional_points: PromotionalPoints | None = Field(default=None, alias="promotionalPoints")
+    """Promotional points block added by `embed=promotionalPoints`."""
+
+    expiry_schedules: list[CustomerPointsExpiryEntry] | None = Field(
+        default=None, alias="expirySchedules"
+    )
+    """Points expiry schedule (`embed=expirySchedules`, and the points expiry schedule calls)."""
+
+    group_loyalty_program_details: list[CustomerGroupProgramDetails] | None = Field(
+        default=None, alias="groupLoyaltyProgramDetails"
+    )
+    """Group loyalty programs the customer's programs belong to (`embed=mlp`)."""
+
+    customer_image: list[CustomerImage] | None = Field(default=None, alias="customerImage")
+    """Profile images of the customer (`embed=CUSTOMERIMAGE`)."""
+
+    associated_with: str | None = Field(default=None, alias="associatedWith")
+    """Code of the till the customer is attributed to."""
+
+    fraud_details: CustomerFraudDetails | None = Field(default=None, alias="fraudDetails")
+    """Fraud status of the customer."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerAssociationDetails(CapillaryModel):
+    """Place of the customer in the group hierarchy, as returned."""
+
+    hierarchy_code: str | None = Field(default=None, alias="hierarchyCode")
+    """Code of the hierarchy."""
+
+    hierarchy_id: int | None = Field(default=None, alias="hierarchyId")
+    """ID of the hierarchy."""
+
+    role_code: str | None = Field(default=None, alias="roleCode")
+    """Role of the customer."""
+
+    child_role_code: str | None = Field(default=None, alias="childRoleCode")
+    """Role of the child customers."""
+
+    parent_role_id: int | None = Field(default=None, alias="parentRoleId")
+    """Role ID of the parent (child customers)."""
+
+    parent_customer: CustomerWithAssociation | None = Field(default=None, alias="parentCustomer")
+    """Customer details with the group association."""
+
+    child_customers: list[CustomerWithAssociation] | None = Field(
+        default=None, alias="childCustomers"
+    )
+    """Child customers."""
+
+    fleet_company: CustomerFleetCompany | None = Field(default=None, alias="fleetCompany")
+    """Company (fleet) a group customer belongs to."""
+
+    skip_level_allowed: bool | None = Field(default=None, alias="skipLevelAllowed")
+    """Levels of the hierarchy may be skipped."""
+
+    new: bool | None = None
+    """The association was created by this call."""
+
+    child_customer: bool | None = Field(default=None, alias="childCustomer")
+    """The customer is a child in the hierarchy."""
+
+
+class LoyaltyInfoInput(CapillaryModel):
+    """Loyalty status to set."""
+
+    loyalty_type: Annotated[
+        LoyaltyInfoInputLoyaltyType | str, lenient_enum(LoyaltyInfoInputLoyaltyType)
+    ] = Field(alias="loyaltyType")
+    """`loyalty` (enrolled in the loyalty program) or `non_loyalty`."""
+
+
+class LoyaltyProgramEnrollment(CapillaryModel):
+    """Enrollment of the customer in one loyalty program."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    tier_number: int | None = Field(default=None, alias="tierNumber")
+    """Tier rank to assign (1 is the lowest tier)."""
+
+    loyalty_points: int | None = Field(default=None, alias="loyaltyPoints")
+    """Points to credit."""
+
+    tier_expiry_date: _dt.datetime | None = Field(default=None, alias="tierExpiryDate")
+    """When the assigned tier expires."""
+
+    points_expiry_date: _dt.datetime | None = Field(default=None, alias="pointsExpiryDate")
+    """When the credited points expire."""
+
+
+class CustomerAssociationInput(CapillaryModel):
+    """A customer to register and/or attach to a group hierarchy."""
+
+    loyalty_info: LoyaltyInfoInput = Field(alias="loyaltyInfo")
+    """Loyalty status to set."""
+
+    profiles: list[NewCustomerProfile]
+    """Profiles of the customer, one per source."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    referral_code: str | None = Field(default=None, alias="referralCode")
+    """Referral code of the customer (empty when none)."""
+
+    associated_with: str | None = Field(default=None, alias="associatedWith")
+    """Code of the till the registration is attributed to."""
+
+    create_date: _dt.datetime | None = Field(default=None, alias="createDate")
+    """Registration date-time."""
+
+    loyalty_program_enrollments: list[LoyaltyProgramEnrollment] | None = Field(
+        default=None, alias="loyaltyProgramEnrollments"
+    )
+    """Loyalty programs to enroll the customer in."""
+
+    association_details: AssociationDetailsInput | None = Field(
+        default=None, alias="associationDetails"
+    )
+    """Where the customer goes in the group hierarchy."""
+
+
+class CustomerAssociationResult(CapillaryModel):
+    """Outcome for one entry of an association request."""
+
+    entity: CustomerWithAssociation | None = None
+    """Customer details with the group association."""
+
+    child_entities: list[CustomerWithAssociation] | None = Field(
+        default=None, alias="childEntities"
+    )
+    """Child customers registered or attached."""
+
+    child_count: int | None = Field(default=None, alias="childCount")
+    """Number of child customers in the entry."""
+
+    child_failure_count: int | None = Field(default=None, alias="childFailureCount")
+    """Child customers that failed."""
+
+    child_success_count: int | None = Field(default=None, alias="childSuccessCount")
+    """Child customers that succeeded."""
+
+
+class CustomerAssociationsPageEntity(CapillaryModel):
+    """The customers and their count."""
+
+    customers: list[CustomerWithAssociation] | None = None
+    """Associated customers."""
+
+    count: int | None = None
+    """Number of customers returned."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerAssociationsPage(CapillaryModel):
+    """Customers associated with a parent customer or company."""
+
+    entity: CustomerAssociationsPageEntity | None = None
+    """The customers and their count."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class CustomerChangeIdentifiers(CapillaryModel):
+    """Identifiers added and removed by an identifier change request."""
+
+    add: list[IdentifierChange] | None = None
+    """Identifiers added."""
+
+    remove: list[IdentifierChange] | None = None
+    """Identifiers removed."""
+
+
+class CustomerChangeRequest(CapillaryModel):
+    """A change request of the customer (identifier change, merge, retro transaction, ...).
+    Fields depend on the kind of request."""
+
+    id: int | None = None
+    """Change request ID."""
+
+    status: str | None = None
+    """Request status, e.g. `PENDING`, `APPROVED`, `REJECTED`."""
+
+    added_by: AttributionActor | None = Field(default=None, alias="addedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    added_by_parent: AttributionActor | None = Field(default=None, alias="addedByParent")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    updated_by: AttributionActor | None = Field(default=None, alias="updatedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    added_on: _dt.datetime | None = Field(default=None, alias="addedOn")
+    """When the request was raised."""
+
+    updated_on: _dt.datetime | None = Field(default=None, alias="updatedOn")
+    """When the request was last updated."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    request_id_: int | None = Field(default=None, alias="requestId")
+    """Request reference."""
+
+    base_type: Annotated[CustomerChangeType | str, lenient_enum(CustomerChangeType)] | None = Field(
+        default=None, alias="baseType"
+    )
+    """Kind of change request."""
+
+    change_type: Annotated[CustomerChangeType | str, lenient_enum(CustomerChangeType)] | None = (
+        Field(default=None, alias="changeType")
+    )
+    """Kind of change request."""
+
+    change_identifiers: CustomerChangeIdentifiers | None = Field(
+        default=None, alias="changeIdentifiers"
+    )
+    """Identifiers added and removed by an identifier change request."""
+
+    reason: str | None = None
+    """Reason given for the request."""
+
+    comments: str | None = None
+    """Comments on the request."""
+
+    transaction_id: int | None = Field(default=None, alias="transactionId")
+    """Transaction tagged by a retro request."""
+
+    sec_user_id: int | None = Field(default=None, alias="secUserId")
+    """Secondary customer of the request (merges), 0 when none."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings of the request."""
+
+    req_add: bool | None = Field(default=None, alias="reqAdd")
+    """Internal flag of the request, as returned."""
+
+    one_step: bool | None = Field(default=None, alias="oneStep")
+    """The change was applied in one step, without approval."""
+
+
+class Pagination(CapillaryModel):
+    """Paging window of a list response."""
+
+    limit: int | None = None
+    """Page size used."""
+
+    offset: int | None = None
+    """Number of records skipped."""
+
+    total: int | None = None
+    """Total number of matching records."""
+
+
+class CustomerChangeRequestsResponse(CapillaryModel):
+    """A page of change requests."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[CustomerChangeRequest] | None = None
+    """Change requests."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerCouponRedemption(CapillaryModel):
+    """One redemption of a coupon."""
+
+    date: _dt.datetime | None = None
+    """When the coupon was redeemed."""
+
+    transaction_number: str | None = Field(default=None, alias="transactionNumber")
+    """Transaction the coupon was redeemed in."""
+
+    redeemed_at: CustomerOrgEntityRef | None = Field(default=None, alias="redeemedAt")
+    """Short reference to a store or till (code and name)."""
+
+
+class CustomerCouponBasic(CapillaryModel):
+    """A coupon of the customer, basic details."""
+
+    id: int | None = None
+    """Coupon ID."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Coupon series ID."""
+
+    description: str | None = None
+    """Description of the coupon series."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Expiry of the coupon."""
+
+    discount_type: (
+        Annotated[
+            CustomerCouponBasicDiscountType | str, lenient_enum(CustomerCouponBasicDiscountType)
+        ]
+        | None
+    ) = Field(default=None, alias="discountType")
+    """`ABS` (absolute amount) or `PERC` (percentage)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+    redemption_count: int | None = Field(default=None, alias="redemptionCount")
+    """Times the coupon was redeemed."""
+
+    redemptions_left: int | None = Field(default=None, alias="redemptionsLeft")
+    """Redemptions left."""
+
+    created_date: _dt.datetime | None = Field(default=None, alias="createdDate")
+    """When the coupon was issued."""
+
+    transaction_number: str | None = Field(default=None, alias="transactionNumber")
+    """Transaction the coupon was issued with."""
+
+    issued_at: CustomerOrgEntityRef | None = Field(default=None, alias="issuedAt")
+    """Short reference to a store or till (code and name)."""
+
+    redemptions: list[CustomerCouponRedemption] | None = None
+    """Redemptions of the coupon."""
+
+
+class CustomerCouponRedemptionEntities(CapillaryModel):
+    """Org entities where coupons of the series may be redeemed; the docs show only empty
+    lists, so the items are free-form."""
+
+    concepts: list[Any] | None = None
+    """Concepts."""
+
+    zones: list[Any] | None = None
+    """Zones."""
+
+    stores: list[Any] | None = None
+    """Stores."""
+
+    tills: list[Any] | None = None
+    """Tills."""
+
+
+class CustomerCouponSeries(CapillaryModel):
+    """Coupon series of an issued coupon, as embedded in the customer's coupons."""
+
+    id: int | None = None
+    """Series ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    description: str | None = None
+    """Series description."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code of the series."""
+
+    valid_till_date: _dt.datetime | None = Field(default=None, alias="validTillDate")
+    """Expiry of the series."""
+
+    valid_days_from_creation: int | None = Field(default=None, alias="validDaysFromCreation")
+    """Days a coupon stays valid after issue."""
+
+    expiry_strategy_value: int | None = Field(default=None, alias="expiryStrategyValue")
+    """Value of the expiry strategy (e.g. days)."""
+
+    max_create: int | None = Field(default=None, alias="maxCreate")
+    """Maximum coupons that can be issued (-1 for no limit)."""
+
+    max_redeem: int | None = Field(default=None, alias="maxRedeem")
+    """Maximum redemptions (-1 for no limit)."""
+
+    is_transferrable: bool | None = Field(default=None, alias="isTransferrable")
+    """Coupons can be transferred."""
+
+    any_user: bool | None = Field(default=None, alias="anyUser")
+    """Any customer can redeem the coupons."""
+
+    same_user_multiple_redeem: bool | None = Field(default=None, alias="sameUserMultipleRedeem")
+    """One customer can redeem a coupon more than once."""
+
+    is_referral_existing_users_allowed: bool | None = Field(
+        default=None, alias="isReferralExistingUsersAllowed"
+    )
+    """Existing customers may be referred."""
+
+    is_multiple_use_allowed: bool | None = Field(default=None, alias="isMultipleUseAllowed")
+    """A coupon can be used several times."""
+
+    is_validation_required: bool | None = Field(default=None, alias="isValidationRequired")
+    """Redemption needs validation."""
+
+    is_valid_with_discounted_item: bool | None = Field(
+        default=None, alias="isValidWithDiscountedItem"
+    )
+    """Valid on already discounted items."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """User that created the series."""
+
+    num_issued: int | None = Field(default=None, alias="numIssued")
+    """Coupons issued so far."""
+
+    num_redeemed: int | None = Field(default=None, alias="numRedeemed")
+    """Coupons redeemed so far."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the series was created."""
+
+    last_used: _dt.datetime | None = Field(default=None, alias="lastUsed")
+    """Last use of the series."""
+
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Series code."""
+
+    sms_template: str | None = Field(default=None, alias="smsTemplate")
+    """SMS template sent with the coupon."""
+
+    is_sms_disabled: bool | None = Field(default=None, alias="isSMSDisabled")
+    """No SMS is sent on issue."""
+
+    is_update_product_data: bool | None = Field(default=None, alias="isUpdateProductData")
+    """Product data is updated."""
+
+    info: str | None = None
+    """Series information text."""
+
+    is_multiple_vouchers_per_user_allowed: bool | None = Field(
+        default=None, alias="isMultipleVouchersPerUserAllowed"
+    )
+    """A customer may hold several coupons of the series."""
+
+    do_not_resend_existing_voucher: bool | None = Field(
+        default=None, alias="doNotResendExistingVoucher"
+    )
+    """An existing coupon is not resent."""
+
+    mutual_exclusive_series_ids: str | None = Field(default=None, alias="mutualExclusiveSeriesIds")
+    """Series that cannot be combined with this one (JSON list in a string)."""
+
+    store_ids_json: str | None = Field(default=None, alias="storeIdsJson")
+    """Stores of the series (JSON list in a string)."""
+
+    is_dvs_enabled: bool | None = Field(default=None, alias="isDvsEnabled")
+    """Dynamic voucher system is enabled."""
+
+    dvs_expiry_date: _dt.datetime | None = Field(default=None, alias="dvsExpiryDate")
+    """Dynamic-voucher expiry."""
+
+    priority: int | None = None
+    """Series priority."""
+
+    short_sms_template: str | None = Field(default=None, alias="shortSMSTemplate")
+    """Short SMS template."""
+
+    max_vouchers_per_user: int | None = Field(default=None, alias="maxVouchersPerUser")
+    """Coupons per customer (-1 for no limit)."""
+
+    min_days_between_vouchers: int | None = Field(default=None, alias="minDaysBetweenVouchers")
+    """Days between two coupons to one customer (-1 for none)."""
+
+    max_referrals_per_referee: int | None = Field(default=None, alias="maxReferralsPerReferee")
+    """Referrals per referee (-1 for no limit)."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    dvs_items: str | None = Field(default=None, alias="dvsItems")
+    """Dynamic-voucher items, as returned."""
+
+    redemption_range: str | None = Field(default=None, alias="redemptionRange")
+    """Days and hours redemption is allowed (JSON object in a string)."""
+
+    min_bill_amount: float | None = Field(default=None, alias="minBillAmount")
+    """Minimum bill amount for redemption."""
+
+    max_bill_amount: float | None = Field(default=None, alias="maxBillAmount")
+    """Maximum bill amount for redemption."""
+
+    redeem_at_store: str | None = Field(default=None, alias="redeemAtStore")
+    """Stores where coupons can be redeemed (JSON list in a string)."""
+
+    campaign_id: int | None = Field(default=None, alias="campaignId")
+    """Campaign of the series (-1 for none)."""
+
+    tag: str | None = None
+    """Series tag."""
+
+    max_redemptions_in_series_per_user: int | None = Field(
+        default=None, alias="maxRedemptionsInSeriesPerUser"
+    )
+    """Redemptions in the series per customer (-1 for no limit)."""
+
+    min_days_between_redemption: int | None = Field(default=None, alias="minDaysBetweenRedemption")
+    """Days between two redemptions (-1 for none)."""
+
+    redemption_valid_from: _dt.datetime | None = Field(default=None, alias="redemptionValidFrom")
+    """Start of the redemption period."""
+
+    source_org_id: int | None = Field(default=None, alias="sourceOrgId")
+    """Source org (-1 for none)."""
+
+    issue_to_loyalty: bool | None = Field(default=None, alias="issueToLoyalty")
+    """Coupons are issued to loyalty customers only."""
+
+    redeem_store_type: str | None = Field(default=None, alias="redeemStoreType")
+    """Which stores may redeem, e.g. `redeemable_stores`."""
+
+    offline_redeem_type: bool | None = Field(default=None, alias="offlineRedeemType")
+    """Offline redemption is allowed."""
+
+    is_old_flow_enabled: bool | None = Field(default=None, alias="isOldFlowEnabled")
+    """The old redemption flow is used."""
+
+    is_pre_redeem_event_required: bool | None = Field(
+        default=None, alias="isPreRedeemEventRequired"
+    )
+    """A pre-redeem event is needed."""
+
+    brands: list[Any] | None = None
+    """Brands of the series; the docs show only empty lists."""
+
+    products: list[Any] | None = None
+    """Products of the series; the docs show only empty lists."""
+
+    categories: list[Any] | None = None
+    """Categories of the series; the docs show only empty lists."""
+
+    terms_and_conditions: str | None = Field(default=None, alias="termsAndConditions")
+    """Terms and conditions."""
+
+    signal_redemption_event: bool | None = Field(default=None, alias="signalRedemptionEvent")
+    """A redemption event is raised."""
+
+    sync_to_client: bool | None = Field(default=None, alias="syncToClient")
+    """Coupons are synced to the client."""
+
+    show_pin_code: bool | None = Field(default=None, alias="showPinCode")
+    """A PIN code is shown."""
+
+    valid_redemption_org_entity_details: CustomerCouponRedemptionEntities | None = Field(
+        default=None, alias="validRedemptionOrgEntityDetails"
+    )
+    """Org entities where coupons of the series may be redeemed; the docs show only empty
+    lists, so the items are free-form."""
+
+    series_type: str | None = Field(default=None, alias="seriesType")
+    """Series type, e.g. `LOYALTY`."""
+
+    client_handling_type: str | None = Field(default=None, alias="clientHandlingType")
+    """How the client handles the coupon, e.g. `DISC_CODE`."""
+
+    expiry_strategy_type: str | None = Field(default=None, alias="expiryStrategyType")
+    """Expiry strategy, e.g. `DAYS`."""
+
+    discount_on: str | None = Field(default=None, alias="discountOn")
+    """What the discount applies to, e.g. `BILL`."""
+
+    discount_type: str | None = Field(default=None, alias="discountType")
+    """`ABS` or `PERC`."""
+
+    dvs_expiry_date_format: _dt.date | None = Field(default=None, alias="dvsExpiryDateFormat")
+    """Dynamic-voucher expiry (date only)."""
+
+    update_product_data: bool | None = Field(default=None, alias="updateProductData")
+    """Product data is updated."""
+
+    valid_tilldate_format: _dt.date | None = Field(default=None, alias="validTilldateFormat")
+    """Expiry of the series (date only)."""
+
+    redemption_valid_from_format: _dt.date | None = Field(
+        default=None, alias="redemptionValidFromFormat"
+    )
+    """Start of the redemption period (date only)."""
+
+
+class CustomerCouponStatusCode(CapillaryModel):
+    """Status code item of a coupon action."""
+
+    status: bool | None = None
+    """Outcome flag."""
+
+    code: int | None = None
+    """Capillary code, e.g. 700 for a resent coupon."""
+
+    message: str | None = None
+    """Explanation."""
+
+
+class CustomerCouponStatus(CapillaryModel):
+    """Outcome of the last action on a coupon."""
+
+    status_code: CustomerCouponStatusCode | None = Field(default=None, alias="statusCode")
+    """Status code item of a coupon action."""
+
+    warnings: list[dict[str, Any]] | None = None
+    """Warnings; the docs show only empty lists."""
+
+    warnings_as_status_code: list[dict[str, Any]] | None = Field(
+        default=None, alias="warningsAsStatusCode"
+    )
+    """Warnings as status codes; the docs show only empty lists."""
+
+    code: int | None = None
+    """Capillary code."""
+
+    success: bool | None = None
+    """Outcome flag."""
+
+    message: str | None = None
+    """Explanation."""
+
+
+class CustomerCouponDetail(CapillaryModel):
+    """A coupon of the customer with its series."""
+
+    id: int | None = None
+    """Coupon ID."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Coupon series ID."""
+
+    series: CustomerCouponSeries | None = None
+    """Coupon series of an issued coupon, as embedded in the customer's coupons."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    description: str | None = None
+    """Coupon description."""
+
+    created_date: _dt.datetime | None = Field(default=None, alias="createdDate")
+    """When the coupon was created."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Expiry of the coupon."""
+
+    is_redeemed: bool | None = Field(default=None, alias="isRedeemed")
+    """The coupon was redeemed."""
+
+    issued_to: int | None = Field(default=None, alias="issuedTo")
+    """Customer ID the coupon was issued to."""
+
+    issued_by: int | None = Field(default=None, alias="issuedBy")
+    """Till or user that issued the coupon."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    ref_id: int | None = Field(default=None, alias="refId")
+    """Reference ID (0 when none)."""
+
+    issued_at: AttributionActor | None = Field(default=None, alias="issuedAt")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    status: CustomerCouponStatus | None = None
+    """Outcome of the last action on a coupon."""
+
+    coupon_discount_type: str | None = Field(default=None, alias="couponDiscountType")
+    """`ABS` or `PERC`."""
+
+    issued_on: _dt.datetime | None = Field(default=None, alias="issuedOn")
+    """When the coupon was issued."""
+
+    active_from: _dt.datetime | None = Field(default=None, alias="activeFrom")
+    """When the coupon becomes usable."""
+
+    redemptions_left: int | None = Field(default=None, alias="redemptionsLeft")
+    """Redemptions left (-1 for no limit)."""
+
+    coupon_status: CustomerCouponStatus | None = Field(default=None, alias="couponStatus")
+    """Outcome of the last action on a coupon."""
+
+    redemption_info: list[dict[str, Any]] | None = Field(default=None, alias="redemptionInfo")
+    """Redemptions of the coupon; the docs show only empty lists."""
+
+    discount_type: bool | None = Field(default=None, alias="discountType")
+    """Discount type flag, as returned."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount."""
+
+    redeemed: bool | None = None
+    """The coupon was redeemed."""
+
+    series_name: str | None = Field(default=None, alias="seriesName")
+    """Series name."""
+
+    trimmed_code: str | None = Field(default=None, alias="trimmedCode")
+    """Coupon code without formatting."""
+
+
+class CustomerCouponHolder(CapillaryModel):
+    """A customer and their coupons."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    mobile: str | None = None
+    """Registered mobile number."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    coupons: list[CustomerCouponBasic] | None = None
+    """Coupons of the customer."""
+
+
+class CustomerCouponsBasicResponseEntity(CapillaryModel):
+    """The page of customers with their coupons."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    customers: list[CustomerCouponHolder] | None = None
+    """Customers matching the identifier, with their coupons."""
+
+
+class CustomerCouponsBasicResponse(CapillaryModel):
+    """Coupons of the customer, basic details."""
+
+    entity: CustomerCouponsBasicResponseEntity | None = None
+    """The page of customers with their coupons."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class CustomerCouponsResponse(CapillaryModel):
+    """Coupons of the customer with series details."""
+
+    entity: list[CustomerCouponDetail] | None = None
+    """Coupons."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class CustomerGoodwillRequest(CapillaryModel):
+    """A goodwill (points or coupon) request of the customer."""
+
+    id: int | None = None
+    """Goodwill request ID."""
+
+    added_by: AttributionActor | None = Field(default=None, alias="addedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    updated_by: AttributionActor | None = Field(default=None, alias="updatedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    entered_by: AttributionActor | None = Field(default=None, alias="enteredBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    added_on: _dt.datetime | None = Field(default=None, alias="addedOn")
+    """When the request was raised."""
+
+    updated_on: _dt.datetime | None = Field(default=None, alias="updatedOn")
+    """When the request was last updated."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    request_id_: int | None = Field(default=None, alias="requestId")
+    """Request reference."""
+
+    goodwill_type: str | None = Field(default=None, alias="goodwillType")
+    """What is given, e.g. `POINTS` or `COUPON`."""
+
+    goodwill_status: str | None = Field(default=None, alias="goodwillStatus")
+    """Request status, e.g. `PENDING`, `APPROVED`."""
+
+    comments: str | None = None
+    """Comments of the requester."""
+
+    reason: str | None = None
+    """Reason of the request."""
+
+    approved_value: str | None = Field(default=None, alias="approvedValue")
+    """Points or value approved."""
+
+    updated_comments: str | None = Field(default=None, alias="updatedComments")
+    """Comments added while processing."""
+
+    one_step: bool | None = Field(default=None, alias="oneStep")
+    """The goodwill was issued in one step, without approval."""
+
+
+class CustomerGoodwillRequestsResponse(CapillaryModel):
+    """Goodwill requests of the customer."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[CustomerGoodwillRequest] | None = None
+    """Goodwill requests."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerImagesResponse(CapillaryModel):
+    """Result of an image action."""
+
+    data: list[CustomerImage] | None = None
+    """One result per image."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
 
 
 class CustomerLookupResponse(CapillaryModel):
@@ -642,6 +1998,206 @@ class CustomerLookupResponse(CapillaryModel):
 
     warnings: list[ApiWarning] | None = None
     """Warnings."""
+
+
+class CustomerLoyaltyDetailsResponse(CapillaryModel):
+    """Loyalty figures of the customer, one entry per program."""
+
+    data: list[ProgramPointsSummary] | None = None
+    """One entry per loyalty program."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerLoyaltyEvent(CapillaryModel):
+    """A loyalty event triggered for the customer."""
+
+    id: int | None = None
+    """Event record ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer ID."""
+
+    date: _dt.datetime | None = None
+    """When the event happened."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event, e.g. `CustomerRegistration`."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    status: str | None = None
+    """Processing status, e.g. `SUCCESS`."""
+
+    unique_id: str | None = Field(default=None, alias="uniqueId")
+    """Unique reference of the event."""
+
+
+class CustomerLoyaltyEventsResponse(CapillaryModel):
+    """Loyalty events of the customer."""
+
+    data: list[CustomerLoyaltyEvent] | None = None
+    """Events."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerPointsBalancePromisedPointsBreakup(CapillaryModel):
+    """Promised points per category."""
+
+    delayed_accrual_points: float | None = Field(default=None, alias="delayedAccrualPoints")
+    """Points waiting for delayed accrual."""
+
+    external_trigger_based_points: float | None = Field(
+        default=None, alias="externalTriggerBasedPoints"
+    )
+    """Points waiting for an external trigger."""
+
+
+class CustomerPointsBalance(CapillaryModel):
+    """Points balance of the customer (or group), by points category."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Customer (or group) ID."""
+
+    entity_type: (
+        Annotated[CustomerPointsEntityType | str, lenient_enum(CustomerPointsEntityType)] | None
+    ) = Field(default=None, alias="entityType")
+    """Whose figures are read, the individual customer or the customer's group."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program of the figures."""
+
+    total_points: float | None = Field(default=None, alias="totalPoints")
+    """Main and promised points together."""
+
+    main_points: float | None = Field(default=None, alias="mainPoints")
+    """Points available now."""
+
+    promised_points: float | None = Field(default=None, alias="promisedPoints")
+    """Points awarded but not yet available."""
+
+    promised_points_breakup: CustomerPointsBalancePromisedPointsBreakup | None = Field(
+        default=None, alias="promisedPointsBreakup"
+    )
+    """Promised points per category."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerPromisedPointsEntry(CapillaryModel):
+    """Promised points that become redeemable on one date."""
+
+    points: float | None = None
+    """Points."""
+
+    redeemable_from: _dt.date | None = Field(default=None, alias="redeemableFrom")
+    """Day the points become redeemable."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program."""
+
+    points_type: Annotated[CustomerPointsType | str, lenient_enum(CustomerPointsType)] | None = (
+        Field(default=None, alias="pointsType")
+    )
+    """Kind of points entry (bill or line-item level, regular or promotional)."""
+
+
+class CustomerPointsConversionSchedule(CapillaryModel):
+    """When the customer's promised points become redeemable."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Customer (or group) ID."""
+
+    entity_type: (
+        Annotated[CustomerPointsEntityType | str, lenient_enum(CustomerPointsEntityType)] | None
+    ) = Field(default=None, alias="entityType")
+    """Whose figures are read, the individual customer or the customer's group."""
+
+    promised_points_schedule_list: list[CustomerPromisedPointsEntry] | None = Field(
+        default=None, alias="promisedPointsScheduleList"
+    )
+    """Delayed-accrual points by date."""
+
+    trigger_based_points_list: list[dict[str, Any]] | None = Field(
+        default=None, alias="triggerBasedPointsList"
+    )
+    """Points waiting for an external trigger; the docs show only empty lists."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerPointsTransferParty(CapillaryModel):
+    """Customer on one side of a points transfer."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+
+class CustomerPointsTransfer(CapillaryModel):
+    """One points transfer to or from the customer."""
+
+    points_transfer_date: str | None = Field(default=None, alias="pointsTransferDate")
+    """When the transfer happened (`YYYY-MM-DD HH:MM:SS`)."""
+
+    points_transferred: float | None = Field(default=None, alias="pointsTransferred")
+    """Points moved."""
+
+    transfer_id: int | None = Field(default=None, alias="transferId")
+    """Transfer ID."""
+
+    transfer_type: (
+        Annotated[
+            CustomerPointsTransferTransferType | str,
+            lenient_enum(CustomerPointsTransferTransferType),
+        ]
+        | None
+    ) = Field(default=None, alias="transferType")
+    """`DEDUCTION` (points sent) or `ADDITION` (points received)."""
+
+    transferred_from: CustomerPointsTransferParty | None = Field(
+        default=None, alias="transferredFrom"
+    )
+    """Customer on one side of a points transfer."""
+
+    transferred_to: CustomerPointsTransferParty | None = Field(default=None, alias="transferredTo")
+    """Customer on one side of a points transfer."""
+
+    notes: str | None = None
+    """Notes of the transfer."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Loyalty program of the points."""
+
+
+class CustomerPointsTransfersResponse(CapillaryModel):
+    """Points transfers of the customer."""
+
+    data: list[CustomerPointsTransfer] | None = None
+    """Transfers."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
 
 
 class CustomerProfileUpdate(CapillaryModel):
@@ -669,6 +2225,251 @@ class CustomerProfileUpdate(CapillaryModel):
     """Custom fields configured for the org, as name -> value."""
 
 
+class CustomerProgramTier(CapillaryModel):
+    """Tier of the customer in one program."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    current_tier_name: str | None = Field(default=None, alias="currentTierName")
+    """Current tier."""
+
+    current_tier_serial_number: int | None = Field(default=None, alias="currentTierSerialNumber")
+    """Rank of the current tier."""
+
+    tier_expiry_date: str | None = Field(default=None, alias="tierExpiryDate")
+    """When the current tier expires (`YYYY-MM-DD HH:MM:SS`)."""
+
+    next_tier_name: str | None = Field(default=None, alias="nextTierName")
+    """Next tier (empty in the top tier)."""
+
+    next_tier_serial_number: int | None = Field(default=None, alias="nextTierSerialNumber")
+    """Rank of the next tier (-1 in the top tier)."""
+
+
+class CustomerRecommendationsCustomer(CapillaryModel):
+    """Customer record returned with the recommendations."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    attribution_till: int | None = Field(default=None, alias="attributionTill")
+    """Till the customer is attributed to (0 when none)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    lifetime_purchases: float | None = Field(default=None, alias="lifetimePurchases")
+    """Total purchase amount."""
+
+    loyalty_id: int | None = Field(default=None, alias="loyaltyId")
+    """Loyalty account ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    registered_by_id: int | None = Field(default=None, alias="registeredById")
+    """Till that registered the customer."""
+
+    source: str | None = None
+    """Source of the customer."""
+
+    type: str | None = None
+    """Customer type, e.g. `LOYALTY`."""
+
+    merge_survivor: bool | None = Field(default=None, alias="mergeSurvivor")
+    """The customer survived a merge."""
+
+    customer_update: bool | None = Field(default=None, alias="customerUpdate")
+    """Internal flag, as returned."""
+
+    identifier_hash: str | None = Field(default=None, alias="identifierHash")
+    """Internal key built from the customer's identifiers."""
+
+    extended_fields_set: list[dict[str, Any]] | None = Field(
+        default=None, alias="extendedFieldsSet"
+    )
+    """Extended fields set; the docs show only empty lists."""
+
+    new: bool | None = None
+    """The customer was created by the call."""
+
+    campaign_user: bool | None = Field(default=None, alias="campaignUser")
+    """The customer is a campaign user."""
+
+
+class CustomerRecommendationsResponse(CapillaryModel):
+    """Recommendations of the customer. The docs show only the customer record and the count;
+    recommendation items arrive as additional members."""
+
+    customer: CustomerRecommendationsCustomer | None = None
+    """Customer record returned with the recommendations."""
+
+    count: int | None = None
+    """Number of recommendations."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerReferee(CapillaryModel):
+    """A person invited by the customer."""
+
+    name: str | None = None
+    """Name of the invitee."""
+
+    identifier: str | None = None
+    """Mobile number or email of the invitee, as the group's `type` says."""
+
+    invited_on: str | None = Field(default=None, alias="invitedOn")
+    """When the invitation was sent (`YYYY-MM-DD HH:MM:SS`)."""
+
+
+class CustomerReferrer(CapillaryModel):
+    """The referring customer; any one identifier is enough."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email ID."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+
+class CustomerReferralGroup(CapillaryModel):
+    """Invitees reached through one channel."""
+
+    type: (
+        Annotated[CustomerReferralGroupType | str, lenient_enum(CustomerReferralGroupType)] | None
+    ) = None
+    """Channel of the invitation."""
+
+    referral: list[CustomerReferee] | None = None
+    """Invitees."""
+
+
+class CustomerReferral(CapillaryModel):
+    """Referrals of one customer in one referral campaign."""
+
+    customer: CustomerReferrer | None = None
+    """The referring customer; any one identifier is enough."""
+
+    campaign_token: str | None = Field(default=None, alias="campaignToken")
+    """Token of the referral campaign."""
+
+    referrals: list[CustomerReferralGroup] | None = None
+    """Invitees per channel."""
+
+
+class CustomerReferralInvitee(CapillaryModel):
+    """An invitation sent by the customer."""
+
+    type: (
+        Annotated[CustomerReferralInviteeType | str, lenient_enum(CustomerReferralInviteeType)]
+        | None
+    ) = None
+    """Channel, `MOBILE` or `EMAIL`."""
+
+    identifier: str | None = None
+    """Mobile number or email invited."""
+
+    invited_on: str | None = Field(default=None, alias="invitedOn")
+    """When the invitation was sent."""
+
+    till: CustomerOrgEntityRef | None = None
+    """Short reference to a store or till (code and name)."""
+
+
+class CustomerReferralJoiner(CapillaryModel):
+    """An invitee who acted on the referral (for example registered)."""
+
+    event_type: str | None = Field(default=None, alias="eventType")
+    """What the invitee did, e.g. `REGISTRATION`."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID of the invitee."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+    email: str | None = None
+    """Email ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+    added_on: str | None = Field(default=None, alias="addedOn")
+    """When the invitee acted (`YYYY-MM-DD HH:MM:SS.s` in the sample)."""
+
+
+class CustomerReferralRecordCustomer(CapillaryModel):
+    """The referring customer."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    profiles: list[CustomerProfile] | None = None
+    """Profiles of the customer."""
+
+
+class CustomerReferralRecord(CapillaryModel):
+    """Referral figures of the customer."""
+
+    customer: CustomerReferralRecordCustomer | None = None
+    """The referring customer."""
+
+    referral_code: str | None = Field(default=None, alias="referralCode")
+    """Referral code of the customer."""
+
+    invitees: list[CustomerReferralInvitee] | None = None
+    """Invitations sent."""
+
+    referee: list[CustomerReferralJoiner] | None = None
+    """Invitees who acted on the referral."""
+
+    incentives: list[dict[str, Any]] | None = None
+    """Incentives earned; the docs show only empty lists."""
+
+
+class CustomerReferrals(CapillaryModel):
+    """Referrals to record (the response echoes them)."""
+
+    customer_referrals: list[CustomerReferral] | None = Field(
+        default=None, alias="customerReferrals"
+    )
+    """Referrals per referring customer."""
+
+
+class CustomerReferralsResponse(CapillaryModel):
+    """Referral details of the customer."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[CustomerReferralRecord] | None = None
+    """Referral records."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
 class CustomerSearchProfile(CapillaryModel):
     """Short profile of a search hit."""
 
@@ -680,19 +2481,6 @@ class CustomerSearchProfile(CapillaryModel):
 
     last_name: str | None = Field(default=None, alias="lastName")
     """Last name."""
-
-
-class Pagination(CapillaryModel):
-    """Paging window of a list response."""
-
-    limit: int | None = None
-    """Page size used."""
-
-    offset: int | None = None
-    """Number of records skipped."""
-
-    total: int | None = None
-    """Total number of matching records."""
 
 
 class MatchedIdentifier(CapillaryModel):
@@ -734,6 +2522,125 @@ class CustomerSearchResponse(CapillaryModel):
 
     data: list[CustomerSearchResult] | None = None
     """Matching customers."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerStatusLogEntry(CapillaryModel):
+    """One status change of the customer."""
+
+    label: str | None = None
+    """Status label set, e.g. `Active`, `Suspended`."""
+
+    prev_label: str | None = Field(default=None, alias="prevLabel")
+    """Label before the change."""
+
+    status: str | None = None
+    """System status behind the label, e.g. `ACTIVE`, `SUSPENDED`, `DELETED`."""
+
+    reason: str | None = None
+    """Reason given."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """This entry is the current status."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Customer ID."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the till or user that made the change."""
+
+    created_by_user: str | None = Field(default=None, alias="createdByUser")
+    """Code of the till or user that made the change."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the change was made."""
+
+    auto_update_time: _dt.date | None = Field(default=None, alias="autoUpdateTime")
+    """Last automatic update."""
+
+    actions: list[dict[str, Any]] | None = None
+    """Actions tied to the status; the docs show only empty lists."""
+
+
+class CustomerStatusLogResponse(CapillaryModel):
+    """Status changes of the customer."""
+
+    data: list[CustomerStatusLogEntry] | None = None
+    """Status changes, oldest first."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerStatusUpdateResponse(CapillaryModel):
+    """Result of a status change."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerSubscriptionLogEntry(CapillaryModel):
+    """One change of a subscription status."""
+
+    org_unit_id: int | None = Field(default=None, alias="orgUnitId")
+    """Org unit (-1 for the org)."""
+
+    source: str | None = None
+    """Source of the subscription."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account (empty for single-account sources)."""
+
+    org_source_id: int | None = Field(default=None, alias="orgSourceId")
+    """Org source ID (-1 when none)."""
+
+    comm_channel_id: int | None = Field(default=None, alias="commChannelId")
+    """Channel ID."""
+
+    comm_channel_type: str | None = Field(default=None, alias="commChannelType")
+    """Channel, e.g. `mobile`, `email`, `whatsapp`."""
+
+    communication_category_id: int | None = Field(default=None, alias="communicationCategoryId")
+    """Communication category (-1 when none)."""
+
+    priority: (
+        Annotated[
+            CustomerSubscriptionLogEntryPriority | str,
+            lenient_enum(CustomerSubscriptionLogEntryPriority),
+        ]
+        | None
+    ) = None
+    """`TRANS` or `BULK`."""
+
+    status: bool | None = None
+    """`true` when subscribed after the change."""
+
+    added_by: int | None = Field(default=None, alias="addedBy")
+    """Till or user that made the change (-1 when none)."""
+
+    added_on: _dt.date | None = Field(default=None, alias="addedOn")
+    """Day of the change."""
+
+    reason: str | None = None
+    """Reason of the change, e.g. `Direct`."""
+
+
+class CustomerSubscriptionLogResponse(CapillaryModel):
+    """Subscription status changes of the customer."""
+
+    data: list[CustomerSubscriptionLogEntry] | None = None
+    """Changes."""
 
     warnings: list[ApiWarning] | None = None
     """Warnings."""
@@ -792,6 +2699,24 @@ class CustomerSubscriptions(CapillaryModel):
     """Warnings."""
 
 
+class CustomerTierDetails(CapillaryModel):
+    """Tiers of the customer (or group) per program."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Customer (or group) ID."""
+
+    entity_type: (
+        Annotated[CustomerPointsEntityType | str, lenient_enum(CustomerPointsEntityType)] | None
+    ) = Field(default=None, alias="entityType")
+    """Whose figures are read, the individual customer or the customer's group."""
+
+    program_tiers: list[CustomerProgramTier] | None = Field(default=None, alias="programTiers")
+    """One entry per program."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
 class SideEffect(CapillaryModel):
     """An incentive triggered by the call: points awarded (`type: points`) or a coupon issued
     (`type: coupon`)."""
@@ -841,59 +2766,6 @@ class CustomerWriteResponse(CapillaryModel):
     show their fields."""
 
 
-class LoyaltyInfoInput(CapillaryModel):
-    """Loyalty status to set."""
-
-    loyalty_type: Annotated[
-        LoyaltyInfoInputLoyaltyType | str, lenient_enum(LoyaltyInfoInputLoyaltyType)
-    ] = Field(alias="loyaltyType")
-    """`loyalty` (enrolled in the loyalty program) or `non_loyalty`."""
-
-
-class LoyaltyProgramEnrollment(CapillaryModel):
-    """Enrollment of the customer in one loyalty program."""
-
-    program_id: int | None = Field(default=None, alias="programId")
-    """Loyalty program ID."""
-
-    tier_number: int | None = Field(default=None, alias="tierNumber")
-    """Tier rank to assign (1 is the lowest tier)."""
-
-    loyalty_points: int | None = Field(default=None, alias="loyaltyPoints")
-    """Points to credit."""
-
-    tier_expiry_date: _dt.datetime | None = Field(default=None, alias="tierExpiryDate")
-    """When the assigned tier expires."""
-
-    points_expiry_date: _dt.datetime | None = Field(default=None, alias="pointsExpiryDate")
-    """When the credited points expire."""
-
-
-class NewCustomerProfile(CapillaryModel):
-    """Profile of the customer on one source, as sent at registration."""
-
-    first_name: str | None = Field(default=None, alias="firstName")
-    """First name."""
-
-    last_name: str | None = Field(default=None, alias="lastName")
-    """Last name."""
-
-    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)]
-    """Source (channel) a customer account belongs to."""
-
-    account_id: str | None = Field(default=None, alias="accountId")
-    """Account of the source; needed for sources with several accounts."""
-
-    identifiers: list[CustomerIdentifier]
-    """Identifiers to register."""
-
-    comm_channels: list[CommChannel] | None = Field(default=None, alias="commChannels")
-    """Communication channels."""
-
-    fields_: dict[str, str | float | bool] | None = Field(default=None, alias="fields")
-    """Custom fields configured for the org, as name -> value."""
-
-
 class RegisterCustomerRequest(CapillaryModel):
     """A new customer."""
 
@@ -913,7 +2785,7 @@ class RegisterCustomerRequest(CapillaryModel):
     profiles: list[NewCustomerProfile]
     """One profile per source to register on."""
 
-    extended_fields: dict[str, str | float | bool] | None = Field(
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
         default=None, alias="extendedFields"
     )
     """Extended fields as name -> value. Only fields enabled for the org (see `GET
@@ -936,6 +2808,54 @@ class RegisterCustomerRequest(CapillaryModel):
     """Marks a test (dummy) customer and the downstream systems that should still process it."""
 
 
+class TraiConsent(CapillaryModel):
+    """The customer's consent to receive messages."""
+
+    consent_status: (
+        Annotated[TraiConsentConsentStatus | str, lenient_enum(TraiConsentConsentStatus)] | None
+    ) = Field(default=None, alias="consentStatus")
+    """`yes` to consent, `no` to decline."""
+
+    is_consent_required: str | None = Field(default=None, alias="isConsentRequired")
+    """Whether consent is still needed (`yes`/`no`; responses)."""
+
+
+class TraiConsentRecord(CapillaryModel):
+    """Consent recorded for one mobile number."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    consent: TraiConsent | None = None
+    """The customer's consent to receive messages."""
+
+
+class TraiConsentRequest(CapillaryModel):
+    """Consent to record, with the OTP code that validates the mobile number."""
+
+    mobile: str
+    """Mobile number; with country code if it was used when generating the OTP."""
+
+    consent: TraiConsent
+    """The customer's consent to receive messages."""
+
+    validation_code: str = Field(alias="validationCode")
+    """Code sent to the mobile by `POST /v2/otp/generate` with action `SUBSCRIPTION`."""
+
+
+class TraiConsentResponse(CapillaryModel):
+    """Consent recorded for the mobile number."""
+
+    data: list[TraiConsentRecord] | None = None
+    """One entry per mobile number."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
 class UpdateCustomerRequest(CapillaryModel):
     """Changes to an existing customer."""
 
@@ -945,7 +2865,7 @@ class UpdateCustomerRequest(CapillaryModel):
     profiles: list[CustomerProfileUpdate] | None = None
     """Profile changes, one entry per source."""
 
-    extended_fields: dict[str, str | float | bool] | None = Field(
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
         default=None, alias="extendedFields"
     )
     """Extended fields as name -> value. Only fields enabled for the org (see `GET
@@ -956,6 +2876,19 @@ class UpdateCustomerRequest(CapillaryModel):
     )
     """Loyalty programs to enroll the customer in (ignored for programs the customer already
     belongs to)."""
+
+
+class UpdateCustomerStatusRequest(CapillaryModel):
+    """New status label of the customer."""
+
+    reason: str
+    """Reason for the change."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the change takes effect (ISO 8601)."""
+
+    label: str
+    """Status label configured for the org, e.g. `Active`."""
 
 
 class UpdateSubscriptionsRequest(CapillaryModel):
