@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.capgen-installed
 # Node tools of the test suite (Prism), installed from the committed lock file.
 NODE_STAMP := node_modules/.capgen-installed
 
-.PHONY: setup generate check validate test lint coverage bench clean
+.PHONY: setup browser-deps generate check validate test lint coverage bench clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Headless Chromium and its driver for the docs site tests (Debian packages; needs root).
+browser-deps:
+	@test -x /usr/bin/chromedriver || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
 generate: $(STAMP)
 	$(BIN)/capgen generate
 
@@ -31,7 +35,7 @@ check: $(STAMP)
 	$(BIN)/capgen check
 
 # The whole suite, Prism contract tests included (.ci/run treats pytest's "no tests" exit 5 as failure).
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

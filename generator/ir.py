@@ -57,11 +57,14 @@ class TypeRef:
         return self.kind == "union" and any(a.kind == "builtin" and a.name == "None" for a in self.args)
 
     def display(self) -> str:
-        """Short human description for docs: `string`, `array of Identifier`."""
+        """JSON type for readers of the docs: `string`, `array of object` (Python class names mean
+        nothing on the wire; the docs list an enum's values and a model's fields beside it)."""
         if self.kind == "builtin":
             return _DISPLAY.get(self.name, self.name)
-        if self.kind in ("model", "enum"):
-            return self.name
+        if self.kind == "model":
+            return "object"
+        if self.kind == "enum":
+            return "string"
         if self.kind == "list":
             return f"array of {self.args[0].display()}"
         if self.kind == "dict":

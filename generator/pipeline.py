@@ -8,6 +8,7 @@ from pathlib import Path
 from . import ir
 from .build import build_api
 from .bundle import bundle_version, dump_yaml
+from .docs import render_docs
 from .format import Formatter
 from .render import Renderer
 from .specset import SpecSet, load_specs
@@ -58,6 +59,7 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
     files: dict[str, str] = {}
     for name, text in renderer.python_package(api).items():
         files[f"python/{name}"] = formatter.format(name, text) if name.endswith(".py") else text
+    files.update(render_docs(renderer, formatter, api))
     for version in api.versions:
         files[f"openapi/{version.name}.yaml"] = dump_yaml(bundle_version(spec_set, version.name))
     return {name: text.encode("utf-8") for name, text in files.items()}

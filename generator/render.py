@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from . import ir
+from .docs.text import markdown, markdown_inline, md_cell, md_text
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
@@ -146,7 +147,8 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
-            autoescape=False,
+            # HTML templates escape everything they print; Python and Markdown templates print as is.
+            autoescape=lambda name: name is not None and name.endswith(".html.jinja"),
         )
         self.env.filters.update(
             pyrepr=pyrepr,
@@ -157,10 +159,18 @@ class Renderer:
             field_annotation=field_annotation,
             wrapdoc=wrapdoc,
             field_declaration=field_declaration,
+            md_text=md_text,
+            md_cell=md_cell,
+            markdown=markdown,
+            markdown_inline=markdown_inline,
         )
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
+
+    def static(self, name: str) -> str:
+        """A file under the templates folder that is copied as it is (scripts, style sheets)."""
+        return (self.templates_dir / name).read_text(encoding="utf-8")
 
     @cached_property
     def runtime_files(self) -> dict[str, str]:
@@ -169,10 +179,10 @@ class Renderer:
         return {p.name: p.read_text(encoding="utf-8") for p in sorted(runtime.glob("*.py"))}
 
     def python_package(self, api: ir.Api) -> dict[str, str]:
-        """Files of the installable package, relative to `generated/python/`."""
+        """Code files of the installable package, relative to `generated/python/` (its README is
+        written with the docs)."""
         files: dict[str, str] = {
             "pyproject.toml": self.render("python/package/pyproject.toml.jinja", package_version=PACKAGE_VERSION),
-            "README.md": self.render("python/package/README.md.jinja", api=api),
             "capillary/__init__.py": self.render(
                 "python/package/__init__.py.jinja", api=api, package_version=PACKAGE_VERSION
             ),

@@ -35,6 +35,8 @@ def test_generate_then_rerun_is_byte_identical_and_writes_nothing(tmp_path) -> N
     assert first.exit_code == 0, first.output
     assert (project.out_dir / "python/capillary/v2/items.py").is_file()
     assert (project.out_dir / "openapi/v2.yaml").is_file()
+    assert (project.out_dir / "docs/slate/v2/index.html.md").is_file()
+    assert (project.out_dir / "docs/site/index.html").is_file()
     before = {p: p.stat().st_mtime_ns for p in project.out_dir.rglob("*") if p.is_file()}
     digest = tree_digest(project.out_dir)
     second = run(project, "generate")
@@ -49,7 +51,12 @@ def test_a_spec_change_rewrites_only_the_files_it_affects(tmp_path) -> None:
     generate(project)
     (project.specs_dir / "v2/items.yaml").write_text(ITEMS.replace("Returns an item.", "Returns one item."))
     result = generate(project, write=False)
-    assert result.changed == ["openapi/v2.yaml", "python/capillary/v2/items.py"]
+    assert result.changed == [
+        "docs/site/index.html",
+        "docs/slate/v2/includes/_items.md",
+        "openapi/v2.yaml",
+        "python/capillary/v2/items.py",
+    ]
 
 
 def test_check_lists_stale_missing_and_extra_files(tmp_path) -> None:

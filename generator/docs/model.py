@@ -1,0 +1,266 @@
+"""What the docs templates lay out: the IR arranged into pages, with anchors, tables and samples.
+
+Anchors of the HTML site follow the Python client (`v2.customers.lookup` for
+`client.v2.customers.lookup`), so they are unique by construction; the general sections of a
+version use a `/` (`v2/authentication`), which no Python name contains.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .. import ir
+from ..format import Formatter
+from .samples import TOKEN_PATH, BasicExample, Sample, SampleWriter, json_text
+
+# The general sections of every version, in page order: (macro in sections.md.jinja, title).
+SECTIONS = (
+    ("introduction", "Introduction"),
+    ("authentication", "Authentication"),
+    ("request_tracking", "Request tracking"),
+    ("request_format", "Request format"),
+    ("response_codes", "Response codes"),
+)
+_LOCATIONS = (("path", "Path parameters"), ("query", "Query parameters"), ("header", "Header parameters"))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a parameter or field table; `depth` indents the fields of nested objects."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+    values: tuple[str, ...] = ()
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class OperationDoc:
+    op: ir.Operation
+    anchor: str
+    call: str
+    """`client.v2.customers.lookup`"""
+    info: list[tuple[str, str]]
+    parameters: list[Table]
+    body_rows: list[Row]
+    response_rows: list[Row]
+    samples: list[Sample]
+
+
+@dataclass(frozen=True)
+class ResourceDoc:
+    resource: ir.Resource
+    anchor: str
+    title: str
+    operations: list[OperationDoc]
+
+
+@dataclass(frozen=True)
+class SectionDoc:
+    key: str
+    title: str
+    anchor: str
+    samples: list[Sample]
+
+
+@dataclass(frozen=True)
+class AuthDoc:
+    basic: dict[str, Any] | None
+    """The Basic security scheme, if the version has one."""
+    token: dict[str, Any] | None
+    """The API-key scheme carrying the OAuth access token, if the version has one."""
+    example: BasicExample
+    token_path: str
+
+
+@dataclass(frozen=True)
+class VersionDoc:
+    version: ir.Version
+    anchor: str
+    auth: AuthDoc
+    sections: list[SectionDoc]
+    resources: list[ResourceDoc]
+    methods: list[str]
+    """HTTP methods the version uses."""
+    example_call: tuple[ir.Resource, ir.Operation] | None
+    """The call the general samples make: the first read that returns an object, else the first
+    call that does."""
+
+
+def _values(values: tuple[Any, ...]) -> tuple[str, ...]:
+    """Enum values as readers type them: strings bare, anything else (and "") as JSON."""
+    return tuple(value if isinstance(value, str) and value else json.dumps(value) for value in values)
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _nested_models(type_ref: ir.TypeRef, models: dict[str, ir.Model]) -> list[ir.Model]:
+    return [models[name] for name in type_ref.referenced_models() if name in models]
+
+
+def field_rows(type_ref: ir.TypeRef, models: dict[str, ir.Model], depth: int = 0, path: tuple = ()) -> list[Row]:
+    """The fields of the objects a type holds, each followed by its own nested fields.
+    A model already being expanded higher up (a self-reference) is not expanded again."""
+    rows = []
+    for model in _nested_models(type_ref, models):
+        if model.name in path:
+            continue
+        for field in model.fields:
+            rows.append(
+                Row(
+                    field.wire,
+                    field.type.display(),
+                    field.required,
+                    field.description,
+                    _values(field.enum_values),
+                    depth,
+                )
+            )
+            rows.extend(field_rows(field.type, models, depth + 1, (*path, model.name)))
+    return rows
+
+
+def _info(op: ir.Operation, call: str) -> list[tuple[str, str]]:
+    auth = {("basic", "oauth"): "Basic or OAuth token", ("basic",): "Basic", ("oauth",): "OAuth token"}
+    info = [
+        ("URI", f"`{op.path}`"),
+        ("HTTP method", op.http_method),
+        ("Authentication", auth.get(op.auth, "None")),
+        ("Batch support", _fact(bool(op.batch.get("supported")))),
+    ]
+    if op.batch.get("max_items"):
+        info.append(("Batch limit", f"{op.batch['max_items']} items"))
+    info += [(str(label), _fact(value)) for label, value in op.resource_info.items()]
+    if op.deprecated:
+        info.append(("Deprecated", "Yes"))
+    info.append(("Python", f"`{call}`"))
+    return info
+
+
+class DocsBuilder:
+    """Arranges each version of the IR for the docs templates; samples are formatted by `formatter`."""
+
+    def __init__(self, formatter: Formatter) -> None:
+        self.formatter = formatter
+
+    def versions(self, api: ir.Api) -> list[VersionDoc]:
+        return [self.version(version) for version in api.versions]
+
+    def version(self, version: ir.Version) -> VersionDoc:
+        writer = SampleWriter(version, self.formatter)
+        schemes = version.security_schemes.values()
+        auth = AuthDoc(
+            basic=next((s for s in schemes if s.get("type") == "http" and s.get("scheme") == "basic"), None),
+            token=next((s for s in schemes if s.get("type") == "apiKey" and s.get("in") == "header"), None),
+            example=writer.basic,
+            token_path=TOKEN_PATH,
+        )
+        models = {model.name: model for model in version.models}
+        token_header = auth.token["name"] if auth.token else None
+        resources = [
+            ResourceDoc(
+                resource,
+                f"{version.module}.{resource.module}",
+                resource.stem.replace("_", " ").capitalize(),
+                [self.operation(version, resource, op, writer, models, token_header) for op in resource.operations],
+            )
+            for resource in version.resources
+        ]
+        calls = [(r, op) for r in version.resources for op in r.operations if op.response.type.kind == "model"]
+        calls.sort(key=lambda call: call[1].http_method != "GET")
+        example_call = calls[0] if calls else None
+        return VersionDoc(
+            version=version,
+            anchor=version.module,
+            auth=auth,
+            sections=self.sections(version, writer, auth, example_call),
+            resources=resources,
+            methods=sorted({op.http_method for op in version.operations}),
+            example_call=example_call,
+        )
+
+    def operation(
+        self,
+        version: ir.Version,
+        resource: ir.Resource,
+        op: ir.Operation,
+        writer: SampleWriter,
+        models: dict[str, ir.Model],
+        token_header: str | None,
+    ) -> OperationDoc:
+        call = f"client.{version.module}.{resource.module}.{op.method_name}"
+        parameters = [
+            Table(
+                title,
+                [Row(p.wire, p.type.display(), p.required, p.description, _values(p.enum_values)) for p in params],
+            )
+            for location, title in _LOCATIONS
+            if (params := [p for p in op.parameters if p.location == location])
+        ]
+        samples = [writer.operation_curl(op, token_header), writer.operation_python(resource, op)]
+        if op.body is not None and op.body.example is not None:
+            samples.append(Sample("json", json_text(op.body.example), "Sample request body"))
+        if op.response.example is not None:
+            samples.append(
+                Sample("json", json_text(op.response.example), f"Sample response (HTTP {op.response.status})")
+            )
+        return OperationDoc(
+            op=op,
+            anchor=call.removeprefix("client."),
+            call=call,
+            info=_info(op, call),
+            parameters=parameters,
+            body_rows=field_rows(op.body.type, models) if op.body else [],
+            response_rows=field_rows(op.response.type, models),
+            samples=samples,
+        )
+
+    def sections(
+        self,
+        version: ir.Version,
+        writer: SampleWriter,
+        auth: AuthDoc,
+        example_call: tuple[ir.Resource, ir.Operation] | None,
+    ) -> list[SectionDoc]:
+        samples: dict[str, list[Sample]] = {key: [] for key, _ in SECTIONS}
+        if auth.basic:
+            samples["authentication"].append(writer.basic_shell())
+        if auth.token:
+            samples["authentication"].append(writer.token_curl())
+        if auth.basic or auth.token:
+            samples["authentication"].append(writer.constructors(bool(auth.basic), bool(auth.token)))
+        if example_call:
+            samples["request_tracking"].append(writer.request_id(*example_call))
+            samples["response_codes"].append(writer.error_handling(*example_call))
+        return [SectionDoc(key, title, f"{version.module}/{key}", samples[key]) for key, title in SECTIONS]
+
+    def readme_samples(self, versions: list[VersionDoc]) -> dict[str, Sample] | None:
+        """The package README's samples: calls of the newest version, a read if one has any."""
+        candidates = [doc for doc in reversed(versions) if doc.example_call]
+        candidates.sort(key=lambda doc: doc.example_call[1].http_method != "GET")
+        if not candidates:
+            return None
+        doc = candidates[0]
+        writer = SampleWriter(doc.version, self.formatter)
+        resource, op = doc.example_call
+        return {
+            "quickstart": writer.request_id(resource, op),
+            "authentication": writer.constructors(bool(doc.auth.basic), bool(doc.auth.token)),
+            "errors": writer.error_handling(resource, op),
+            "retries": writer.retries(resource, op),
+            "async": writer.asynchronous(resource, op),
+        }
