@@ -31,6 +31,7 @@ def validate_specs(spec_set: SpecSet) -> None:
         if spec_file.path not in broken_refs:
             check_structure(spec_file, errors)
     lint(spec_set, errors, skip_examples=broken_refs)
+    check_unused_components(spec_set, errors)
     if errors:
         raise SpecErrors(errors)
 

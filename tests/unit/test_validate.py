@@ -118,3 +118,18 @@ def test_external_docs_and_error_code_extension_are_checked(tmp_path) -> None:
     assert any(
         p.startswith("specs/v2/items.yaml:13: ") and "8015: the meaning must be a non-empty string" in p for p in found
     )
+
+
+def test_duplicate_route_across_files(tmp_path) -> None:
+    other = ITEMS.replace("operationId: getItem", "operationId: fetchItem").replace("tags: [items]", "tags: [things]")
+    found = problems(tmp_path, {"v2/things.yaml": other})
+    assert any(
+        p.startswith("specs/v2/things.yaml:5: ") and "GET /v2/items/{itemId} is already defined in v2" in p
+        for p in found
+    )
+
+
+def test_unused_component_is_reported_at_its_line(tmp_path) -> None:
+    extra = ITEMS + "    Orphan:\n      type: object\n      description: Never referenced.\n"
+    found = problems(tmp_path, {"v2/items.yaml": extra})
+    assert any(p.startswith("specs/v2/items.yaml:36: components/schemas/Orphan is never referenced") for p in found)
