@@ -152,3 +152,18 @@ def test_prism_is_pinned_to_a_release_that_answers_malformed_json() -> None:
     manifest = json.loads((root / "package.json").read_text())
     assert manifest["devDependencies"]["@stoplight/prism-cli"] == "5.14.2"
     assert (root / "package-lock.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_wrong_request_fails_with_prisms_violation(prism: dict[str, str]) -> None:
+    """The check is live: a request the spec forbids (sent raw, past the client's own validation)
+    comes back with violations, and the suite's check fails naming the parameter."""
+    exchanges = Exchanges()
+    with httpx.Client(timeout=TIMEOUT, event_hooks={"response": [exchanges.record]}) as http:
+        http.get(
+            f"{prism['v2']}/v2/customers/lookup",
+            params={"source": "NOT_A_SOURCE", "identifierName": "mobile", "identifierValue": "919800000001"},
+            auth=("prism.till", "0" * 32),
+        )
+    with pytest.raises(AssertionError, match=r"Prism reported violations: .*source"):
+        exchanges.check()
