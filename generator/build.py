@@ -430,8 +430,6 @@ class VersionBuilder:
             props = part_node.get("properties") or {}
             properties.extend((wire, schema, part_file, line_of(props, wire)) for wire, schema in props.items())
             required.update(str(r) for r in part_node.get("required") or [])
-            if part_node.get("additionalProperties") is False:
-                model.extra_allowed = False
         seen: dict[str, str] = {}
         for wire, schema, prop_file, line in properties:
             attribute = naming.attribute_name(wire)

@@ -124,7 +124,6 @@ class Model:
     fields: list[Field]
     source: str
     """`file:line` of the schema, for messages and docs."""
-    extra_allowed: bool = True
 
 
 @dataclass

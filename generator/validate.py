@@ -73,12 +73,13 @@ def _short(message: str, limit: int = 300) -> str:
 
 
 def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
-    """Best line for a validator error whose path may be relative to an unknown sub-document."""
+    """Best line for a validator error whose path may be relative to an unknown sub-document:
+    the first place where the path leads to the offending value, else where it leads at all."""
     if path:
-        for _, node, _, _ in walk(doc):
-            found = _follow(node, path)
-            if found is not None and (found[0] is node or _value_at(node, path) == instance or len(path) > 1):
-                return found[1]
+        reached = [found for _, node, _, _ in walk(doc) if (found := _follow(node, path)) is not None]
+        exact = [line for value, line in reached if value == instance]
+        if exact or reached:
+            return exact[0] if exact else reached[0][1]
     quoted = re.findall(r"'(/[^']*)'", message)
     paths = doc.get("paths") if isinstance(doc, dict) else None
     if quoted and isinstance(paths, YDict) and quoted[0] in paths:
@@ -89,22 +90,13 @@ def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
 def _follow(node: Any, path: list[Any]) -> tuple[Any, int] | None:
     line = getattr(node, "line", 1)
     for key in path:
-        if (
-            isinstance(node, dict)
-            and key in node
-            or isinstance(node, list)
-            and isinstance(key, int)
-            and key < len(node)
-        ):
+        if isinstance(node, dict) and key in node:
+            line, node = line_of(node, key), node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
             line, node = line_of(node, key), node[key]
         else:
             return None
     return node, line
-
-
-def _value_at(node: Any, path: list[Any]) -> Any:
-    found = _follow(node, path)
-    return found[0] if found else None
 
 
 # --- lint -------------------------------------------------------------------------------------
