@@ -12,7 +12,6 @@ from .load import YDict
 from .specset import SpecFile, SpecSet, line_of
 from .validate import JSON_MEDIA, iter_operations
 
-_IDEMPOTENT = {"get", "put", "delete", "head", "options", "trace"}
 _COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
@@ -184,7 +183,6 @@ class VersionBuilder:
             response=response,
             error_responses=error_responses,
             auth=self.auth(spec_file, op),
-            idempotent=method in _IDEMPOTENT,
             error_codes={
                 int(k): str(v)
                 for k, v in (op.get("x-capillary-error-codes") or {}).items()

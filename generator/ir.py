@@ -190,7 +190,6 @@ class Operation:
     response: Response
     error_responses: list[ErrorResponse]
     auth: tuple[str, ...]
-    idempotent: bool
     error_codes: dict[int, str]
     batch: dict[str, Any]
     resource_info: dict[str, Any]

@@ -76,10 +76,18 @@ def _wrap(text: str, width: int = DOCSTRING_WIDTH, indent: str = "") -> list[str
     return lines
 
 
+def _summary(op: ir.Operation) -> str:
+    return (op.summary or op.operation_id).rstrip(".") + "."
+
+
+def summary_line(op: ir.Operation) -> str:
+    """First line of a method's docstring: the spec's summary as a sentence, escaped."""
+    return docstring(_summary(op))
+
+
 def method_docstring(op: ir.Operation) -> str:
     """Google-style docstring of a generated method, from the spec's words."""
-    summary = (op.summary or op.operation_id).rstrip(".")
-    parts = [summary + "."]
+    parts = [_summary(op)]
     if op.description and op.description != op.summary:
         parts += ["", *_wrap(op.description)]
     args = [(p.name, p.description + (" Required." if p.required else "")) for p in op.parameters]
@@ -155,6 +163,7 @@ class Renderer:
             docstring=docstring,
             first_line=first_line,
             method_docstring=method_docstring,
+            summary_line=summary_line,
             arguments_dict=arguments_dict,
             field_annotation=field_annotation,
             wrapdoc=wrapdoc,

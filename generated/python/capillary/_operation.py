@@ -13,6 +13,8 @@ from typing import Any, Literal
 ParamLocation = Literal["path", "query", "header"]
 ApiFamily = Literal["v1.1", "v2", "v3"]
 AuthScheme = Literal["basic", "oauth"]
+# Methods whose repetition has the effect of one call (RFC 9110), so a failed call may be retried.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,11 @@ class Operation:
     body_required: bool = False
     auth: tuple[AuthScheme, ...] = ("basic", "oauth")
     """Accepted auth schemes; empty for calls that need none (token generation)."""
-    idempotent: bool = False
-    """True when a retry cannot apply the request twice (GET, PUT, DELETE ...)."""
+    idempotent: bool | None = None
+    """True when a retry cannot apply the request twice; by default decided by the HTTP method."""
     error_codes: Mapping[int, str] = field(default_factory=dict)
     """Capillary error codes documented for this operation: code -> meaning."""
+
+    def __post_init__(self) -> None:
+        if self.idempotent is None:
+            object.__setattr__(self, "idempotent", self.method.upper() in IDEMPOTENT_METHODS)

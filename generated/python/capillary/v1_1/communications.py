@@ -29,8 +29,6 @@ _GET_SMS = Operation(
             Annotated[models.GetSmsFormat | str, lenient_enum(models.GetSmsFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={4102: "The SMS could not be found."},
 )
 _SEND_SMS = Operation(
@@ -49,8 +47,6 @@ _SEND_SMS = Operation(
     ),
     body=models.V1SendSmsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={4101: "The message could not be sent."},
 )
 _GET_EMAIL = Operation(
@@ -68,8 +64,6 @@ _GET_EMAIL = Operation(
             Annotated[models.GetEmailFormat | str, lenient_enum(models.GetEmailFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={4202: "The email could not be found."},
 )
 _SEND_EMAIL = Operation(
@@ -88,8 +82,6 @@ _SEND_EMAIL = Operation(
     ),
     body=models.V1SendEmailRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={4201: "The email could not be sent.", 4208: "Invalid email ID."},
 )
 
@@ -256,24 +248,7 @@ class AsyncCommunications:
     ) -> models.V1SmsResponse:
         """Retrieve details of SMSs sent.
 
-        Returns one SMS sent earlier - recipient, text, sender, schedule and delivery status - by
-        its message ID.
-
-        Args:
-            id: ID of the message, as returned when it was sent. Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1SmsResponse: The message.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 4102: The SMS could not be found.
+        Async form of `Communications.get_sms`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SMS,
@@ -290,24 +265,7 @@ class AsyncCommunications:
     ) -> models.V1SmsResponse:
         """Send SMS to customer.
 
-        Sends a text message to a mobile number, immediately or at `scheduled_time`. The response
-        returns the message ID, with which a GET on the same path reads the message back.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1SendSmsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1SmsResponse: Message accepted.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 4101: The message could not be sent.
+        Async form of `Communications.send_sms`: same arguments, result and errors.
         """
         return await self._client.request(
             _SEND_SMS,
@@ -325,24 +283,7 @@ class AsyncCommunications:
     ) -> models.V1EmailResponse:
         """Retrieve details of emails sent.
 
-        Returns one email sent earlier - recipients, subject, body and delivery status - by its
-        message ID.
-
-        Args:
-            id: ID of the message, as returned when it was sent. Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1EmailResponse: The email.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 4202: The email could not be found.
+        Async form of `Communications.get_email`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_EMAIL,
@@ -359,26 +300,7 @@ class AsyncCommunications:
     ) -> models.V1EmailResponse:
         """Send email to customer.
 
-        Sends an email, with optional copies and base64-encoded attachments, immediately or at
-        `scheduled_time`. The response returns the message ID, with which a GET on the same path
-        reads the email back.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1SendEmailRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1EmailResponse: Email accepted.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 4201: The email could not be sent.
-            - 4208: Invalid email ID.
+        Async form of `Communications.send_email`: same arguments, result and errors.
         """
         return await self._client.request(
             _SEND_EMAIL,

@@ -31,8 +31,6 @@ _ISSUE = Operation(
     ),
     body=models.V1IssueCouponRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         701: "Customer not found; check the mobile, email or external ID.",
         704: "The coupon could not be sent to the customer's mobile.",
@@ -66,8 +64,6 @@ _RESEND = Operation(
             Annotated[models.ResendCouponFormat | str, lenient_enum(models.ResendCouponFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         701: "Customer not found; check the mobile, email or external ID.",
         702: "Invalid coupon code.",
@@ -94,8 +90,6 @@ _REDEEM = Operation(
     ),
     body=models.V1RedeemCouponRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         701: "Customer not found; check the mobile, email or external ID.",
         702: "Invalid coupon code.",
@@ -149,8 +143,6 @@ _GET = Operation(
         ),
         Param("user_id", "user_id", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         702: "Invalid coupon code.",
         719: "The coupon code does not exist.",
@@ -189,8 +181,6 @@ _CHECK_REDEEMABLE = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         701: "Customer not found; check the mobile, email or external ID.",
         702: "Invalid coupon code.",
@@ -238,8 +228,6 @@ _GET_SERIES = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={707: "Invalid coupon series ID.", 730: "Unknown error."},
 )
 
@@ -595,35 +583,7 @@ class AsyncCoupons:
     ) -> models.V1IssueCouponResponse:
         """Issue coupon.
 
-        Issues a coupon of the given series to each customer listed (batch). The response returns
-        the coupon code, its expiry and the series' offer details.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            user_id: Include the customer's Capillary user ID in the response.
-            body: Request body (V1IssueCouponRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1IssueCouponResponse: Coupons issued.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 701: Customer not found; check the mobile, email or external ID.
-            - 704: The coupon could not be sent to the customer's mobile.
-            - 707: Invalid coupon series ID.
-            - 721: Invalid customer.
-            - 722: The coupon could not be issued.
-            - 724: The message could not be sent.
-            - 740: The customer is marked as fraud.
-            - 742: Coupon issue and redemption are blocked for this customer.
-            - 750: The customer is marked as fraud.
-            - 786: Temporary failure; retry later.
-            - 788: Invalid configuration; contact Capillary support.
+        Async form of `Coupons.issue`: same arguments, result and errors.
         """
         return await self._client.request(
             _ISSUE,
@@ -645,35 +605,7 @@ class AsyncCoupons:
     ) -> models.V1ResendCouponResponse:
         """Reissue coupon.
 
-        Sends an active coupon of a loyalty customer to them again, with its code and validity. Name
-        the coupon by `id` or `code` (one is required) and the customer by an identifier.
-
-        Args:
-            mobile: Mobile number of the customer, with country code. One customer identifier is
-            required.
-            email: Email ID of the customer.
-            external_id: External ID of the customer.
-            id: ID of the coupon to resend (give `id` or `code`).
-            code: Code of the coupon to resend (give `id` or `code`).
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ResendCouponResponse: Coupon sent again.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 701: Customer not found; check the mobile, email or external ID.
-            - 702: Invalid coupon code.
-            - 703: The coupon was not issued to this customer.
-            - 704: The coupon could not be sent to the customer's mobile.
-            - 713: The coupon has expired.
-            - 719: The coupon code does not exist.
-            - 724: The message could not be sent.
+        Async form of `Coupons.resend`: same arguments, result and errors.
         """
         return await self._client.request(
             _RESEND,
@@ -697,57 +629,7 @@ class AsyncCoupons:
     ) -> models.V1RedeemCouponResponse:
         """Redeem coupon.
 
-        Redeems a coupon issued to a customer against a transaction. Name the coupon by `code` or
-        `id`; orgs with validation-based redemption also need the `validation_code`. Coupon-level
-        custom fields may be recorded with the redemption.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1RedeemCouponRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RedeemCouponResponse: Coupon redeemed.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 701: Customer not found; check the mobile, email or external ID.
-            - 702: Invalid coupon code.
-            - 703: The coupon was not issued to this customer.
-            - 705: Invalid coupon code and validation code.
-            - 706: The coupon could not be redeemed.
-            - 709: The coupon could not be redeemed.
-            - 710: This customer cannot redeem the coupon.
-            - 711: The coupon was already redeemed.
-            - 712: The coupon series or campaign has expired.
-            - 713: The coupon has expired.
-            - 714: The campaign's redemption limit is reached.
-            - 715: The coupon is not valid for this org.
-            - 716: The coupon cannot be redeemed more than once.
-            - 718: A transaction number is needed to redeem.
-            - 719: The coupon code does not exist.
-            - 720: Trial coupons cannot be redeemed.
-            - 721: Invalid customer.
-            - 723: This customer may not use the coupon.
-            - 725: A validation code is needed to redeem.
-            - 726: No validation is needed.
-            - 728: The maximum number of redemptions is reached.
-            - 729: Invalid redemption date range for the series.
-            - 730: Unknown error.
-            - 733: Invalid transaction amount.
-            - 735: The coupon cannot be redeemed at this store.
-            - 736: The maximum number of redemptions is reached.
-            - 738: The coupon can be redeemed again only after a waiting period.
-            - 739: Invalid redemption date.
-            - 740: The customer is marked as fraud.
-            - 742: Coupon issue and redemption are blocked for this customer.
-            - 750: The customer is marked as fraud.
-            - 786: Temporary failure; retry later.
-            - 788: Invalid configuration; contact Capillary support.
+        Async form of `Coupons.redeem`: same arguments, result and errors.
         """
         return await self._client.request(
             _REDEEM,
@@ -767,29 +649,7 @@ class AsyncCoupons:
     ) -> models.V1GetCouponResponse:
         """Get coupon details.
 
-        Returns coupons by ID or code (one of them is required; comma-separate values for several):
-        who holds each coupon, where it was issued, its value and validity, and whether, when, where
-        and by whom it was redeemed.
-
-        Args:
-            id: Coupon ID(s); comma-separated for several. Give `id` or `code`.
-            code: Coupon code(s); comma-separated for several. Give `id` or `code`.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            user_id: Include the customer's Capillary user ID in the response.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetCouponResponse: Coupon details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 702: Invalid coupon code.
-            - 719: The coupon code does not exist.
-            - 730: Unknown error.
+        Async form of `Coupons.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -812,51 +672,7 @@ class AsyncCoupons:
     ) -> models.V1CouponRedeemableResponse:
         """Check if coupon is redeemable.
 
-        Checks whether a customer can redeem a coupon now, without redeeming it. The answer is in
-        `is_redeemable`, with the reason in `item_status`. With `details` the series' offer details
-        (or, with `extended`, its campaign configuration) are added.
-
-        Args:
-            code: Code of the coupon to check. Required.
-            mobile: Mobile number of the customer, with country code. One customer identifier is
-            required.
-            email: Email ID of the customer.
-            external_id: External ID of the customer.
-            id: Capillary user ID of the customer.
-            card_number: Loyalty card number of the customer.
-            details: `true` adds the coupon series' offer details; `extended` adds the series'
-            campaign configuration.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CouponRedeemableResponse: Redeemability of the coupon.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 701: Customer not found; check the mobile, email or external ID.
-            - 702: Invalid coupon code.
-            - 703: The coupon was not issued to this customer.
-            - 706: The coupon could not be redeemed.
-            - 710: This customer cannot redeem the coupon.
-            - 711: The coupon was already redeemed.
-            - 712: The coupon series or campaign has expired.
-            - 713: The coupon has expired.
-            - 714: The campaign's redemption limit is reached.
-            - 715: The coupon is not valid for this org.
-            - 716: The coupon cannot be redeemed more than once.
-            - 719: The coupon code does not exist.
-            - 720: Trial coupons cannot be redeemed.
-            - 723: This customer may not use the coupon.
-            - 728: The maximum number of redemptions is reached.
-            - 735: The coupon cannot be redeemed at this store.
-            - 738: The coupon can be redeemed again only after a waiting period.
-            - 740: The customer is marked as fraud.
-            - 742: Coupon issue and redemption are blocked for this customer.
+        Async form of `Coupons.check_redeemable`: same arguments, result and errors.
         """
         return await self._client.request(
             _CHECK_REDEEMABLE,
@@ -883,29 +699,7 @@ class AsyncCoupons:
     ) -> models.V1CouponSeriesResponse:
         """Retrieve coupon series details.
 
-        Returns the configuration of a coupon series - offer, validity and expiry rules, issue and
-        redemption limits, where it can be redeemed - with counts of coupons issued and redeemed.
-        Without `id` every series of the org is returned; `expired` selects expired or active
-        series.
-
-        Args:
-            id: ID of the coupon series; all series when left out.
-            expired: `true` for expired series, `false` for active ones, `extended` to add the
-            series' coupon configuration.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CouponSeriesResponse: Coupon series.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 707: Invalid coupon series ID.
-            - 730: Unknown error.
+        Async form of `Coupons.get_series`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SERIES,

@@ -32,8 +32,6 @@ _ADD = Operation(
     ),
     body=models.V1AddCustomerRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1001: "Invalid mobile number.",
         1002: "Invalid email ID.",
@@ -76,8 +74,6 @@ _UPDATE = Operation(
     ),
     body=models.V1UpdateCustomerRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -111,8 +107,6 @@ _UPDATE_IDENTITY = Operation(
     ),
     body=models.V1UpdateIdentityRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1025: "Mandatory fields do not match for the identity update.",
@@ -137,8 +131,6 @@ _SEARCH = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         461: "Search timed out (e.g. searching by mobile, email and external ID together)."
     },
@@ -215,8 +207,6 @@ _GET = Operation(
         Param("basic", "basic", "query", bool),
         Param("language", "language", "header", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         816: "Customer not found for the org.",
         1011: "No customer found for the identifier.",
@@ -296,8 +286,6 @@ _GET_TRANSACTIONS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         816: "Customer not found for the org.",
         1011: "No customer found for the identifier.",
@@ -368,8 +356,6 @@ _GET_REDEMPTIONS = Operation(
         Param("external_reference_number", "external_reference_number", "query", str),
         Param("program_id", "programId", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         816: "Customer not found for the org.",
         1011: "No customer found for the identifier.",
@@ -399,8 +385,6 @@ _GET_NOTES = Operation(
         ),
         Param("user_id", "user_id", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -426,8 +410,6 @@ _ADD_NOTES = Operation(
     ),
     body=models.V1CustomerNotesRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -487,8 +469,6 @@ _GET_COUPONS = Operation(
         ),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         816: "Customer not found for the org.",
         1011: "No customer found for the identifier.",
@@ -538,8 +518,6 @@ _GET_TICKETS = Operation(
         Param("start_date", "start_date", "query", _dt.date),
         Param("end_date", "end_date", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -566,8 +544,6 @@ _CREATE_TICKET = Operation(
     ),
     body=models.V1CreateCustomerTicketRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -602,8 +578,6 @@ _GET_REFERRALS = Operation(
         Param("store_code", "store_code", "query", str),
         Param("only_referral_code", "only_referral_code", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1015: "No identifier given.",
@@ -632,8 +606,6 @@ _INVITE_REFERRALS = Operation(
     ),
     body=models.V1CustomerReferralRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1202: "Invalid campaign token.",
@@ -666,8 +638,6 @@ _GET_PREFERENCES = Operation(
         ),
         Param("user_id", "user_id", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1015: "No identifier given.",
@@ -694,8 +664,6 @@ _UPDATE_PREFERENCES = Operation(
     ),
     body=models.V1CustomerPreferencesRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1017: "Invalid custom field.",
@@ -746,8 +714,6 @@ _GET_INTERACTIONS = Operation(
         Param("start_date", "start_date", "query", _dt.date),
         Param("end_date", "end_date", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1012: "No customer with this mobile, external ID or email.",
@@ -795,8 +761,6 @@ _GET_SUBSCRIPTIONS = Operation(
         ),
         Param("scope", "scope", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1101: "Invalid channel.",
@@ -826,8 +790,6 @@ _UPDATE_SUBSCRIPTIONS = Operation(
     ),
     body=models.V1UpdateCustomerSubscriptionsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1011: "No customer found for the identifier.",
         1101: "Invalid channel.",
@@ -865,8 +827,6 @@ _GET_RECOMMENDATIONS = Operation(
         Param("limit", "limit", "query", int),
         Param("product_limit", "product_limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1011: "No customer found for the identifier.",
         1015: "No identifier given.",
@@ -2223,49 +2183,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerWriteResponse:
         """Register customer.
 
-        Registers one or more customers (batch) with their primary identifier (mobile, email or
-        external ID), profile, subscriptions, custom and extended fields, and optionally a card. For
-        an identifier that already exists, the customer's other details are updated instead;
-        existing identifiers are not overwritten, and empty secondary identifiers are filled only
-        when the org allows it. Each customer in the response has its own `item_status`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddCustomerRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerWriteResponse: All customers processed successfully.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1001: Invalid mobile number.
-            - 1002: Invalid email ID.
-            - 1003: Invalid external ID.
-            - 1004: Store could not be resolved.
-            - 1006: Mobile number is required.
-            - 1007: No valid primary identifier (mobile, email or external ID) given.
-            - 1008: Registration with this external ID failed.
-            - 1014: Customer is already registered.
-            - 1016: Email already belongs to another customer.
-            - 1017: Invalid custom field.
-            - 1019: Mobile or external ID is needed along with the email.
-            - 1023: Registration in the loyalty program failed.
-            - 1032: Another customer has the same mobile number.
-            - 1033: Another customer has the same external ID.
-            - 1034: Registration date is outside the allowed past/future window.
-            - 1038: Registration with this external ID failed.
-            - 1039: Email ID is required.
-            - 1043: External ID is required.
-            - 1045: No valid identifier given for a non-loyalty customer.
-            - 1060: Batch limit exceeded.
-            - 10001: Customer could not be added.
-            - 91020: Invalid till for registration.
-            - 91021: Invalid attribution till.
+        Async form of `Customers.add`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD,
@@ -2283,36 +2201,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerWriteResponse:
         """Update customer details.
 
-        Updates profile details of an existing customer identified by mobile, email, external ID or
-        user ID: names, registration data, loyalty type (non-loyalty to loyalty only), fraud status,
-        subscriptions, custom and extended fields. Identifiers that already have a value are not
-        changed; empty ones are filled only when the org allows it.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateCustomerRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerWriteResponse: Customer updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1017: Invalid custom field.
-            - 1018: Custom field could not be updated.
-            - 1024: Customer profile could not be updated.
-            - 1042: Invalid mobile, email or external ID.
-            - 1046: A loyalty customer cannot become non-loyalty.
-            - 1047: The primary identifier does not match the other identifiers.
-            - 1048: Email ID is needed to convert to loyalty.
-            - 1049: External ID is needed to convert to loyalty.
-            - 10002: Customer details could not be updated.
+        Async form of `Customers.update`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE,
@@ -2330,27 +2219,7 @@ class AsyncCustomers:
     ) -> models.V1UpdateIdentityResponse:
         """Update customer identifiers.
 
-        Files a request to change a customer's mobile number, email or external ID. The request
-        starts as pending and is applied after Capillary reviews it.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateIdentityRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1UpdateIdentityResponse: Change request recorded.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1025: Mandatory fields do not match for the identity update.
-            - 1041: The identifier change request failed.
-            - 1042: Invalid mobile, email or external ID.
+        Async form of `Customers.update_identity`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_IDENTITY,
@@ -2368,31 +2237,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerSearchResponse:
         """Search customers (advanced search).
 
-        Finds customers with a query of `attribute:OPERATOR:value` conditions, e.g. by name,
-        identifier, registration date or store, points, purchases, tier, last transaction value or
-        custom fields, with partial or exact matching. When nothing matches, no "not found" error is
-        raised - the result list is just empty. The v2 search returns clearer statuses.
-
-        Args:
-            q: Search query. Grammar: `(CONDITION)` or `(CONDITION&(CONDITION)...)`, where a
-            condition is `ATTRIBUTE:OPERATOR:VALUE`. Attributes: `firstname`, `lastname`, `org_id`,
-            `mobile`, `email`, `external_id`, `registered_date`, `loyalty_points`,
-            `lifetime_points`, `lifetime_purchases`, `slab`, `registered_store`, `last_trans_value`.
-            Operators: `STARTS`, `ENDS`, `EXACT`, `RANGE`, `LESS`, `GREATER`, `EQUALS`, `IN`, `ON`.
-            `RANGE` and `IN` take several values separated by `;`. Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerSearchResponse: Matching customers.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 461: Search timed out (e.g. searching by mobile, email and external ID together).
+        Async form of `Customers.search`: same arguments, result and errors.
         """
         return await self._client.request(
             _SEARCH,
@@ -2451,98 +2296,7 @@ class AsyncCustomers:
     ) -> models.V1GetCustomerResponse:
         """Get customer details.
 
-        Returns a customer's profile, loyalty figures, subscriptions, recent transactions, coupons,
-        custom and extended fields. Identify the customer with one identifier parameter (`mobile`,
-        `email`, `external_id`, `card_number` or `card_external_id`); several customers can be
-        fetched at once by giving comma-separated values. Boolean flags add optional blocks to the
-        response.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            card_number: Loyalty card number(s); comma-separated for several customers.
-            card_external_id: External reference(s) of loyalty cards; comma-separated for several
-            customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            coupon_limit: Number of most recent coupon activities (issued, redeemed, expired) to
-            return.
-            coupon_offset: Number of coupons to skip, in issue order.
-            coupon_order_by: Field to order coupons by.
-            coupon_sort_order: Coupon sort direction.
-            gap_to_upgrade_for: Days from today at which to compute the gap to the next tier (0 =
-            today); no negative values.
-            gap_to_renew_for: Days from today at which to compute what is still needed to renew the
-            tier (0 = today); no negative values.
-            program_id: Listed in the docs without a description; by its name, a loyalty program ID.
-            coupon_offer: Listed in the docs without a description; defaults to 0.
-            coupon_org_entity_type: Listed in the docs without a description; by its name, an org
-            entity type to filter coupons by.
-            coupon_org_entity_value: Listed in the docs without a description; by its name, the
-            value of `coupon_org_entity_type`.
-            coupon_status: Listed in the docs without a description; by its name, a coupon status to
-            filter by.
-            user_id: Include the customer's Capillary user ID.
-            next_slab: Include next-tier details (name, rank, description), tracker values and the
-            current NPS status.
-            slab_history: Include the history of tier changes.
-            registered_store: Include the store of registration (returned by default).
-            registered_till: Include the till of registration (returned by default).
-            fraud_details: Include fraud status details (returned by default).
-            ndnc_status: Include the NDNC/DND status of the mobile number.
-            optin_status: Include the SMS/email services the customer opted in to or out of.
-            expiry_schedule: Include the points expiry schedule (points, program, expiry time).
-            expired_points: Include points that already expired.
-            points_summary: Include the history of points issued and redeemed.
-            promotion_points: Include promotional points issued and redeemed, with issuing store and
-            expiry (at most 1000 entries).
-            membership_retention_criteria: Include the criteria for keeping the membership or tier.
-            tier_upgrade_criteria: Include the tier upgrade criteria (`tier_update_criteria`); not
-            for tracker-based strategies or customers in the top tier.
-            mlp: Return loyalty details per loyalty program, including gap to upgrade and renew
-            (orgs with several programs).
-            user_group: Include the user group of the customer, if any.
-            customer_image: Include the profile image.
-            transactions: Include transactions of the customer.
-            subscriptions: Include subscription details.
-            segments: Include segments the customer belongs to.
-            member_care_access: For admin users, limit to customers active near that user.
-            card_details: Include all cards of the customer.
-            tracker_info: Listed in the docs without a description; by its name, includes tracker
-            information.
-            delayed_accrual: Listed in the docs without a description; by its name, includes
-            delayed-accrual points.
-            coupon_active: Listed in the docs without a description; by its name, limits coupons to
-            active ones.
-            basic: Listed in the docs without a description; by its name, returns basic details
-            only.
-            language: ISO language code for extended-field labels other than English (for example
-            `zh`, `id`, `ar`).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetCustomerResponse: Customer details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 816: Customer not found for the org.
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1013: Customer is not in the loyalty program.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
-            - 1099: Tracker data could not be fetched.
-            - 91001: Points details could not be fetched.
-            - 91002: Subscription details could not be fetched.
-            - 91004: Segment details could not be fetched.
-            - 91010: Downgrade strategy not configured.
-            - 91013: Tier upgrade criteria could not be fetched.
-            - 91014: Tier renewal criteria could not be fetched.
+        Async form of `Customers.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -2625,56 +2379,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerTransactionsResponse:
         """Get customer transactions.
 
-        Returns the transaction history of a customer (type, amounts, date, store, points issued and
-        redeemed, coupons, ...), 10 per page by default. Identify the customer with `mobile`,
-        `email`, `external_id` or `id` (comma-separate values for several customers) and narrow the
-        list with the filters.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            mlp: Return points per loyalty program (orgs with several programs).
-            entity_type: Org level to filter transactions by, together with `entity_code`. With
-            OAuth, send the attribution headers instead.
-            entity_code: Code of the `entity_type` entity.
-            number: Transaction (bill) number.
-            transaction_id: Capillary transaction ID.
-            store_id: Only transactions of this store ID.
-            store_code: Only transactions of this store code.
-            start_id: Only transactions with an ID greater than or equal to this.
-            end_id: Only transactions with an ID less than or equal to this.
-            start_date: Only transactions on or after this date (`YYYY-MM-DD`, optionally with `
-            HH:MM:SS`).
-            end_date: Only transactions on or before this date (`YYYY-MM-DD`, optionally with `
-            HH:MM:SS`).
-            credit_notes: Include the credit notes of the transactions.
-            custom_fields: Include transaction-level custom fields.
-            points_breakup: Include how the points of each transaction were earned.
-            limit: Maximum number of transactions to return (default 10).
-            offset: Number of transactions to skip, in creation order.
-            sort: Sort by transaction date (`trans_date`) or ID (`trans_id`).
-            order: Sort direction (descending by default).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerTransactionsResponse: Transactions of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 816: Customer not found for the org.
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
-            - 1051: No transactions found for the customer.
+        Async form of `Customers.get_transactions`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TRANSACTIONS,
@@ -2734,52 +2439,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerRedemptionsResponse:
         """Get customer redemptions.
 
-        Returns the points and coupon redemption history of one or more customers, including
-        reversals of points whose transaction was returned. Filter by redemption type, date range or
-        redemption ID window, and sort by redemption ID or time. Without filters the newest
-        redemptions come first.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            type: Kind of redemptions to return.
-            start_date: Only redemptions on or after this date.
-            end_date: Only redemptions before this date.
-            coupons_limit: Maximum number of coupon redemptions to return (only without `type`).
-            points_limit: Maximum number of points redemptions to return (only without `type`).
-            limit: Maximum number of redemptions of either kind to return (only without `type`).
-            coupons_start_id: Lowest coupon redemption ID to return (only without `type`).
-            coupons_end_id: Highest coupon redemption ID to return (only without `type`).
-            points_start_id: Lowest points redemption ID to return (only without `type`).
-            points_end_id: Highest points redemption ID to return (only without `type`).
-            sort: Sort key; by default the results are ordered by redemption time.
-            order: Sort direction (descending by default).
-            mlp: Return the points redeemed per loyalty program, with an additional points block
-            (orgs with several loyalty programs).
-            user_id: Include the customer's Capillary user ID (left out by default).
-            external_reference_number: Listed in the docs without a description; by its name, the
-            external reference number given when the points were redeemed.
-            program_id: Listed in the docs without a description; by its name, a loyalty program ID.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerRedemptionsResponse: Redemption history of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 816: Customer not found for the org.
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
+        Async form of `Customers.get_redemptions`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REDEMPTIONS,
@@ -2822,32 +2482,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerNotesResponse:
         """Get customer notes.
 
-        Returns the notes recorded on a customer's profile, each with its ID and the time it was
-        added. Identify the customer with one identifier parameter.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            user_id: Include the customer's Capillary user ID in the response.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerNotesResponse: Notes of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1028: The customer has no notes.
+        Async form of `Customers.get_notes`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_NOTES,
@@ -2871,30 +2506,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerNotesResponse:
         """Add or update customer notes.
 
-        Adds notes to a customer's profile, or rewrites existing notes: a note that carries the `id`
-        of an existing note replaces its text, a note without `id` is added (dated today unless
-        `date` is given). Identify the customer with one of `mobile`, `email`, `external_id` or
-        `user_id`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1CustomerNotesRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerNotesResponse: Notes saved.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1036: Some of the notes could not be added or updated.
-            - 1037: Customer notes could not be added or updated.
-            - 1042: Invalid mobile, email or external ID.
+        Async form of `Customers.add_notes`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD_NOTES,
@@ -2923,43 +2535,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerCouponsResponse:
         """Get customer coupons.
 
-        Returns the coupons issued to a customer with their validity and redemptions. Filter by
-        status, series, store where they can be redeemed, or issue/redemption date, and order and
-        limit the list.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            start_date: Only coupons issued or redeemed on or after this date.
-            end_date: Only coupons issued or redeemed before this date.
-            status: Coupon status to return. `active` means not yet expired (`valid_till` in the
-            future), whether redeemed or not.
-            series_id: Only coupons of this coupon series.
-            store_id: Only active coupons that can be redeemed at this store.
-            order_by: Field to order the coupons by.
-            sort_order: Sort direction.
-            limit: Maximum number of coupons to return (most recent first).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerCouponsResponse: Coupons of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 816: Customer not found for the org.
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
-            - 1150: Invalid store ID.
+        Async form of `Customers.get_coupons`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_COUPONS,
@@ -3001,40 +2577,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerTicketsResponse:
         """Get ticket details.
 
-        Returns the tickets of a customer. Filter by status, priority, department, ticket code,
-        source, type or creation date; filter values must exist for the org.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            status: Only tickets in this status (a status defined for the org).
-            priority: Only tickets of this priority (`low`, `medium`, `high`, as defined for the
-            org).
-            department: Only tickets assigned to this department (a department defined for the org).
-            ticket_code: Code of one ticket to return.
-            reported_from: Only tickets raised through this source.
-            type: Only tickets of this type.
-            start_date: Only tickets created on or after this date.
-            end_date: Only tickets created up to this date.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerTicketsResponse: Tickets of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
+        Async form of `Customers.get_tickets`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TICKETS,
@@ -3065,29 +2608,7 @@ class AsyncCustomers:
     ) -> models.V1CreateCustomerTicketResponse:
         """Create ticket.
 
-        Opens a support ticket for a customer, with subject, message, status, priority, department
-        and custom fields. Status, priority and department must be values configured for the org.
-        The response returns the generated ticket code.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1CreateCustomerTicketRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CreateCustomerTicketResponse: Ticket created.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1301: A ticket with the same subject already exists.
-            - 1302: The ticket could not be created.
-            - 1303: The ticket subject is empty.
+        Async form of `Customers.create_ticket`: same arguments, result and errors.
         """
         return await self._client.request(
             _CREATE_TICKET,
@@ -3113,41 +2634,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerReferralsResponse:
         """Get customer referral details.
 
-        Returns a customer's referral code for a campaign (the default campaign unless
-        `campaign_token` is given) with referral statistics: the people invited, the invitees who
-        registered or transacted (referees) and the incentives earned. Set `only_referral_code` to
-        get just the code.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            campaign_token: Token of the referral campaign; the default campaign when left out.
-            start_date: Only referrals on or after this date.
-            end_date: Only referrals up to this date.
-            store_code: Store whose referrals to count (the caller's store by default; `all` for
-            every store).
-            only_referral_code: Return only the customer's referral codes per campaign.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerReferralsResponse: Referral code and statistics.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1015: No identifier given.
-            - 1202: Invalid campaign token.
-            - 1203: The campaign is not configured correctly.
-            - 1205: The referrer is not part of this campaign.
-            - 1222: Internal error in the referral system.
+        Async form of `Customers.get_referrals`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REFERRALS,
@@ -3175,31 +2662,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerReferralInviteResponse:
         """Refer customer.
 
-        Records the people a customer (the referrer) invited through a referral campaign, by email
-        or mobile, so the campaign's referral code reaches them. Without `campaign_token` the org's
-        default referral campaign is used. Each invitee in the response carries its own status.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1CustomerReferralRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerReferralInviteResponse: Invitations recorded.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1202: Invalid campaign token.
-            - 1203: The campaign is not configured correctly.
-            - 1204: The customer may not be eligible for the referral program.
-            - 1205: The referrer is not part of this campaign.
-            - 1206: Referral type not supported.
-            - 1222: Internal error in the referral system.
+        Async form of `Customers.invite_referrals`: same arguments, result and errors.
         """
         return await self._client.request(
             _INVITE_REFERRALS,
@@ -3221,32 +2684,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerPreferencesResponse:
         """Fetch customer preferences.
 
-        Returns a customer's preferences (custom fields of the preferences category). Give
-        comma-separated identifier values to read several customers at once.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            user_id: Include the customer's Capillary user ID in the response.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerPreferencesResponse: Preferences of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1015: No identifier given.
-            - 1029: Preferences could not be fetched.
-            - 1031: The customer has no preferences set.
+        Async form of `Customers.get_preferences`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_PREFERENCES,
@@ -3270,30 +2708,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerPreferencesResponse:
         """Update customer preferences.
 
-        Sets or changes a customer's preferences - custom fields of the org's preferences category,
-        such as a favourite brand or colour - and optionally the customer's store. Identify the
-        customer with one of `mobile`, `email`, `external_id` or `user_id`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1CustomerPreferencesRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerPreferencesResponse: Preferences saved.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1017: Invalid custom field.
-            - 1030: Preferences could not be updated.
-            - 1035: Some of the preferences could not be updated.
-            - 1053: Preferred store not found.
-            - 1150: Invalid store ID.
+        Async form of `Customers.update_preferences`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_PREFERENCES,
@@ -3318,38 +2733,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerInteractionsResponse:
         """Get customer interactions.
 
-        Returns the org's interactions with a customer, grouped by network: emails and SMS sent
-        through Capillary, surveys answered (with NPS scores) and social activity such as check-ins
-        or tweets. Filter by network, interaction type and date range.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            network: Only interactions on this network.
-            type: Only interactions of this type: `email` (transactional) or `emailbulk` (bulk
-            email), `checkin` (Foursquare/Facebook), `like` and `comment` (Facebook), `mention`,
-            `retweet` and `tweet` (Twitter), `feedback` (Capillary).
-            start_date: Start of the period to report.
-            end_date: End of the period to report.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerInteractionsResponse: Interactions with the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1012: No customer with this mobile, external ID or email.
-            - 1015: No identifier given.
-            - 1044: Not allowed to view this customer.
+        Async form of `Customers.get_interactions`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_INTERACTIONS,
@@ -3382,39 +2766,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerSubscriptionsResponse:
         """Get subscription details.
 
-        Returns the subscription status of one or more customers (comma-separated identifier values)
-        for every channel and message priority, with the customer's own preference. Filter by
-        channel and priority.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            channel: Only this communication channel.
-            priority: Only this message priority (`TRANS` transactional, `BULK` promotional).
-            scope: Subscription modules to include; `ALL` covers every module (points, coupons,
-            general, ...).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerSubscriptionsResponse: Subscription status per customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1101: Invalid channel.
-            - 1102: Invalid priority.
-            - 1103: Invalid scope.
-            - 1104: Invalid or missing identifier.
-            - 1109: Subscription details could not be saved or read.
-            - 91002: Subscription details could not be fetched.
+        Async form of `Customers.get_subscriptions`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SUBSCRIPTIONS,
@@ -3440,34 +2792,7 @@ class AsyncCustomers:
     ) -> models.V1UpdateCustomerSubscriptionsResponse:
         """Update subscription details.
 
-        Subscribes or unsubscribes customers to SMS or email messages, separately for transactional
-        (`TRANS`) and promotional (`BULK`) messages. Each entry names one customer, channel and
-        priority; the response reports every entry with its own `item_status`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateCustomerSubscriptionsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1UpdateCustomerSubscriptionsResponse: Subscriptions updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1101: Invalid channel.
-            - 1102: Invalid priority.
-            - 1103: Invalid scope.
-            - 1104: Invalid or missing identifier.
-            - 1105: Only one scope is allowed.
-            - 1106: Invalid subscription status.
-            - 1109: Subscription details could not be saved or read.
-            - 1110: Subscription details could not be updated.
-            - 91022: Subscription for a channel and priority could not be updated.
+        Async form of `Customers.update_subscriptions`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_SUBSCRIPTIONS,
@@ -3491,35 +2816,7 @@ class AsyncCustomers:
     ) -> models.V1CustomerRecommendationsResponse:
         """Get product recommendations.
 
-        Returns product recommendations for a customer, 10 by default. Identify the customer with
-        one identifier parameter. The docs give no sample response, so the payload next to `status`
-        is not modelled.
-
-        Args:
-            mobile: Mobile number(s) with country code; comma-separated for several customers. One
-            identifier parameter is required.
-            email: Email ID(s); comma-separated for several customers.
-            external_id: External ID(s); comma-separated for several customers.
-            id: Capillary user ID(s) of the customer; comma-separated for several customers.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            user_id: Include the customer's Capillary user ID in the response.
-            limit: Maximum number of recommendations to return.
-            product_limit: Listed in the docs without a description; by its name, a limit on the
-            products returned.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1CustomerRecommendationsResponse: Recommendations for the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1015: No identifier given.
-            - 1051: No recommendations found for the customer.
+        Async form of `Customers.get_recommendations`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_RECOMMENDATIONS,

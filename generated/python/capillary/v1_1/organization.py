@@ -31,8 +31,6 @@ _GET = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={3201: "The operation failed."},
 )
 _GET_ENTITIES = Operation(
@@ -99,8 +97,6 @@ _GET_ENTITIES = Operation(
         Param("active_only", "active_only", "query", bool),
         Param("language_translatons", "language_translatons", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={3201: "The operation failed.", 3202: "No entities found."},
 )
 _GET_CONFIGS = Operation(
@@ -120,8 +116,6 @@ _GET_CONFIGS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         3201: "The operation failed.",
         3209: "The org has no configurations.",
@@ -145,8 +139,6 @@ _GET_STATISTICS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={3201: "The operation failed."},
 )
 _GET_TOP_ITEMS = Operation(
@@ -166,8 +158,6 @@ _GET_TOP_ITEMS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={3201: "The operation failed."},
 )
 _GET_CUSTOM_FIELDS = Operation(
@@ -196,8 +186,6 @@ _GET_CUSTOM_FIELDS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         3201: "The operation failed.",
         3203: "No custom fields found.",
@@ -223,8 +211,6 @@ _GET_TENDERS = Operation(
         Param("attribute_name", "attribute_name", "query", str),
         Param("attribute", "attribute", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={3201: "The operation failed."},
 )
 
@@ -547,24 +533,7 @@ class AsyncOrganization:
     ) -> models.V1OrgDetailsResponse:
         """Get org details.
 
-        Returns the profile of the org the credentials belong to, as set up on InTouch: ID, name,
-        address, base language, currency and time zone, the window in which SMS may be sent, logo,
-        website and location.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgDetailsResponse: Org profile.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
+        Async form of `Organization.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -596,49 +565,7 @@ class AsyncOrganization:
     ) -> models.V1OrgEntitiesResponse:
         """Get org entities.
 
-        Lists entities of one type configured for the org - zones, concepts, stores, store servers
-        or tills - with their codes, contact details, custom fields, time zone, currency and
-        language. Filter by entity ID, by parent entity (children of a store or concept), by
-        modification date or to active entities only, and page through the list with `start_id` and
-        `limit`. Each entity carries its own `item_status`.
-
-        Args:
-            type: Kind of entity to list: `STORE`, `STR_SERVER` (store server), `TILL`, `ZONE` or
-            `CONCEPT`. Required.
-            id: Entity ID to fetch (the org entity ID); several IDs separated by commas.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            parent_identifier_type: Identify a parent entity to list its children. `type` must be a
-            level below this parent (e.g. stores of a concept).
-            parent_identifier_value: Value of the parent identifier given in
-            `parent_identifier_type`.
-            scope: `STORE_CUSTOM_FIELDS` lists the store-level custom fields; only with
-            `type=STORE`.
-            include_parent: Include the parent zone or concept of each entity; only with `type=ZONE`
-            or `type=CONCEPT`.
-            sub_entities_count: Maximum number of sub-entities to return per entity.
-            details: `basic` leaves out currency, time zone and language details.
-            exclude_locale: `1` leaves out the time zone block (`timezones`); `0` (default) includes
-            it.
-            start_id: Return entities after this position in creation order (e.g. 10 starts at the
-            eleventh entity).
-            limit: Maximum number of entities to return.
-            modified_since: Only entities changed on or after this date (`YYYY-MM-DD`).
-            active_only: Only active entities.
-            language_translatons: Listed in the docs without a description; by its name, includes
-            the entities' language translations.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgEntitiesResponse: Entities of the requested type.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
-            - 3202: No entities found.
+        Async form of `Organization.get_entities`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_ENTITIES,
@@ -670,25 +597,7 @@ class AsyncOrganization:
     ) -> models.V1OrgConfigsResponse:
         """Get org configurations.
 
-        Returns the org's configuration settings as key/value pairs, each with its scope, value
-        type, module and the entity it is set on.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgConfigsResponse: Configuration keys and values.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
-            - 3209: The org has no configurations.
-            - 3211: Invalid configuration scope.
+        Async form of `Organization.get_configs`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CONFIGS,
@@ -704,23 +613,7 @@ class AsyncOrganization:
     ) -> models.V1OrgStatisticsResponse:
         """Get org statistics.
 
-        Returns summary figures of the org: average basket size, average transaction value, and the
-        number of customers, stores and products. Other counts may be added as extra members.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgStatisticsResponse: Org statistics.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
+        Async form of `Organization.get_statistics`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_STATISTICS,
@@ -736,23 +629,7 @@ class AsyncOrganization:
     ) -> models.V1OrgTopItemsResponse:
         """Get top selling items.
 
-        Returns the org's best selling products with SKU, price, image, stock flag, description and
-        attributes.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgTopItemsResponse: Top selling items.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
+        Async form of `Organization.get_top_items`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TOP_ITEMS,
@@ -769,27 +646,7 @@ class AsyncOrganization:
     ) -> models.V1OrgCustomFieldsResponse:
         """Get configured custom fields.
 
-        Returns the custom fields configured for the org with their label, input type, data type,
-        default, position, validation rule and flags. Limit the list to the fields of one InStore
-        module with `scope`; without it the fields of every module are returned.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            scope: InStore module whose custom fields to return; all modules when omitted.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgCustomFieldsResponse: Custom field definitions.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
-            - 3203: No custom fields found.
-            - 3204: No custom fields found for this scope.
+        Async form of `Organization.get_custom_fields`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CUSTOM_FIELDS,
@@ -807,26 +664,7 @@ class AsyncOrganization:
     ) -> models.V1OrgTendersResponse:
         """Get configured payment modes.
 
-        Returns the payment modes (tenders) configured for the org, each with its name, canonical
-        name and description. Filter by attribute name, or ask for the attributes of each payment
-        mode.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            attribute_name: Only payment modes that have an attribute with this name.
-            attribute: Include the attributes of each payment mode.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1OrgTendersResponse: Configured payment modes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 3201: The operation failed.
+        Async form of `Organization.get_tenders`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TENDERS,

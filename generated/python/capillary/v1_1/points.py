@@ -86,8 +86,6 @@ _CHECK_REDEEMABLE = Operation(
         Param("use_default_user_group2", "use_default_user_group2", "query", bool),
         Param("currency_input", "currency_input", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         686: "The customer came from a campaign and is not enrolled in the loyalty program.",
         801: "Invalid points value.",
@@ -134,8 +132,6 @@ _ISSUE_VALIDATION_CODE = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         801: "Invalid points value.",
         802: "Invalid mobile, email or external ID.",
@@ -206,8 +202,6 @@ _REDEEM = Operation(
     ),
     body=models.V1RedeemPointsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         686: "The customer came from a campaign and is not enrolled in the loyalty program.",
         801: "Invalid points value.",
@@ -621,77 +615,7 @@ class AsyncPoints:
     ) -> models.V1PointsRedeemableResponse:
         """Check if points are redeemable.
 
-        Checks whether a customer can redeem a number of points under the org's redemption rules
-        (minimum, maximum, multiples, balance, fraud status, ...) and what they are worth. With
-        `issue_otp=true` a validation code is sent to the customer when the check passes, saving a
-        separate `points/validationcode` call; if only the code could not be sent, error 876 is
-        returned. Group (user group) redemptions take the `user_group2_*` parameters.
-
-        Args:
-            points: Number of points to redeem. Required.
-            mobile: Mobile number of the customer, with country code. One customer identifier is
-            required.
-            email: Email ID of the customer.
-            external_id: External ID of the customer.
-            card_number: Loyalty card number of the customer.
-            card_external_id: External reference of the customer's loyalty card.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            program_id: Loyalty program to redeem from (orgs with several loyalty programs).
-            group_redemption: Redeem points earned in one loyalty program of the org in another
-            program.
-            issue_otp: Send a validation code to the customer when the check passes.
-            validation_code: Validation code (OTP) the customer received, to check it together with
-            the points.
-            skip_validation: Redeem without validating the customer (no validation code).
-            validation_type: How the customer is validated; `INVALID` together with
-            `skip_validation`.
-            user_group2_primary_user_id: User ID of the primary member of the group whose points are
-            redeemed. Group redemptions need this, `user_group2_id`, `user_group2_external_id` or
-            `use_default_user_group2`.
-            user_group2_id: ID of the group whose points are redeemed.
-            user_group2_primary_user_source: Source (account type) in which the primary member's
-            identifier exists.
-            user_group2_primary_user_account_id: Account of the source, for sources with several
-            accounts (such as WeChat).
-            user_group2_primary_user_identifier_type: Kind of identifier given for the primary
-            member.
-            user_group2_primary_user_identifier_value: Value of the primary member's identifier.
-            user_group2_external_id: External ID of the group whose points are redeemed.
-            use_default_user_group2: Redeem the points of the customer's default group.
-            currency_input: Listed in the docs without a description; by its name, `points` is given
-            as a currency amount instead of a number of points.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1PointsRedeemableResponse: Result of the check.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 686: The customer came from a campaign and is not enrolled in the loyalty program.
-            - 801: Invalid points value.
-            - 802: Invalid mobile, email or external ID.
-            - 803: More points than the customer has.
-            - 804: Not enough current points.
-            - 805: Not enough lifetime points.
-            - 806: Lifetime purchases too low.
-            - 807: Points must be a multiple of the configured step.
-            - 808: Invalid validation code.
-            - 809: The customer is marked as fraud.
-            - 816: Customer not found in the org.
-            - 818: More points than the customer has.
-            - 819: More points than the maximum allowed per redemption.
-            - 820: The customer is marked as fraud.
-            - 821: Fewer points than the minimum allowed per redemption.
-            - 824: Mobile validation is mandatory for redeeming points.
-            - 826: Invalid points category or configuration.
-            - 860: The validation code could not be issued.
-            - 876: Points are redeemable but the validation code could not be sent.
-            - 881: The customer is not in the loyalty program.
-            - 895: No loyalty program configured for the org.
+        Async form of `Points.check_redeemable`: same arguments, result and errors.
         """
         return await self._client.request(
             _CHECK_REDEEMABLE,
@@ -735,35 +659,7 @@ class AsyncPoints:
     ) -> models.V1PointsValidationCodeResponse:
         """Issue validation code for redeeming points.
 
-        Sends a validation code (OTP) to the customer's registered mobile number and/or email (as
-        set in the org's OTP configuration); `points/redeem` needs it. The code expires after the
-        org's validity period; asking again within that period sends the same code.
-
-        Args:
-            points: Number of points the customer will redeem. Required.
-            mobile: Mobile number of the customer, with country code. One customer identifier is
-            required.
-            email: Email ID of the customer.
-            external_id: External ID of the customer.
-            user_id: Capillary user ID of the customer (another identifier option).
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1PointsValidationCodeResponse: Validation code sent.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 801: Invalid points value.
-            - 802: Invalid mobile, email or external ID.
-            - 809: The customer is marked as fraud.
-            - 816: Customer not found in the org.
-            - 860: The validation code could not be issued.
-            - 881: The customer is not in the loyalty program.
+        Async form of `Points.issue_validation_code`: same arguments, result and errors.
         """
         return await self._client.request(
             _ISSUE_VALIDATION_CODE,
@@ -802,88 +698,7 @@ class AsyncPoints:
     ) -> models.V1RedeemPointsResponse:
         """Redeem points.
 
-        Redeems a customer's points, normally with the validation code sent by
-        `points/validationcode` (or `isredeemable` with `issue_otp`) within its validity period. The
-        response returns a `redemption_id`, needed to reverse the redemption if the transaction is
-        returned, and the remaining balance. `group_redemption` redeems points earned in one loyalty
-        program in another; the `user_group2_*` parameters redeem group points.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            validation_type: How the customer was validated.
-            program_id: Loyalty program to redeem from (orgs with several loyalty programs).
-            skip_validation: Redeem without validating the customer (no validation code).
-            user_group2_primary_user_id: User ID of the primary member of the group whose points are
-            redeemed. Group redemptions need this, `user_group2_id`, `user_group2_external_id` or
-            `use_default_user_group2`.
-            user_group2_id: ID of the group whose points are redeemed.
-            user_group2_external_id: External ID of the group whose points are redeemed.
-            user_group2_primary_user_source: Source (account type) in which the primary member's
-            identifier exists.
-            user_group2_primary_user_account_id: Account of the source, for sources with several
-            accounts (such as WeChat).
-            user_group2_primary_user_identifier_type: Kind of identifier given for the primary
-            member.
-            user_group2_primary_user_identifier_value: Value of the primary member's identifier.
-            use_default_user_group2: Redeem the points of the customer's default group.
-            body: Request body (V1RedeemPointsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RedeemPointsResponse: Points redeemed.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 686: The customer came from a campaign and is not enrolled in the loyalty program.
-            - 801: Invalid points value.
-            - 802: Invalid mobile, email or external ID.
-            - 803: More points than the customer has.
-            - 804: Not enough current points.
-            - 805: Not enough lifetime points.
-            - 806: Lifetime purchases too low.
-            - 807: Points must be a multiple of the configured step.
-            - 808: Invalid validation code.
-            - 809: The customer is marked as fraud.
-            - 810: Points mismatch in the reversal call.
-            - 811: Invalid transaction number.
-            - 812: Points of this transaction were already reverted.
-            - 813: Not enough current points for the redemption.
-            - 814: No points were redeemed on this transaction number.
-            - 815: Points cannot be processed now; retry later.
-            - 816: Customer not found in the org.
-            - 817: The redemption failed.
-            - 818: More points than the customer has.
-            - 819: More points than the maximum allowed per redemption, or the message could not be
-              sent.
-            - 820: The customer is marked as fraud.
-            - 821: Fewer points than the minimum allowed per redemption.
-            - 822: No missed call from the registered mobile number.
-            - 823: Missed-call redemption is disabled for the org.
-            - 824: Mobile validation is mandatory for redeeming points.
-            - 825: Client signature required.
-            - 826: Invalid points category or configuration.
-            - 827: Points redemption is not possible for the org.
-            - 859: Invalid redemption time.
-            - 860: The validation code could not be issued.
-            - 881: The customer is not in the loyalty program.
-            - 886: Points cannot be processed now; retry later.
-            - 887: Points cannot be processed now; retry later.
-            - 888: Invalid configuration; contact Capillary support.
-            - 889: Points processing failed; retry later.
-            - 894: Points cannot be processed now; retry later.
-            - 895: No loyalty program configured for the org.
-            - 898: Points cannot be processed now; retry later.
-            - 899: Invalid configuration; contact Capillary support.
-            - 901: Invalid points or redemption ID.
-            - 902: The redemption ID does not exist.
-            - 903: The points could not be redeemed.
-            - 904: Invalid customer details.
-            - 3045: Redemption refused; the customer's status is fraud.
-            - 3802: The redeemed points were already reversed.
+        Async form of `Points.redeem`: same arguments, result and errors.
         """
         return await self._client.request(
             _REDEEM,

@@ -30,8 +30,6 @@ _ADD = Operation(
     ),
     body=models.V1AddProductsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
 )
 _GET_ATTRIBUTES = Operation(
     operation_id="getProductAttributes",
@@ -57,8 +55,6 @@ _GET_ATTRIBUTES = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _ADD_ATTRIBUTES = Operation(
     operation_id="addProductAttributes",
@@ -79,8 +75,6 @@ _ADD_ATTRIBUTES = Operation(
     ),
     body=models.V1AddProductAttributesRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
 )
 _SEARCH = Operation(
     operation_id="searchProducts",
@@ -97,8 +91,6 @@ _SEARCH = Operation(
             Annotated[models.SearchProductsFormat | str, lenient_enum(models.SearchProductsFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET = Operation(
     operation_id="getProducts",
@@ -117,8 +109,6 @@ _GET = Operation(
             Annotated[models.GetProductsFormat | str, lenient_enum(models.GetProductsFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={2101: "Product details could not be retrieved."},
 )
 _GET_CATEGORIES = Operation(
@@ -147,8 +137,6 @@ _GET_CATEGORIES = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_BRANDS = Operation(
     operation_id="getProductBrands",
@@ -173,8 +161,6 @@ _GET_BRANDS = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_COLORS = Operation(
     operation_id="getProductColors",
@@ -194,8 +180,6 @@ _GET_COLORS = Operation(
         Param("pallette", "pallette", "query", str),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_SIZES = Operation(
     operation_id="getProductSizes",
@@ -220,8 +204,6 @@ _GET_SIZES = Operation(
         Param("id", "id", "query", int),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_META_SIZES = Operation(
     operation_id="getProductMetaSizes",
@@ -246,8 +228,6 @@ _GET_META_SIZES = Operation(
         Param("id", "id", "query", int),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 
 
@@ -715,23 +695,7 @@ class AsyncProducts:
     ) -> models.V1AddProductsResponse:
         """Add product.
 
-        Adds one or more products (batch) to the org's inventory with SKU, price, EAN, descriptions,
-        image, return policy, size, style, brand, color, category and free attributes. Size, style,
-        brand, color and category values must already be configured for the org (Organization
-        Settings on InTouch). Each product in the response has its own `item_status`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddProductsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddProductsResponse: All products added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.add`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD,
@@ -755,28 +719,7 @@ class AsyncProducts:
     ) -> models.V1ProductAttributesResponse:
         """Retrieve product attributes.
 
-        Lists the product attributes defined for the org with label, data type, extraction rule and
-        flags. Filter by name or ID, include attribute IDs or their allowed values, and page with
-        `limit` and `offset`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            include_id: Include the ID of each entry.
-            values: Include the allowed values of each attribute.
-            value_limit: Maximum number of values to return per attribute.
-            name: Attribute name to look up (case-insensitive).
-            id: Attribute ID to look up.
-            limit: Maximum number of entries to return.
-            offset: Number of entries to skip from the top.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductAttributesResponse: Product attributes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_attributes`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_ATTRIBUTES,
@@ -802,22 +745,7 @@ class AsyncProducts:
     ) -> models.V1AddProductAttributesResponse:
         """Add product attributes.
 
-        Defines new product attributes (batch): name, label, data type, default value, whether the
-        values come from a fixed list, how the value is extracted, and the allowed values. Each
-        attribute in the response has its own `item_status`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddProductAttributesRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddProductAttributesResponse: Attributes added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.add_attributes`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD_ATTRIBUTES,
@@ -835,26 +763,7 @@ class AsyncProducts:
     ) -> models.V1ProductSearchResponse:
         """Search products.
 
-        Finds products of the org with a query of `attribute:OPERATOR:value` conditions on fields
-        common to every org (price, SKU, description, image URL) or on the org's own attributes
-        (color, size, department, ...). Results are paged (`count`, `start`, `rows`).
-
-        Args:
-            q: Search query, URL-encoded: conditions `ATTRIBUTE:OPERATOR:VALUE` separated by `|`
-            inside parentheses. Operators seen in the docs: `EQUALS`, `IN`, `RANGE`; `IN` and
-            `RANGE` take several values separated by `;`. These characters have a meaning in the
-            search grammar and cannot appear in values: `+ - && || ! ( ) { } [ ] ^ " ~ * ? : \\`.
-            Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductSearchResponse: Matching products.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.search`: same arguments, result and errors.
         """
         return await self._client.request(
             _SEARCH,
@@ -873,27 +782,7 @@ class AsyncProducts:
     ) -> models.V1GetProductsResponse:
         """Retrieve product details.
 
-        Returns the details of one or more products identified by SKU or by product ID (give one of
-        the two): price, EAN, stock flag, descriptions, image, size, style, brand, color, category,
-        attributes and when the product was added.
-
-        Args:
-            sku: SKU of the product; several SKUs separated by commas. Give this or `id`.
-            id: Product ID assigned by Capillary when the product was added. Give this or `sku`.
-            include_hierarchy: Include the product hierarchy.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetProductsResponse: Product details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 2101: Product details could not be retrieved.
+        Async form of `Products.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -918,30 +807,7 @@ class AsyncProducts:
     ) -> models.V1ProductCategoriesResponse:
         """Retrieve product categories.
 
-        Lists the product categories of the org with label, description and parent category. Filter
-        by name, ID or parent, include category IDs or child categories, and page with `limit` and
-        `offset`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            include_id: Include the ID of each entry.
-            values: Include the child categories of each category.
-            value_limit: Maximum number of child categories to return.
-            name: Category name to look up (case-insensitive).
-            id: Category ID to look up.
-            parent_id: ID of a parent category; returns it with its child categories.
-            parent_name: Name of a parent category whose categories to return.
-            limit: Maximum number of entries to return.
-            offset: Number of entries to skip from the top.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductCategoriesResponse: Product categories.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_categories`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CATEGORIES,
@@ -975,27 +841,7 @@ class AsyncProducts:
     ) -> models.V1ProductBrandsResponse:
         """Retrieve product brands.
 
-        Lists the product brands of the org with label, description and parent brand. Filter by
-        name, ID or parent, include brand IDs, and page with `limit` and `offset`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            include_id: Include the ID of each entry.
-            id: Brand ID to look up.
-            name: Brand name to look up (case-insensitive).
-            parent_name: Name of a parent brand; returns it with its child brands.
-            parent_id: ID of a parent brand; returns it with its child brands.
-            limit: Maximum number of entries to return.
-            offset: Number of entries to skip from the top.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductBrandsResponse: Product brands.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_brands`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_BRANDS,
@@ -1022,22 +868,7 @@ class AsyncProducts:
     ) -> models.V1ProductColorsResponse:
         """Retrieve product colors.
 
-        Lists the product colors configured for the org, each with its name and hex code. Look up
-        one color by its hex code.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            pallette: Hex code of the color to look up, without `#`.
-            limit: Maximum number of entries to return.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductColorsResponse: Product colors.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_colors`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_COLORS,
@@ -1060,27 +891,7 @@ class AsyncProducts:
     ) -> models.V1ProductSizesResponse:
         """Retrieve product sizes.
 
-        Lists the product sizes configured for the org with label, canonical name, size family, type
-        and the meta-size they map to. Filter by name, canonical name, type, size family or ID.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            include_id: Include the ID of each entry.
-            name: Size name to look up.
-            canonical_name: Canonical (reference) name of the size to look up.
-            type: Only entries of this size type, e.g. a garment kind.
-            size_family: Only entries of this size family (predefined values only).
-            id: Size ID to look up.
-            limit: Maximum number of entries to return.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductSizesResponse: Product sizes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_sizes`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SIZES,
@@ -1111,26 +922,7 @@ class AsyncProducts:
     ) -> models.V1ProductMetaSizesResponse:
         """Retrieve product meta-sizes.
 
-        Lists the product meta-sizes (the measurements sizes map to) with label, size family, type
-        and parent meta-size. Filter by name, type, size family or ID.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            include_id: Include the ID of each entry.
-            name: Meta-size name to look up.
-            type: Only entries of this size type, e.g. a garment kind.
-            size_family: Only entries of this size family (predefined values only).
-            id: Meta-size ID to look up.
-            limit: Maximum number of entries to return.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ProductMetaSizesResponse: Product meta-sizes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Products.get_meta_sizes`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_META_SIZES,

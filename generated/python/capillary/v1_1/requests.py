@@ -35,8 +35,6 @@ _ADD = Operation(
     ),
     body=models.V1AddRequestsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
 )
 _APPROVE = Operation(
     operation_id="approveRequests",
@@ -56,8 +54,6 @@ _APPROVE = Operation(
     ),
     body=models.V1RequestDecisionRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
 )
 _REJECT = Operation(
     operation_id="rejectRequests",
@@ -75,8 +71,6 @@ _REJECT = Operation(
     ),
     body=models.V1RequestDecisionRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
 )
 _GET = Operation(
     operation_id="getRequests",
@@ -120,8 +114,6 @@ _GET = Operation(
         Param("start_limit", "start_limit", "query", int),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_LOGS = Operation(
     operation_id="getRequestLogs",
@@ -179,8 +171,6 @@ _GET_LOGS = Operation(
         Param("end_id", "end_id", "query", int),
         Param("limit", "limit", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 
 
@@ -494,37 +484,7 @@ class AsyncRequests:
     ) -> models.V1AddRequestsResponse:
         """Add request.
 
-        Files one or more requests (batch). The kind of each request is set by `type` and
-        `base_type`: an identifier change (`CHANGE_IDENTIFIER` with `MOBILE`, `EMAIL` or
-        `EXTERNAL_ID`, giving `old_value` and `new_value`); a mobile number reallocation
-        (`CHANGE_IDENTIFIER` / `MOBILE_REALLOC`: a registered mobile moves from `customer` to
-        `misc_info.target_customer`); an account merge (`CHANGE_IDENTIFIER` / `MERGE`: `customer` is
-        merged into `misc_info.target_customer`, which survives); goodwill points or a goodwill
-        coupon (`GOODWILL` / `POINTS` with `points`, or `COUPON` with `series_id`); or a retro
-        transaction (`TRANSACTION_UPDATE` / `RETRO`: the not-interested bill `transaction_id` is
-        tagged to `customer`, within the period the org allows). New requests are `PENDING` until
-        approved, unless an auto-approval setting of the org applies or `client_auto_approve=true`
-        forces processing. Each request in the response has its own `item_status` (9000 for
-        change-identifier and retro requests, 9100 for goodwill requests).
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            client_auto_approve: Process the request right away, overriding the org's auto-approval
-            settings. Meant for exceptional cases only.
-            is_one_step_change: Apply the change in one step: an identifier change or merge without
-            the approval stage, or a retro transaction tagged without validation.
-            program_id: Loyalty program to issue goodwill points from, for orgs with several
-            programs.
-            body: Request body (V1AddRequestsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddRequestsResponse: Requests added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Requests.add`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD,
@@ -547,22 +507,7 @@ class AsyncRequests:
     ) -> models.V1RequestDecisionResponse:
         """Approve requests.
 
-        Approves pending requests (batch), each identified by request ID, type and sub-type; for
-        goodwill points the number of points to grant can be given. Only usable when the org's
-        auto-approval settings are off, and not for requests forced with `client_auto_approve=true`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1RequestDecisionRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RequestDecisionResponse: Requests approved.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Requests.approve`: same arguments, result and errors.
         """
         return await self._client.request(
             _APPROVE,
@@ -580,22 +525,7 @@ class AsyncRequests:
     ) -> models.V1RequestDecisionResponse:
         """Reject requests.
 
-        Rejects pending requests (batch), each identified by request ID, type and sub-type,
-        optionally with a comment. Only usable when the org's auto-approval settings are off, and
-        not for requests forced with `client_auto_approve=true`.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1RequestDecisionRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RequestDecisionResponse: Requests rejected.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Requests.reject`: same arguments, result and errors.
         """
         return await self._client.request(
             _REJECT,
@@ -625,36 +555,7 @@ class AsyncRequests:
     ) -> models.V1RequestListResponse:
         """Retrieve request details.
 
-        Lists up to 50 goodwill and change-identifier requests (a subset of what the request logs
-        return), filtered by date range, customer, status, type, sub-type or request ID range; at
-        least one filter must be given. Goodwill and change-identifier requests come in separate
-        lists.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            start_date: Only requests added on or after this date (`YYYY-MM-DD`).
-            end_date: Only requests added before this date (`YYYY-MM-DD`).
-            mobile: Only requests of the customer with this mobile number.
-            email: Only requests of the customer with this email ID.
-            external_id: Only requests of the customer with this external ID.
-            user_id: Only requests of the customer with this Capillary user ID.
-            status: Only requests in this status.
-            type: Only requests of this type.
-            base_type: Only requests of this sub-type; the docs list `MOBILE`, `EXTERNAL_ID`,
-            `EMAIL`, `MERGE`, `ADDRESS`, `COUPONS` and `POINTS`.
-            start_id: Only requests with this ID or a later one.
-            end_id: Only requests up to this ID.
-            start_limit: Number of records to skip, for paging: (page number - 1) x `limit`.
-            limit: Maximum number of requests to return.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RequestListResponse: Matching requests.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Requests.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -703,41 +604,7 @@ class AsyncRequests:
     ) -> models.V1RequestLogsResponse:
         """Retrieve request logs.
 
-        Returns the history of requests of one type and sub-type added in a date range: who added
-        and who last updated each request (till, store, user, IP, time), whether it was a one-step
-        change and how it was approved. Narrow it by status, associate, request ID, customer or
-        request ID range. The docs show change-identifier logs only.
-
-        Args:
-            type: Request type whose logs to return. Required.
-            start_date: Start of the period (`YYYY-MM-DD`). Required.
-            end_date: End of the period (`YYYY-MM-DD`). Required.
-            base_type: Request sub-type; the docs list `MOBILE`, `EXTERNAL_ID`, `EMAIL`, `MERGE`,
-            `COUPONS` and `POINTS`. Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            status: Only requests in this status.
-            updated_by: Only requests last updated by the associate with this code.
-            added_by: Only requests added by the associate with this code.
-            request_id: Only the request with this ID.
-            is_one_step_change: Only requests applied directly in a single call (`true`).
-            approval_type: Only requests approved in this way.
-            mobile: Only requests of the customer with this mobile number.
-            email: Only requests of the customer with this email ID.
-            external_id: Only requests of the customer with this external ID.
-            customer_id: Only requests of the customer with this Capillary customer ID.
-            user_id: Include the user IDs of the customers returned.
-            start_id: Only requests with this ID or a later one.
-            end_id: Only requests up to this ID.
-            limit: Maximum number of results per page.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1RequestLogsResponse: Request logs.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Requests.get_logs`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_LOGS,

@@ -31,8 +31,6 @@ _GET = Operation(
             Annotated[models.GetStoreFormat | str, lenient_enum(models.GetStoreFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         901: "Store details could not be retrieved.",
         902: "Invalid store identifier.",
@@ -60,8 +58,6 @@ _GET_STAFF = Operation(
             Annotated[models.GetStoreStaffFormat | str, lenient_enum(models.GetStoreStaffFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_TASKS = Operation(
     operation_id="getStoreTasks",
@@ -90,8 +86,6 @@ _GET_TASKS = Operation(
             Annotated[models.GetStoreTasksFormat | str, lenient_enum(models.GetStoreTasksFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={908: "Tasks could not be retrieved.", 909: "No tasks found."},
 )
 _VERIFY_LOGIN = Operation(
@@ -110,8 +104,6 @@ _VERIFY_LOGIN = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_REPORTS = Operation(
     operation_id="getStoreReports",
@@ -137,8 +129,6 @@ _GET_REPORTS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={911: "Invalid report type."},
 )
 _UPLOAD_REPORTS = Operation(
@@ -159,8 +149,6 @@ _UPLOAD_REPORTS = Operation(
     ),
     body=models.V1UploadStoreReportRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={911: "Invalid report type.", 912: "Report upload failed."},
 )
 _GET_CONFIGURATIONS = Operation(
@@ -180,8 +168,6 @@ _GET_CONFIGURATIONS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 
 
@@ -475,29 +461,7 @@ class AsyncStores:
     ) -> models.V1GetStoreResponse:
         """Retrieve store details.
 
-        Returns the profile of one store, looked up by its Capillary ID or its external ID: name,
-        code, location, currency, language, time zone, contact details, address and the sender
-        details of its SMS and email templates.
-
-        Args:
-            id: Capillary store ID. Give this or `external_id`.
-            external_id: External ID of the store (also unique). Give this or `id`.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetStoreResponse: The store's details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 901: Store details could not be retrieved.
-            - 902: Invalid store identifier.
-            - 903: No store ID given.
-            - 913: No store identifier given.
+        Async form of `Stores.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -514,21 +478,7 @@ class AsyncStores:
     ) -> models.V1StoreStaffResponse:
         """Retrieve store staff details.
 
-        Lists the staff of the org - store associates or store managers, depending on `type` - with
-        their codes, names, contact details and store.
-
-        Args:
-            type: Kind of staff to list.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1StoreStaffResponse: The staff members.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Stores.get_staff`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_STAFF,
@@ -550,34 +500,7 @@ class AsyncStores:
     ) -> models.V1StoreTasksResponse:
         """Retrieve store tasks.
 
-        Lists the task entries of the current store - one entry per executor (associate or customer)
-        with its status - filtered by action type, associate, customer or creation date, and
-        optionally limited in number.
-
-        Args:
-            action_type: Only tasks with this action; `none` returns the tasks whose action is not
-            SMS, email or call.
-            assoc_id: Only tasks assigned to this associate (associate ID).
-            customer_id: Only tasks created for this customer (Capillary user ID).
-            start_date: Only tasks created on or after this date (`YYYY-MM-DD` or `YYYY-MM-DD
-            HH:MM:SS`); with `end_date`, a date range.
-            end_date: Only tasks created on or before this date (`YYYY-MM-DD` or `YYYY-MM-DD
-            HH:MM:SS`); with `start_date`, a date range.
-            count: Maximum number of tasks to return.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1StoreTasksResponse: The task entries of the store.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 908: Tasks could not be retrieved.
-            - 909: No tasks found.
+        Async form of `Stores.get_tasks`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TASKS,
@@ -601,21 +524,7 @@ class AsyncStores:
     ) -> models.V1StoreLoginResponse:
         """Verify store login credentials.
 
-        Checks the credentials the call is made with (till or store server) and, when they are
-        valid, returns the logged-in user: user name and ID, names, org, user type, the server time
-        and whether associate login is enabled for the store's InStore.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1StoreLoginResponse: The credentials are valid; details of the logged-in user.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Stores.verify_login`: same arguments, result and errors.
         """
         return await self._client.request(
             _VERIFY_LOGIN,
@@ -634,28 +543,7 @@ class AsyncStores:
     ) -> models.V1StoreReportsResponse:
         """Get store reports.
 
-        Returns a report of the current store: the loyalty report (customers, transactions,
-        not-interested transactions, points issued and redeemed per period) or the redemption report
-        (points redemptions with customer and bill), for a date range when one is given.
-
-        Args:
-            type: Report to return: `loyalty` (transactions and points) or `redemption` (points
-            redemptions).
-            start_date: Start of the report period (`YYYY-MM-DD`); give it together with `end_date`.
-            end_date: End of the report period (`YYYY-MM-DD`); give it together with `start_date`.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1StoreReportsResponse: The requested report.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 911: Invalid report type.
+        Async form of `Stores.get_reports`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REPORTS,
@@ -672,26 +560,7 @@ class AsyncStores:
     ) -> models.V1UploadStoreReportResponse:
         """Upload store reports.
 
-        Uploads the daily loyalty tracker figures of a store from InStore to the server: total
-        transactions and sales, footfall, and the count of regular, not-interested and enter-later
-        bills. Several stores can be reported in one call.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UploadStoreReportRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1UploadStoreReportResponse: Report uploaded.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 911: Invalid report type.
-            - 912: Report upload failed.
+        Async form of `Stores.upload_reports`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPLOAD_REPORTS,
@@ -708,21 +577,7 @@ class AsyncStores:
     ) -> models.V1StoreConfigurationsResponse:
         """Retrieve store configurations.
 
-        Returns the InStore configuration of the current store: when each configuration area last
-        changed, file IDs of data providers, printer templates and rules packages, integration
-        output templates, and client settings such as debug level, test mode and log upload.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1StoreConfigurationsResponse: The InStore configuration of the store.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Stores.get_configurations`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CONFIGURATIONS,

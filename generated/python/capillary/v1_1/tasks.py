@@ -31,8 +31,6 @@ _ADD = Operation(
     ),
     body=models.V1AddTaskRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         5201: "Task could not be added.",
         5205: "One or more parameters are invalid.",
@@ -80,8 +78,6 @@ _LIST = Operation(
             Annotated[models.ListTasksFormat | str, lenient_enum(models.ListTasksFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         5201: "Task metadata could not be fetched.",
         5205: "One or more parameters are invalid.",
@@ -104,8 +100,6 @@ _UPDATE = Operation(
     ),
     body=models.V1UpdateTaskRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         5202: "Task could not be updated.",
         5203: "No identifier given.",
@@ -150,8 +144,6 @@ _GET = Operation(
             Annotated[models.GetTasksFormat | str, lenient_enum(models.GetTasksFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         5201: "Task details could not be fetched.",
         5205: "One or more parameters are invalid.",
@@ -174,8 +166,6 @@ _GET_LOGS = Operation(
             Annotated[models.GetTaskLogsFormat | str, lenient_enum(models.GetTaskLogsFormat)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={5203: "No identifier given.", 5204: "Task ID is empty or invalid."},
 )
 _GET_STATUS_MAPPINGS = Operation(
@@ -195,8 +185,6 @@ _GET_STATUS_MAPPINGS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _UPDATE_STATUS_MAPPINGS = Operation(
     operation_id="updateTaskStatusMappings",
@@ -217,8 +205,6 @@ _UPDATE_STATUS_MAPPINGS = Operation(
     ),
     body=models.V1UpdateTaskStatusMappingsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={5206: "Status mapping could not be added.", 5208: "Invalid built-in status."},
 )
 _GET_REMINDERS = Operation(
@@ -238,8 +224,6 @@ _GET_REMINDERS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _UPDATE_REMINDERS = Operation(
     operation_id="updateTaskReminders",
@@ -261,8 +245,6 @@ _UPDATE_REMINDERS = Operation(
     ),
     body=models.V1UpdateTaskRemindersRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         5204: "Task ID is empty or invalid.",
         5206: "Reminder could not be added.",
@@ -696,33 +678,7 @@ class AsyncTasks:
     ) -> models.V1AddTaskResponse:
         """Create tasks.
 
-        Creates one or more tasks (batch): title and text, validity dates, memo or task, the action
-        to take (SMS, email, call or none, with a message template), creator, target (cashiers, or
-        customers given by ID or by audience group), who may execute it, the possible statuses, tags
-        and reminders. A task entry is created for each executor. Sending a positive `id` updates
-        that task and its `entries` instead.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddTaskRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddTaskResponse: Every task was added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5201: Task could not be added.
-            - 5205: One or more parameters are invalid.
-            - 5207: Invalid status.
-            - 5208: End date must be after the start date.
-            - 5209: Expiry date must be after the end date.
-            - 5212: Invalid assignee, or customers not registered in the org.
-            - 5213: One or more customers are not registered, or invalid creator ID.
+        Async form of `Tasks.add`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD,
@@ -750,41 +706,7 @@ class AsyncTasks:
     ) -> models.V1ListTasksResponse:
         """Retrieve list of tasks.
 
-        Lists the tasks themselves (not their per-executor entries): title, text, dates, action,
-        memo or task, target, creator, possible statuses and tags. Filters narrow the list by
-        associate, action type, creator, target, task ID range and creation date.
-
-        Args:
-            assoc: Only tasks of an associate. The docs do not say which associate (the sample sends
-            `false`); presumably the one the call is made for.
-            action_type: Only tasks with this action; `none` returns the tasks whose action is not
-            SMS, email or call.
-            created_by: Only tasks created by this associate (associate ID).
-            created_by_type: Only tasks created by a manager or by a cashier.
-            execute_by_all: Only generic tasks, open to every associate rather than to named ones.
-            customer_task: Only customer tasks assigned to associates.
-            start_id: Only tasks with an ID greater than or equal to this one.
-            end_id: Only tasks with an ID less than or equal to this one.
-            start_date: Only tasks created on or after this date-time (`YYYY-MM-DD HH:MM:SS` or
-            `YYYY-MM-DD`); with `end_date`, a range.
-            end_date: Only tasks created on or before this date-time (`YYYY-MM-DD HH:MM:SS` or
-            `YYYY-MM-DD`); with `start_date`, a range.
-            batch_size: Maximum number of tasks to return.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1ListTasksResponse: The tasks.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5201: Task metadata could not be fetched.
-            - 5205: One or more parameters are invalid.
-            - 5211: No tasks found.
+        Async form of `Tasks.list`: same arguments, result and errors.
         """
         return await self._client.request(
             _LIST,
@@ -814,32 +736,7 @@ class AsyncTasks:
     ) -> models.V1UpdateTaskResponse:
         """Update tasks.
 
-        Updates existing tasks (batch): the status of a task entry (identified by entry ID, or by
-        customer or associate), and the task's metadata - title, text, dates, action and template,
-        tags - and adds executors. Existing executors cannot be removed.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateTaskRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1UpdateTaskResponse: Every task was updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5202: Task could not be updated.
-            - 5203: No identifier given.
-            - 5204: Task ID is empty or invalid.
-            - 5205: One or more parameters are invalid.
-            - 5207: Invalid status.
-            - 5208: End date must be after the start date.
-            - 5209: Expiry date must be after the end date.
-            - 5214: An admin user must give the store ID to update the task.
+        Async form of `Tasks.update`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE,
@@ -865,39 +762,7 @@ class AsyncTasks:
     ) -> models.V1GetTasksResponse:
         """Retrieve individual task details.
 
-        Lists task entries - one per executor - with their type, associate, customer, store and
-        current status. By default the tasks of the whole org are returned; filters narrow the list
-        by store, associate, customer, action type, status and creation date.
-
-        Args:
-            assoc: `true` returns the tasks of every associate of the current store.
-            all: `true` returns the tasks of the whole org, `false` only those of the current store.
-            action_type: Only tasks with this action; `none` returns the tasks whose action is not
-            SMS, email or call.
-            assoc_id: Only tasks assigned to this associate (associate ID).
-            customer_id: Only tasks created for this customer (Capillary user ID).
-            status: Only task entries in this status.
-            start_date: Only tasks created on or after this date-time (`YYYY-MM-DD HH:MM:SS` or
-            `YYYY-MM-DD`); with `end_date`, a range.
-            end_date: Only tasks created on or before this date-time (`YYYY-MM-DD HH:MM:SS` or
-            `YYYY-MM-DD`); with `start_date`, a range.
-            batch_size: Maximum number of tasks to return.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetTasksResponse: The task entries.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5201: Task details could not be fetched.
-            - 5205: One or more parameters are invalid.
-            - 5207: Invalid status.
-            - 5211: No tasks found.
+        Async form of `Tasks.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -925,26 +790,7 @@ class AsyncTasks:
     ) -> models.V1TaskLogsResponse:
         """Retrieve task logs.
 
-        Returns the status-change log of the given tasks: for each change, the task entry, customer,
-        associate, store, time and new status. An invalid task ID gets a log entry with a failed
-        `item_status`.
-
-        Args:
-            task_id: IDs of the tasks whose log to return, comma-separated. Required.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1TaskLogsResponse: The log entries.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5203: No identifier given.
-            - 5204: Task ID is empty or invalid.
+        Async form of `Tasks.get_logs`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_LOGS,
@@ -960,20 +806,7 @@ class AsyncTasks:
     ) -> models.V1TaskStatusMappingsResponse:
         """Retrieve status mappings.
 
-        Returns how the org's own status labels map to the built-in task statuses (`OPEN`, `CLOSED`,
-        or `NONE` for labels with no built-in meaning).
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1TaskStatusMappingsResponse: The status mappings.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Tasks.get_status_mappings`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_STATUS_MAPPINGS,
@@ -990,25 +823,7 @@ class AsyncTasks:
     ) -> models.V1TaskStatusMappingsResponse:
         """Update status mappings.
 
-        Adds or changes mappings between the org's status labels and the built-in task statuses
-        (batch). A mapping without `id` is added; one with `id` is changed.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateTaskStatusMappingsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1TaskStatusMappingsResponse: Every mapping was saved.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5206: Status mapping could not be added.
-            - 5208: Invalid built-in status.
+        Async form of `Tasks.update_status_mappings`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_STATUS_MAPPINGS,
@@ -1026,21 +841,7 @@ class AsyncTasks:
     ) -> models.V1TaskRemindersResponse:
         """Retrieve task reminders.
 
-        Lists task reminders: task, creator, the associate to remind, time and message.
-
-        Args:
-            only_for_stores: Restricts the call to store reminders. Every sample sends `true`; the
-            docs do not describe the parameter further.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1TaskRemindersResponse: The reminders.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Tasks.get_reminders`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REMINDERS,
@@ -1058,28 +859,7 @@ class AsyncTasks:
     ) -> models.V1TaskRemindersResponse:
         """Update task reminders.
 
-        Creates task reminders or changes existing ones (batch): the task, the associate to remind,
-        the time and the message.
-
-        Args:
-            only_for_stores: Restricts the call to store reminders. Every sample sends `true`; the
-            docs do not describe the parameter further.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1UpdateTaskRemindersRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1TaskRemindersResponse: Every reminder was saved.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 5204: Task ID is empty or invalid.
-            - 5206: Reminder could not be added.
-            - 5213: Invalid creator ID.
+        Async form of `Tasks.update_reminders`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_REMINDERS,

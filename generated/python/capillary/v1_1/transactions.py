@@ -33,8 +33,6 @@ _ADD = Operation(
     ),
     body=models.V1AddTransactionRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         517: "Rate limit exceeded for this user.",
         601: "Invalid amount, quantity, rate or discount.",
@@ -152,8 +150,6 @@ _ADD_WITH_LOCAL_CURRENCY = Operation(
     ),
     body=models.V1AddLocalCurrencyTransactionRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         601: "Invalid amount, quantity, rate or discount.",
         602: "Invalid transaction number.",
@@ -190,8 +186,6 @@ _UPDATE = Operation(
     ),
     body=models.V1UpdateTransactionRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         607: "No transaction ID given.",
         609: "Update failed; check the fields.",
@@ -244,8 +238,6 @@ _GET = Operation(
         ),
         Param("language", "language", "header", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         500: "Transaction could not be retrieved.",
         602: "Invalid transaction number.",
@@ -610,125 +602,7 @@ class AsyncTransactions:
     ) -> models.V1AddTransactionResponse:
         """Add transaction.
 
-        Records one or more transactions (batch): regular bills of loyalty or non-loyalty customers,
-        not-interested (anonymous) bills, and - with a return `type` - returns of a whole bill, of
-        line items or of an amount, exchanges (`mixed`, with `regular` and `return` line items) and
-        cancellations of line items not yet delivered. Returns need the original bill `number` and
-        `purchase_time`. A new identifier in the customer block registers the customer; known
-        customers get their name, custom and extended fields refreshed. Line items may carry
-        variants and bundles (add-on, combo and split items). The bill amount is not checked against
-        the sum of the line items. Each transaction in the response has its own `item_status`; HTTP
-        201 means some of them failed.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddTransactionRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddTransactionResponse: Every transaction was added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 517: Rate limit exceeded for this user.
-            - 601: Invalid amount, quantity, rate or discount.
-            - 602: Invalid transaction number.
-            - 604: Transaction number already exists.
-            - 605: Invalid transaction type (regular, return or not-interested only).
-            - 606: No customer identifier (mobile, email or external ID) given.
-            - 608: Transaction could not be added.
-            - 610: Customer registration with the transaction failed.
-            - 611: Customer not found.
-            - 614: The transaction is already cancelled.
-            - 615: Transaction details missing.
-            - 617: Invalid item attribute.
-            - 618: Customer is marked as fraud.
-            - 621: Transaction date outside the accepted past/future range.
-            - 622: Line item could not be added.
-            - 623: Follow-up events for the transaction could not be triggered.
-            - 624: Return refused; the original transaction was not added.
-            - 625: Transaction number does not exist.
-            - 626: More items returned than purchased.
-            - 627: Quantity cannot be negative.
-            - 628: Invalid return type.
-            - 629: Returned quantity exceeds the available quantity.
-            - 630: Returned amount exceeds the transaction or line-item amount.
-            - 631: Transaction amount cannot be negative.
-            - 632: Line-item return refused; the bill was already returned by amount.
-            - 633: The whole transaction was already returned.
-            - 634: This transaction was already returned.
-            - 635: Amount return refused; the bill was already returned by line item.
-            - 636: The bill was returned by line item; only further line-item returns are allowed.
-            - 637: Points of the returned bill could not be reverted; retry later.
-            - 638: Amount return refused; line items of the bill were already returned.
-            - 639: Full return refused; the bill was already returned in part or in full.
-            - 641: No customer found.
-            - 642: Points or coupon redemption failed.
-            - 643: Transaction date beyond the accepted future limit.
-            - 644: Transaction date before the accepted past limit.
-            - 645: Not-interested transaction could not be added.
-            - 646: Registration failed - invalid email.
-            - 647: Registration failed - email belongs to another customer.
-            - 648: Registration failed - mobile belongs to another customer.
-            - 649: Registration failed - invalid mobile.
-            - 650: Registration failed - mobile is not accepted as unique identifier.
-            - 651: Registration failed - mobile is required.
-            - 652: Registration failed - invalid mobile, email or external ID.
-            - 653: Registration failed - external ID belongs to another customer.
-            - 654: Registration failed - external ID is not accepted as unique identifier.
-            - 655: Registration failed - customer not in the loyalty program.
-            - 658: Registration failed - email alone is not enough.
-            - 659: Registration failed - email is required.
-            - 660: Registration failed - registration date outside the accepted range.
-            - 661: Line-item amount cannot be negative.
-            - 662: Line-item value cannot be negative.
-            - 663: Line-item rate cannot be negative.
-            - 664: Line-item discount cannot be negative.
-            - 665: Gross amount cannot be negative.
-            - 666: Discount cannot be negative.
-            - 669: Custom field could not be updated.
-            - 671: Invalid store, till or category code.
-            - 672: Batch limit exceeded.
-            - 673: Returns are not allowed.
-            - 674: Line-item returns are not allowed.
-            - 675: Amount returns are not allowed.
-            - 676: Full-amount returns are not allowed.
-            - 677: The original bill number is needed for a return.
-            - 678: Returned amount exceeds the purchased amount.
-            - 679: No line items to return were given.
-            - 681: Transactions are blocked for this customer.
-            - 682: Currency conversion is disabled for the org.
-            - 685: A field value is too long.
-            - 686: Transaction could not be added.
-            - 687: Points processing queued for later, or item-code merge not supported.
-            - 688: No matching line item or bill found for the return.
-            - 689: Points processing failed.
-            - 695: Invalid configuration; contact Capillary support.
-            - 699: Invalid configuration; contact Capillary support.
-            - 710: The return event failed.
-            - 820: Not allowed; the customer is marked as fraud.
-            - 1101: Invalid loyalty program ID.
-            - 1102: Invalid currency conversion ratio.
-            - 1103: Invalid shipping store code.
-            - 1634: Invalid return type.
-            - 1635: The line items to return are missing.
-            - 9601: Line item could not be added.
-            - 9602: Credit notes could not be added.
-            - 9603: Payment (tender) details could not be added.
-            - 9604: Custom fields could not be added.
-            - 9605: Base currency not set for the org.
-            - 9606: Currency not given for the transaction.
-            - 9607: Payment mode (tender) not found.
-            - 9608: A line item was marked as outlier.
-            - 9609: Invalid payment attribute.
-            - 9610: New-bill event failed; no points awarded.
-            - 9611: Transaction marked as outlier.
-            - 9614: Several loyalty bills match the return.
-            - 9615: No return validity period is set.
+        Async form of `Transactions.add`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD,
@@ -746,40 +620,7 @@ class AsyncTransactions:
     ) -> models.V1AddTransactionResponse:
         """Add transaction with local currency.
 
-        Records transactions (batch) whose amounts are in a currency other than the org's base
-        currency; they are converted with the currency conversion ratios configured for the org, and
-        points, coupons and redemptions are computed on the converted amounts. Needs currency
-        conversion enabled for the org, its base and supported currencies set up, and conversion
-        ratios loaded. The body is that of `transaction/add`, plus an optional credit note per bill.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            body: Request body (V1AddLocalCurrencyTransactionRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1AddTransactionResponse: Every transaction was added.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 601: Invalid amount, quantity, rate or discount.
-            - 602: Invalid transaction number.
-            - 604: Transaction number already exists.
-            - 605: Invalid transaction type (regular, return or not-interested only).
-            - 606: No customer identifier (mobile, email or external ID) given.
-            - 608: Transaction could not be added.
-            - 621: Transaction date outside the accepted past/future range.
-            - 672: Batch limit exceeded.
-            - 682: Currency conversion is disabled for the org.
-            - 1102: Invalid currency conversion ratio.
-            - 9602: Credit notes could not be added.
-            - 9605: Base currency not set for the org.
-            - 9606: Currency not given for the transaction.
-            - 9612: Credit notes could not be saved.
+        Async form of `Transactions.add_with_local_currency`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD_WITH_LOCAL_CURRENCY,
@@ -798,49 +639,7 @@ class AsyncTransactions:
     ) -> models.V1UpdateTransactionResponse:
         """Update transaction details.
 
-        Updates transactions (batch). Identify each bill by `id` (preferred) or `number` (when
-        several bills of the customer share the number, the latest is used) and the customer by one
-        identifier. Two kinds of change: custom and extended fields of the bill, with optional
-        `notes` and `update_till`; or a retro conversion - `old_type` `NOT_INTERESTED`, `new_type`
-        `REGULAR` - that tags an anonymous bill to a customer who registered since, within the time
-        limits the org configured. Retro conversions need retro transactions enabled for the org and
-        the `X-CAP-CLIENT-SIGNATURE` header.
-
-        Args:
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            x_cap_client_signature: Name of the source making a retro conversion (required for retro
-            conversions); use one name per source so its conversions can be tracked.
-            body: Request body (V1UpdateTransactionRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1UpdateTransactionResponse: Every transaction was updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 607: No transaction ID given.
-            - 609: Update failed; check the fields.
-            - 611: Customer not found.
-            - 619: Transaction ID not given.
-            - 620: Invalid transaction ID.
-            - 667: No transaction with this ID for the customer.
-            - 668: No transaction with this number for the customer.
-            - 669: Custom field could not be updated.
-            - 670: Transaction ID or number not given.
-            - 1623: Invalid transaction type.
-            - 1625: Target type not given.
-            - 1626: This transaction type cannot be changed.
-            - 1627: The transaction is already converted (retro).
-            - 1628: Invalid transaction ID.
-            - 1629: The client signature header is required.
-            - 1631: Retro transactions are not enabled for the org.
-            - 1632: Registration is too long before the transaction date for a retro conversion.
-            - 1633: Time between registration and transaction exceeds the retro limit.
-            - 1636: Invalid transaction status.
+        Async form of `Transactions.update`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE,
@@ -868,46 +667,7 @@ class AsyncTransactions:
     ) -> models.V1GetTransactionResponse:
         """Get transaction details.
 
-        Returns transactions found by ID, number, store or till (one of these is needed), optionally
-        filtered by amount, date and type: bill amounts, store and till, customer, custom and
-        extended fields, line items with their add-on, combo and split items, and for bills in
-        another currency the local-currency figures. Flags add payment (tender) details, credit
-        notes and the customer's user ID.
-
-        Args:
-            id: Transaction ID. One of `id`, `number`, `store_code` or `till_code` is required.
-            number: Transaction (bill) number.
-            store_code: Only transactions of this store (store code).
-            till_code: Only transactions of this till (till code).
-            amount: Only transactions of this amount.
-            date: Only transactions of this date (`YYYY-MM-DD`).
-            type: Transaction type to return; `ALL` returns every type (for mixed bills, both the
-            purchase and the return part).
-            tenders: Include the payment (tender) details.
-            credit_notes: Include the credit notes.
-            user_id: Include the customer's Capillary user ID.
-            format: Response format. The API answers in XML or JSON; the generated client always
-            sends `json`.
-            language: ISO language code for extended-field labels other than English (for example
-            `zh`, `id`, `ar`).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            V1GetTransactionResponse: The matching transactions.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 500: Transaction could not be retrieved.
-            - 602: Invalid transaction number.
-            - 620: Invalid transaction ID.
-            - 625: Transaction number does not exist.
-            - 671: Invalid store or till code.
-            - 680: No transactions found for the customer.
-            - 1623: Invalid transaction type.
-            - 1624: Not enough parameters to find the transaction.
+        Async form of `Transactions.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,

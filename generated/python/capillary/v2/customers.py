@@ -30,8 +30,6 @@ _REGISTER = Operation(
     ),
     body=models.RegisterCustomerRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1001: "Invalid mobile number.",
         1002: "Invalid email ID.",
@@ -80,8 +78,6 @@ _LOOKUP = Operation(
         Param("identifier_value", "identifierValue", "query", str, required=True),
         Param("account_id", "accountId", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -119,8 +115,6 @@ _UPDATE_BY_IDENTIFIER = Operation(
     ),
     body=models.UpdateCustomerRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1024: "Customer profile could not be updated.",
         1046: "A loyalty customer cannot become non-loyalty.",
@@ -146,8 +140,6 @@ _SEARCH = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _LIST_ASSOCIATED = Operation(
     operation_id="listAssociatedCustomers",
@@ -203,8 +195,6 @@ _LIST_ASSOCIATED = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1621: "No customer with this identifier.",
         1704: "No company with this ID or external ID.",
@@ -228,8 +218,6 @@ _UPDATE_ASSOCIATIONS = Operation(
     ),
     body=list[models.CustomerAssociationInput],
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1609: "Invalid hierarchy ID or code.",
         1610: "The hierarchy is not active.",
@@ -250,8 +238,6 @@ _ASSOCIATE = Operation(
     response=list[models.CustomerAssociationResult],
     body=list[models.CustomerAssociationInput],
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1607: "Invalid child role code.",
         1609: "Invalid hierarchy ID or code.",
@@ -299,8 +285,6 @@ _GET_BY_IDENTIFIER = Operation(
             Annotated[models.CustomerEmbed | str, lenient_enum(models.CustomerEmbed)],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -340,8 +324,6 @@ _UPDATE_STATUS = Operation(
     ),
     body=models.UpdateCustomerStatusRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -376,8 +358,6 @@ _GET_LOYALTY_DETAILS_BY_IDENTIFIER = Operation(
         Param("identifier_value", "identifierValue", "query", str, required=True),
         Param("account_id", "accountId", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -412,8 +392,6 @@ _GET_SUBSCRIPTIONS_BY_IDENTIFIER = Operation(
         Param("identifier_value", "identifierValue", "query", str, required=True),
         Param("account_id", "accountId", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -451,8 +429,6 @@ _UPDATE_SUBSCRIPTIONS_BY_IDENTIFIER = Operation(
     ),
     body=models.UpdateSubscriptionsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -530,8 +506,6 @@ _GET_CHANGE_REQUESTS_BY_IDENTIFIER = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -566,8 +540,6 @@ _GET_REFERRALS_BY_IDENTIFIER = Operation(
         Param("identifier_value", "identifierValue", "query", str, required=True),
         Param("account_id", "accountId", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -603,8 +575,6 @@ _GET_RECOMMENDATIONS = Operation(
         Param("identifier_value", "identifierValue", "query", str, required=True),
         Param("account_id", "accountId", "query", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -645,8 +615,6 @@ _GET_POINTS_EXPIRY_SCHEDULE_BY_IDENTIFIER = Operation(
         Param("start_date", "startDate", "query", _dt.date),
         Param("end_date", "endDate", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -697,8 +665,6 @@ _GET_TIER_BY_IDENTIFIER = Operation(
         ),
         Param("fetch_data_for_all_programs", "fetchDataForAllPrograms", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -747,8 +713,6 @@ _GET_POINTS_CONVERSION_SCHEDULE_BY_IDENTIFIER = Operation(
         Param("start_date", "startDate", "query", _dt.date),
         Param("end_date", "endDate", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -799,8 +763,6 @@ _GET_POINTS_BALANCE_BY_IDENTIFIER = Operation(
         ),
         Param("fetch_data_for_all_programs", "fetchDataForAllPrograms", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8011: "Invalid source account.",
         8013: "Invalid customer identifier, or identifierName is wrong.",
@@ -830,8 +792,6 @@ _GET_POINTS_BALANCE = Operation(
         ),
         Param("fetch_data_for_all_programs", "fetchDataForAllPrograms", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1212: "Invalid entity type.", 1213: "Invalid program ID."},
 )
 _GET_COUPONS_BASIC = Operation(
@@ -855,8 +815,6 @@ _GET_COUPONS_BASIC = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1011: "No customer found for the identifier.", 1015: "No identifier given."},
 )
 _ADD_REFERRALS = Operation(
@@ -867,8 +825,6 @@ _ADD_REFERRALS = Operation(
     response=models.CustomerReferrals,
     body=models.CustomerReferrals,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1202: "Invalid campaign token.",
         1203: "Invalid campaign configuration.",
@@ -886,8 +842,6 @@ _UPDATE_TRAI_CONSENT = Operation(
     response=models.TraiConsentResponse,
     body=models.TraiConsentRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1021: "Invalid validation code."},
 )
 _ADD_TRAI_CONSENT = Operation(
@@ -898,8 +852,6 @@ _ADD_TRAI_CONSENT = Operation(
     response=models.TraiConsentResponse,
     body=models.TraiConsentRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={1021: "Invalid validation code."},
 )
 _GET = Operation(
@@ -926,8 +878,6 @@ _GET = Operation(
         ),
         Param("language", "language", "header", str),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         8012: "Invalid source.",
         8015: "No customer has this identifier.",
@@ -959,8 +909,6 @@ _UPDATE = Operation(
     ),
     body=models.UpdateCustomerRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1024: "Customer profile could not be updated.",
         1046: "A loyalty customer cannot become non-loyalty.",
@@ -992,8 +940,6 @@ _UPDATE_IDENTIFIERS = Operation(
     ),
     body=models.ChangeIdentifierRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         8007: "Identifier already registered on the same source; not updated.",
         8008: "The new identifier already exists on the same source.",
@@ -1019,8 +965,6 @@ _GET_SUBSCRIPTIONS = Operation(
     api="v2",
     response=models.CustomerSubscriptions,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1109: "Subscription details could not be added, updated or fetched."},
 )
 _UPDATE_SUBSCRIPTIONS = Operation(
@@ -1032,8 +976,6 @@ _UPDATE_SUBSCRIPTIONS = Operation(
     params=(Param("customer_id", "customerId", "path", int, required=True),),
     body=models.UpdateSubscriptionsRequest,
     body_required=True,
-    auth=("basic", "oauth"),
-    idempotent=False,
     error_codes={
         1101: "Invalid channel.",
         1102: "Invalid priority.",
@@ -1062,8 +1004,6 @@ _GET_POINTS_EXPIRY_SCHEDULE = Operation(
         Param("start_date", "startDate", "query", _dt.date),
         Param("end_date", "endDate", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1212: "Invalid entity type.",
         1213: "Invalid program ID.",
@@ -1080,8 +1020,6 @@ _GET_LOYALTY_EVENTS = Operation(
     api="v2",
     response=models.CustomerLoyaltyEventsResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_LOYALTY_DETAILS = Operation(
     operation_id="getCustomerLoyaltyDetails",
@@ -1093,8 +1031,6 @@ _GET_LOYALTY_DETAILS = Operation(
         Param("customer_id", "customerId", "path", int, required=True),
         Param("program_id", "programId", "query", int),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={8089: "The customer is not enrolled in the loyalty program."},
 )
 _GET_POINTS_TRANSFERS = Operation(
@@ -1104,8 +1040,6 @@ _GET_POINTS_TRANSFERS = Operation(
     api="v2",
     response=models.CustomerPointsTransfersResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_CHANGE_REQUESTS = Operation(
     operation_id="getCustomerChangeRequests",
@@ -1155,8 +1089,6 @@ _GET_CHANGE_REQUESTS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_IDENTIFIER_CHANGE_REQUESTS = Operation(
     operation_id="getCustomerIdentifierChangeRequests",
@@ -1201,8 +1133,6 @@ _GET_IDENTIFIER_CHANGE_REQUESTS = Operation(
             ],
         ),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_GOODWILL_REQUESTS = Operation(
     operation_id="getCustomerGoodwillRequests",
@@ -1217,8 +1147,6 @@ _GET_GOODWILL_REQUESTS = Operation(
         Param("program_id", "programId", "query", int),
         Param("auto_approve", "autoApprove", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _DELETE_IMAGE = Operation(
     operation_id="deleteCustomerImage",
@@ -1230,8 +1158,6 @@ _DELETE_IMAGE = Operation(
         Param("customer_id", "customerId", "path", int, required=True),
         Param("image_ids", "image_ids", "query", list[str]),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_COUPONS = Operation(
     operation_id="getCustomerCoupons",
@@ -1240,8 +1166,6 @@ _GET_COUPONS = Operation(
     api="v2",
     response=models.CustomerCouponsResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_REFERRALS = Operation(
     operation_id="getCustomerReferrals",
@@ -1250,8 +1174,6 @@ _GET_REFERRALS = Operation(
     api="v2",
     response=models.CustomerReferralsResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1222: "Internal error of the referral system."},
 )
 _GET_STATUS_LOG = Operation(
@@ -1261,8 +1183,6 @@ _GET_STATUS_LOG = Operation(
     api="v2",
     response=models.CustomerStatusLogResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_SUBSCRIPTION_CHANGE_LOG = Operation(
     operation_id="getCustomerSubscriptionChangeLog",
@@ -1271,8 +1191,6 @@ _GET_SUBSCRIPTION_CHANGE_LOG = Operation(
     api="v2",
     response=models.CustomerSubscriptionLogResponse,
     params=(Param("customer_id", "customerId", "path", int, required=True),),
-    auth=("basic", "oauth"),
-    idempotent=True,
 )
 _GET_TIER = Operation(
     operation_id="getCustomerTier",
@@ -1293,8 +1211,6 @@ _GET_TIER = Operation(
         ),
         Param("fetch_data_for_all_programs", "fetchDataForAllPrograms", "query", bool),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={1212: "Invalid entity type.", 1213: "Invalid program ID."},
 )
 _GET_POINTS_CONVERSION_SCHEDULE = Operation(
@@ -1318,8 +1234,6 @@ _GET_POINTS_CONVERSION_SCHEDULE = Operation(
         Param("start_date", "startDate", "query", _dt.date),
         Param("end_date", "endDate", "query", _dt.date),
     ),
-    auth=("basic", "oauth"),
-    idempotent=True,
     error_codes={
         1212: "Invalid entity type.",
         1213: "Invalid program ID.",
@@ -3508,51 +3422,7 @@ class AsyncCustomers:
     ) -> models.CustomerWriteResponse:
         """Register customer.
 
-        Registers a customer, as loyalty or non-loyalty, on one or more sources, optionally with
-        extended and custom fields, a loyalty card (identifier of type card) and an initial loyalty
-        program enrollment. If an identifier already exists on another source, the new source
-        account is attached to that customer and a warning is returned. Existing customers cannot be
-        changed with this call; use update or change identifiers instead.
-
-        Args:
-            raw_side_effects: `true` adds `rawSideEffects` to the response, with full incentive
-            details (award and expiry dates, strategy IDs, ...).
-            mlp_single_enroll: `true` enrolls the customer in every loyalty program of the org;
-            `false` enrolls in the given program or the till's default one.
-            wait_for_downstream: `true` waits for loyalty processing and returns its side effects;
-            `false` runs it in the background and returns none.
-            x_cap_direct_replay: `true` stores the customer now and queues the loyalty events for
-            near-real-time processing.
-            body: Request body (RegisterCustomerRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerWriteResponse: Customer registered.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1001: Invalid mobile number.
-            - 1002: Invalid email ID.
-            - 1003: Invalid external ID.
-            - 1006: Mobile number is required.
-            - 1007: No valid primary identifier (mobile, email or external ID) given.
-            - 1014: Customer is already registered.
-            - 1016: Email already belongs to another customer.
-            - 1019: Mobile or external ID is needed along with the email.
-            - 1032: Another customer has the same mobile number.
-            - 1033: Another customer has the same external ID.
-            - 1034: Registration date is outside the allowed past/future window.
-            - 1039: Email ID is required.
-            - 1043: External ID is required.
-            - 1045: No valid identifier given for a non-loyalty customer.
-            - 8011: Invalid source account.
-            - 8045: Account ID missing.
-            - 10001: Customer could not be added.
-            - 91020: Invalid till for registration.
-            - 91021: Invalid attribution till.
+        Async form of `Customers.register`: same arguments, result and errors.
         """
         return await self._client.request(
             _REGISTER,
@@ -3577,32 +3447,7 @@ class AsyncCustomers:
     ) -> models.CustomerLookupResponse:
         """Fetch customer ID.
 
-        Resolves a registered identifier (mobile, email, external ID, card number, ...) on a source
-        into Capillary's customer ID (`entity`), which the other customer calls take.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerLookupResponse: Customer found.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.lookup`: same arguments, result and errors.
         """
         return await self._client.request(
             _LOOKUP,
@@ -3628,42 +3473,7 @@ class AsyncCustomers:
     ) -> models.CustomerWriteResponse:
         """Update customer details (using identifier).
 
-        Same as updating a customer by ID, but the customer is addressed by an identifier (mobile,
-        email or external ID) on a source: names, communication channels, custom and extended
-        fields, loyalty status (non-loyalty to loyalty only) and program enrollments.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            use_async: `true` runs loyalty processing in the background (no side effects in the
-            response); `false` waits for it and returns the side effects.
-            body: Request body (UpdateCustomerRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerWriteResponse: Customer updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1024: Customer profile could not be updated.
-            - 1046: A loyalty customer cannot become non-loyalty.
-            - 1047: The primary identifier does not match the other identifiers.
-            - 1048: Email ID is needed to convert to loyalty.
-            - 1049: External ID is needed to convert to loyalty.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
-            - 10002: Customer details could not be updated.
+        Async form of `Customers.update_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_BY_IDENTIFIER,
@@ -3688,23 +3498,7 @@ class AsyncCustomers:
     ) -> models.CustomerSearchResponse:
         """Search customers (partial string).
 
-        Finds customers across all sources whose first name, last name or any registered identifier
-        starts with the given keyword (for example all mobiles starting with `91980`). Results are
-        paged with `limit` and `offset`.
-
-        Args:
-            q: Keyword; matches customers whose first name, last name or registered identifiers
-            start with it. Required.
-            limit: Maximum number of records to return in one page.
-            offset: Number of records to skip before the page starts.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSearchResponse: Matching customers.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.search`: same arguments, result and errors.
         """
         return await self._client.request(
             _SEARCH,
@@ -3730,35 +3524,7 @@ class AsyncCustomers:
     ) -> models.CustomerAssociationsPage:
         """Get customers (group loyalty).
 
-        Lists the customers associated with a parent customer (its children) or with a company,
-        addressed by one of the parent's identifiers. Paged with `limit` and `offset`.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            association_entity_type: Kind of entity whose associated customers are listed:
-            `parentCustomer` or `company`.
-            association_entity_identifier_type: Kind of identifier given in
-            `associationEntityIdentifierValue`.
-            association_entity_identifier_value: Identifier value of the parent customer.
-            limit: Maximum number of records to return in one page.
-            offset: Number of records to skip before the page starts.
-            sort_by: Field to sort by, creation date (`createdon`) or last update (`lastUpdatedOn`).
-            sort_order: Sort direction for `sortBy`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerAssociationsPage: A page of associated customers.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1621: No customer with this identifier.
-            - 1704: No company with this ID or external ID.
+        Async form of `Customers.list_associated`: same arguments, result and errors.
         """
         return await self._client.request(
             _LIST_ASSOCIATED,
@@ -3786,35 +3552,7 @@ class AsyncCustomers:
     ) -> list[models.CustomerWithAssociation]:
         """Update association details (customer or company).
 
-        Changes the group loyalty association of existing customers: hierarchy, role, parent
-        customer, child customers or company, along with profile changes. The body is a list, one
-        entry per customer.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            body: Request body (list[CustomerAssociationInput] or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            list[CustomerWithAssociation]: The customers with their association, in request order.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1609: Invalid hierarchy ID or code.
-            - 1610: The hierarchy is not active.
-            - 1615: Invalid role code.
-            - 1621: No customer with this identifier.
-            - 1625: The parent customer is not mapped in the hierarchy.
-            - 1626: The customer already belongs to another hierarchy.
-            - 1627: The customer's role cannot be changed.
-            - 1628: The customer's company cannot be changed.
-            - 1704: No company with this ID or external ID.
+        Async form of `Customers.update_associations`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_ASSOCIATIONS,
@@ -3831,34 +3569,7 @@ class AsyncCustomers:
     ) -> list[models.CustomerAssociationResult]:
         """Associate customers with a customer or hierarchy.
 
-        Registers customers (parents and children that are not registered yet) and places them in a
-        group loyalty hierarchy: hierarchy code, role, company, parent customer and child customers.
-        The body is a list, one entry per customer.
-
-        Args:
-            body: Request body (list[CustomerAssociationInput] or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            list[CustomerAssociationResult]: One result per entry of the request.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1607: Invalid child role code.
-            - 1609: Invalid hierarchy ID or code.
-            - 1610: The hierarchy is not active.
-            - 1615: Invalid role code.
-            - 1616: Invalid hierarchy code.
-            - 1617: The child customers' role does not fit the hierarchy.
-            - 1618: Too many children for the role.
-            - 1625: The parent customer is not mapped in the hierarchy.
-            - 1626: The customer already belongs to another hierarchy.
-            - 1701: The hierarchy code does not exist.
-            - 1704: No company with this ID or external ID.
-            - 1705: The company is inactive.
+        Async form of `Customers.associate`: same arguments, result and errors.
         """
         return await self._client.request(
             _ASSOCIATE,
@@ -3879,39 +3590,7 @@ class AsyncCustomers:
     ) -> models.Customer:
         """Fetch customer details (by identifier).
 
-        Same as fetching customer details by ID, but the customer is addressed by an identifier
-        (mobile, email, external ID, card number or card external ID) on a source. `embed` adds one
-        more block, as for the ID form.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            embed: Extra block to include in the customer details: `points` (points summary),
-            `subscriptions`, `mlp` (per-program loyalty details), `promotionalPoints`,
-            `expirySchedules`, `expiredPoints`, or `CUSTOMERIMAGE` (profile image).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            Customer: Customer details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8062: Loyalty points could not be fetched.
-            - 8063: Segment details could not be fetched.
-            - 8065: No customer has this identifier on the given source.
-            - 8069: The customer was merged into another account.
+        Async form of `Customers.get_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_BY_IDENTIFIER,
@@ -3937,33 +3616,7 @@ class AsyncCustomers:
     ) -> models.CustomerStatusUpdateResponse:
         """Update customer status.
 
-        Sets the status label of a customer (one of the labels configured for the org), with a
-        reason. The customer is addressed by an identifier on a source.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            body: Request body (UpdateCustomerStatusRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerStatusUpdateResponse: Status changed.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.update_status`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_STATUS,
@@ -3988,33 +3641,7 @@ class AsyncCustomers:
     ) -> models.CustomerLoyaltyDetailsResponse:
         """Get customer loyalty details (by identifier).
 
-        Loyalty figures of the customer in every loyalty program of the org (points, tier,
-        purchases, delayed points, linked partner programs), for a customer addressed by an
-        identifier on a source.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerLoyaltyDetailsResponse: Loyalty details per program.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_loyalty_details_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_LOYALTY_DETAILS_BY_IDENTIFIER,
@@ -4038,33 +3665,7 @@ class AsyncCustomers:
     ) -> models.CustomerSubscriptions:
         """Get subscription details (by identifier).
 
-        Same as getting subscription details by ID, for a customer addressed by an identifier on a
-        source.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSubscriptions: Subscription status of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1109: Subscription details could not be added, updated or fetched.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_subscriptions_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SUBSCRIPTIONS_BY_IDENTIFIER,
@@ -4089,44 +3690,7 @@ class AsyncCustomers:
     ) -> models.CustomerSubscriptions:
         """Update subscription details (by identifier).
 
-        Same as updating subscription details by ID, for a customer addressed by an identifier on a
-        source.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            body: Request body (UpdateSubscriptionsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSubscriptions: Subscriptions updated; the resulting state is returned.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1101: Invalid channel.
-            - 1102: Invalid priority.
-            - 1103: Invalid scope.
-            - 1104: Invalid or missing identifier.
-            - 1105: Only one scope is allowed.
-            - 1106: Invalid subscription status.
-            - 1107: Invalid campaign ID.
-            - 1108: Invalid outbox ID.
-            - 1109: Subscription details could not be added, updated or fetched.
-            - 1110: Subscription details could not be updated.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
-            - 91022: Subscription for a channel and priority could not be updated.
+        Async form of `Customers.update_subscriptions_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_SUBSCRIPTIONS_BY_IDENTIFIER,
@@ -4164,45 +3728,7 @@ class AsyncCustomers:
     ) -> models.CustomerChangeRequestsResponse:
         """Get change requests (by identifier).
 
-        Same as getting change requests by ID, for a customer addressed by an identifier on a
-        source. Paged with `limit` and `offset`.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            change_type: Only requests of this kind.
-            start_date: Only requests added on or after this day (YYYY-MM-DD).
-            end_date: Only requests added on or before this day (YYYY-MM-DD).
-            start_id: Only requests whose ID is at least this value.
-            end_id: Only requests whose ID is at most this value.
-            limit: Maximum number of records to return in one page.
-            offset: Number of records to skip before the page starts.
-            activity: Activity filter (listed without type or meaning in the docs).
-            card_number: Card number filter (listed without type or meaning in the docs).
-            start_limit: Start of the result window (listed without type or meaning in the docs).
-            type: Request type filter (listed without type or meaning in the docs).
-            sort_by: Field to sort by, creation date (`createdon`) or last update (`lastUpdatedOn`).
-            sort_order: Sort direction for `sortBy`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerChangeRequestsResponse: A page of change requests.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_change_requests_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CHANGE_REQUESTS_BY_IDENTIFIER,
@@ -4239,32 +3765,7 @@ class AsyncCustomers:
     ) -> models.CustomerReferralsResponse:
         """Get customer referrals (by identifier).
 
-        Same as getting referrals by ID, for a customer addressed by an identifier on a source.
-
-        Args:
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerReferralsResponse: Referral details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1222: Internal error of the referral system.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_referrals_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REFERRALS_BY_IDENTIFIER,
@@ -4288,33 +3789,7 @@ class AsyncCustomers:
     ) -> models.CustomerRecommendationsResponse:
         """Get customer recommendations.
 
-        Recommendations for a customer addressed by an identifier on a source. The docs show only
-        the customer record and the number of recommendations.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerRecommendationsResponse: Recommendations of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1051: No transactions or recommendations found for the customer.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_recommendations`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_RECOMMENDATIONS,
@@ -4343,47 +3818,7 @@ class AsyncCustomers:
     ) -> models.Customer:
         """Get points expiry schedule (by identifier).
 
-        Same as getting the points expiry schedule by ID, for a customer addressed by an identifier
-        on a source.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            program_id: Loyalty program to read; the org's default program when omitted.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            fetch_earliest_expiry_only: `true` returns only the earliest expiry per program, points
-            type and expiry type.
-            start_date: First day of the schedule window (YYYY-MM-DD); at the earliest tomorrow,
-            default today.
-            end_date: Last day of the schedule window (YYYY-MM-DD); at most 100 years ahead, which
-            is also the default.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            Customer: Points expiry schedule of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 1214: startDate is after endDate.
-            - 1215: A date is in the past where it may not be.
-            - 1216: Date not in YYYY-MM-DD format.
-            - 1217: A date is more than 100 years ahead.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_points_expiry_schedule_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_EXPIRY_SCHEDULE_BY_IDENTIFIER,
@@ -4415,39 +3850,7 @@ class AsyncCustomers:
     ) -> models.CustomerTierDetails:
         """Get customer tier (by identifier).
 
-        Same as getting the customer tier by ID, for a customer addressed by an identifier on a
-        source.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerTierDetails: Tier per program.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_tier_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TIER_BY_IDENTIFIER,
@@ -4479,47 +3882,7 @@ class AsyncCustomers:
     ) -> models.CustomerPointsConversionSchedule:
         """Get points conversion schedule (by identifier).
 
-        Same as getting the points conversion schedule by ID, for a customer addressed by an
-        identifier on a source.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            start_date: First day of the schedule window (YYYY-MM-DD); at the earliest tomorrow,
-            default today.
-            end_date: Last day of the schedule window (YYYY-MM-DD); at most 100 years ahead, which
-            is also the default.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerPointsConversionSchedule: Promised points by date.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 1214: startDate is after endDate.
-            - 1215: A date is in the past where it may not be.
-            - 1216: Date not in YYYY-MM-DD format.
-            - 1217: A date is more than 100 years ahead.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_points_conversion_schedule_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_CONVERSION_SCHEDULE_BY_IDENTIFIER,
@@ -4551,39 +3914,7 @@ class AsyncCustomers:
     ) -> models.CustomerPointsBalance:
         """Get points balance (by identifier).
 
-        Same as getting the points balance by ID, for a customer addressed by an identifier on a
-        source.
-
-        Args:
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            identifier_name: Kind of identifier given in `identifierValue`. Required.
-            identifier_value: Value of the identifier (for `mobile`, the number with country code).
-            Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerPointsBalance: Points balance.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 8011: Invalid source account.
-            - 8013: Invalid customer identifier, or identifierName is wrong.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8065: No customer has this identifier on the given source.
+        Async form of `Customers.get_points_balance_by_identifier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_BALANCE_BY_IDENTIFIER,
@@ -4610,30 +3941,7 @@ class AsyncCustomers:
     ) -> models.CustomerPointsBalance:
         """Get points balance (light API).
 
-        Points balance of the customer (or, with `entityType=FLEET`, of the customer's group) in one
-        program or summed over all programs, split into main points and promised points (delayed
-        accrual, external trigger).
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerPointsBalance: Points balance.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
+        Async form of `Customers.get_points_balance`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_BALANCE,
@@ -4658,28 +3966,7 @@ class AsyncCustomers:
     ) -> models.CustomerCouponsBasicResponse:
         """Get customer coupons (basic).
 
-        Coupon history of a customer with basic coupon details (code, series, discount, validity,
-        redemptions), for a customer given by ID, mobile, email or external ID. `status` filters by
-        coupon state.
-
-        Args:
-            id: Customer ID (give this or one of mobile, email, externalId).
-            mobile: Mobile number of the customer.
-            email: Email ID of the customer.
-            external_id: External ID of the customer.
-            status: Only coupons in this state (`Active_Redeemed`: active and redeemed, and so on).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerCouponsBasicResponse: Customers with their coupons.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1011: No customer found for the identifier.
-            - 1015: No identifier given.
+        Async form of `Customers.get_coupons_basic`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_COUPONS_BASIC,
@@ -4701,27 +3988,7 @@ class AsyncCustomers:
     ) -> models.CustomerReferrals:
         """Add customer referrals.
 
-        Records the people a customer invited in a referral campaign (by mobile or email),
-        identified by the campaign token.
-
-        Args:
-            body: Request body (CustomerReferrals or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerReferrals: Referrals recorded (echoed back).
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1202: Invalid campaign token.
-            - 1203: Invalid campaign configuration.
-            - 1204: The customer may not be eligible for the referral program.
-            - 1205: The referrer is not found in the campaign.
-            - 1206: Referral type not supported.
-            - 1222: Internal error of the referral system.
+        Async form of `Customers.add_referrals`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD_REFERRALS,
@@ -4738,22 +4005,7 @@ class AsyncCustomers:
     ) -> models.TraiConsentResponse:
         """Update TRAI consent.
 
-        Changes the recorded consent of a mobile number, again validated with an OTP code generated
-        with action `SUBSCRIPTION`.
-
-        Args:
-            body: Request body (TraiConsentRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            TraiConsentResponse: Consent updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1021: Invalid validation code.
+        Async form of `Customers.update_trai_consent`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_TRAI_CONSENT,
@@ -4770,23 +4022,7 @@ class AsyncCustomers:
     ) -> models.TraiConsentResponse:
         """Add TRAI consent.
 
-        Records whether a mobile number consents to receive the org's messages (TRAI rules). The
-        number must first be verified with an OTP generated with action `SUBSCRIPTION`; the code
-        goes in `validationCode`.
-
-        Args:
-            body: Request body (TraiConsentRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            TraiConsentResponse: Consent recorded.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1021: Invalid validation code.
+        Async form of `Customers.add_trai_consent`: same arguments, result and errors.
         """
         return await self._client.request(
             _ADD_TRAI_CONSENT,
@@ -4807,40 +4043,7 @@ class AsyncCustomers:
     ) -> models.Customer:
         """Fetch customer details (by user ID).
 
-        Returns a customer's profiles per source (names, identifiers, communication channels, custom
-        fields), loyalty information, extended fields and cards. `embed` adds one more block: points
-        summary, subscriptions, per-program loyalty details (`mlp`), promotional points, points
-        expiry schedules, expired points, or the profile image (`CUSTOMERIMAGE`).
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            source: Source to read from, or `ALL` for every source. Sources with several accounts
-            also need `accountId`. Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            embed: Extra block to include in the customer details: `points` (points summary),
-            `subscriptions`, `mlp` (per-program loyalty details), `promotionalPoints`,
-            `expirySchedules`, `expiredPoints`, or `CUSTOMERIMAGE` (profile image).
-            language: ISO language code for extended-field labels (for example `zh`, `id`, `ar`);
-            English by default. The translations must be enabled for the org.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            Customer: Customer details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8012: Invalid source.
-            - 8015: No customer has this identifier.
-            - 8045: Account ID missing.
-            - 8062: Loyalty points could not be fetched.
-            - 8063: Segment details could not be fetched.
-            - 8065: No customer has this identifier on the given source.
-            - 8069: The customer was merged into another account.
+        Async form of `Customers.get`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET,
@@ -4867,41 +4070,7 @@ class AsyncCustomers:
     ) -> models.CustomerWriteResponse:
         """Update customer details (using user ID).
 
-        Updates the profile of a customer on one source: names, communication channels, custom
-        fields, extended fields, and loyalty status (non-loyalty to loyalty only). Identifiers and
-        the source cannot be changed here, and a loyalty customer cannot be turned back into
-        non-loyalty.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            source: Source whose account is addressed. Sources with several accounts (WECHAT,
-            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            use_async: `true` runs loyalty processing in the background (no side effects in the
-            response); `false` waits for it and returns the side effects.
-            mlp_single_enroll: `true` enrolls the customer in every loyalty program of the org;
-            `false` enrolls in the given program or the till's default one.
-            body: Request body (UpdateCustomerRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerWriteResponse: Customer updated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1024: Customer profile could not be updated.
-            - 1046: A loyalty customer cannot become non-loyalty.
-            - 1047: The primary identifier does not match the other identifiers.
-            - 1048: Email ID is needed to convert to loyalty.
-            - 1049: External ID is needed to convert to loyalty.
-            - 8011: Invalid source account.
-            - 8045: Account ID missing.
-            - 10002: Customer details could not be updated.
+        Async form of `Customers.update`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE,
@@ -4928,47 +4097,7 @@ class AsyncCustomers:
     ) -> models.CustomerWriteResponse:
         """Update customer identifiers / issue card.
 
-        Adds or removes identifiers of a customer on a source, or issues a loyalty card (identifier
-        of type `cardnumber` with its series and status). New identifiers must be unique within the
-        source (or account, for multi-account sources). Adding an identifier that belongs to a
-        customer on another source merges the two accounts; the existing one survives.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            source: Source on which the identifiers are changed. Sources with several accounts also
-            need `accountId`. Required.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            use_async: `true` runs loyalty processing in the background (no side effects in the
-            response); `false` waits for it and returns the side effects.
-            body: Request body (ChangeIdentifierRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerWriteResponse: Identifiers changed.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8007: Identifier already registered on the same source; not updated.
-            - 8008: The new identifier already exists on the same source.
-            - 8009: Invalid customer ID; customer not identified.
-            - 8010: Invalid communication channel.
-            - 8045: Account ID missing.
-            - 8051: Identifier found on another source; merged into that customer.
-            - 8053: Identifiers belong to different customers on other sources, so no merge; or the
-              account is already merged with the customer holding the identifier.
-            - 8055: Invalid email ID.
-            - 8056: Invalid mobile number.
-            - 8057: Invalid email ID in a communication channel.
-            - 8058: Invalid mobile number in a communication channel.
-            - 8059: Customer could not be pushed to the search index.
-            - 8064: External ID validation failed.
-            - 8066: Cannot combine; the user ID is already used on the same source.
-            - 8067: Same customer found on another source; already merged.
+        Async form of `Customers.update_identifiers`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_IDENTIFIERS,
@@ -4990,23 +4119,7 @@ class AsyncCustomers:
     ) -> models.CustomerSubscriptions:
         """Get subscription details.
 
-        Returns the customer's opt-in / opt-out status per channel (SMS, email, WeChat, ...) for
-        transactional (`TRANS`) and bulk (`BULK`) messages.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSubscriptions: Subscription status of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1109: Subscription details could not be added, updated or fetched.
+        Async form of `Customers.get_subscriptions`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SUBSCRIPTIONS,
@@ -5023,34 +4136,7 @@ class AsyncCustomers:
     ) -> models.CustomerSubscriptions:
         """Update subscription details.
 
-        Opts the customer in or out of transactional (`TRANS`) and bulk (`BULK`) messages per
-        channel, source account and org unit, within a scope.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            body: Request body (UpdateSubscriptionsRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSubscriptions: Subscriptions updated; the resulting state is returned.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1101: Invalid channel.
-            - 1102: Invalid priority.
-            - 1103: Invalid scope.
-            - 1104: Invalid or missing identifier.
-            - 1105: Only one scope is allowed.
-            - 1106: Invalid subscription status.
-            - 1107: Invalid campaign ID.
-            - 1108: Invalid outbox ID.
-            - 1109: Subscription details could not be added, updated or fetched.
-            - 1110: Subscription details could not be updated.
-            - 91022: Subscription for a channel and priority could not be updated.
+        Async form of `Customers.update_subscriptions`: same arguments, result and errors.
         """
         return await self._client.request(
             _UPDATE_SUBSCRIPTIONS,
@@ -5072,39 +4158,7 @@ class AsyncCustomers:
     ) -> models.Customer:
         """Get customer points expiry schedule.
 
-        Points of the customer that will expire, by date, program, points type and expiry type
-        (fixed or rolling), sorted by date. The answer has the customer-details shape with
-        `expirySchedules` filled. Optional filters narrow it to a program, all programs, the
-        earliest expiry only, or a date window.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            fetch_earliest_expiry_only: `true` returns only the earliest expiry per program, points
-            type and expiry type.
-            start_date: First day of the schedule window (YYYY-MM-DD); at the earliest tomorrow,
-            default today.
-            end_date: Last day of the schedule window (YYYY-MM-DD); at most 100 years ahead, which
-            is also the default.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            Customer: Points expiry schedule of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 1214: startDate is after endDate.
-            - 1215: A date is in the past where it may not be.
-            - 1216: Date not in YYYY-MM-DD format.
-            - 1217: A date is more than 100 years ahead.
+        Async form of `Customers.get_points_expiry_schedule`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_EXPIRY_SCHEDULE,
@@ -5127,20 +4181,7 @@ class AsyncCustomers:
     ) -> models.CustomerLoyaltyEventsResponse:
         """Get customer loyalty events.
 
-        Loyalty events triggered for the customer (registration, transactions, ...) and their
-        processing status.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerLoyaltyEventsResponse: Loyalty events.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_loyalty_events`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_LOYALTY_EVENTS,
@@ -5157,24 +4198,7 @@ class AsyncCustomers:
     ) -> models.CustomerLoyaltyDetailsResponse:
         """Fetch customer loyalty details.
 
-        Loyalty figures of the customer in every loyalty program of the org, or in one program with
-        `programId`: points, tier, purchases, delayed points and linked partner programs.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerLoyaltyDetailsResponse: Loyalty details per program.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 8089: The customer is not enrolled in the loyalty program.
+        Async form of `Customers.get_loyalty_details`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_LOYALTY_DETAILS,
@@ -5190,20 +4214,7 @@ class AsyncCustomers:
     ) -> models.CustomerPointsTransfersResponse:
         """Get points transfer summary of customer.
 
-        Points the customer sent to other customers (`DEDUCTION`) or received from them
-        (`ADDITION`).
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerPointsTransfersResponse: Points transfers.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_points_transfers`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_TRANSFERS,
@@ -5234,38 +4245,7 @@ class AsyncCustomers:
     ) -> models.CustomerChangeRequestsResponse:
         """Get change requests.
 
-        Change requests of the customer: email, mobile and external ID changes, account merges,
-        address changes, mobile reallocations, coupon, points and tier requests, and retro
-        transactions (earlier transactions tagged to the customer after registration). Filters by
-        kind, date and ID range; paged with `limit` and `offset`.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            source: Source of the customer account to read.
-            account_id: Account of the source; required only for sources that have several accounts
-            (such as WECHAT or FACEBOOK).
-            change_type: Only requests of this kind.
-            start_date: Only requests added on or after this day (YYYY-MM-DD).
-            end_date: Only requests added on or before this day (YYYY-MM-DD).
-            start_id: Only requests whose ID is at least this value.
-            end_id: Only requests whose ID is at most this value.
-            limit: Maximum number of records to return in one page.
-            offset: Number of records to skip before the page starts.
-            activity: Activity filter (listed without type or meaning in the docs).
-            card_number: Card number filter (listed without type or meaning in the docs).
-            start_limit: Start of the result window (listed without type or meaning in the docs).
-            type: Request type filter (listed without type or meaning in the docs).
-            sort_by: Field to sort by, creation date (`createdon`) or last update (`lastUpdatedOn`).
-            sort_order: Sort direction for `sortBy`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerChangeRequestsResponse: A page of change requests.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_change_requests`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_CHANGE_REQUESTS,
@@ -5308,31 +4288,7 @@ class AsyncCustomers:
     ) -> models.CustomerChangeRequestsResponse:
         """Get identifier change requests.
 
-        Identifier change requests of the customer (mobile, email, external ID, ...), with the
-        identifiers added and removed. Filters by kind, date and ID range; paged with `limit` and
-        `offset`.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            source: Source of the customer account to read.
-            change_type: Only requests of this kind.
-            start_date: Only requests added on or after this day (YYYY-MM-DD).
-            end_date: Only requests added on or before this day (YYYY-MM-DD).
-            start_id: Only requests whose ID is at least this value.
-            end_id: Only requests whose ID is at most this value.
-            limit: Maximum number of records to return in one page.
-            offset: Number of records to skip before the page starts.
-            sort_by: Field to sort by, creation date (`createdon`) or last update (`lastUpdatedOn`).
-            sort_order: Sort direction for `sortBy`.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerChangeRequestsResponse: A page of identifier change requests.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_identifier_change_requests`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_IDENTIFIER_CHANGE_REQUESTS,
@@ -5364,24 +4320,7 @@ class AsyncCustomers:
     ) -> models.CustomerGoodwillRequestsResponse:
         """Get customer goodwill requests.
 
-        Goodwill requests (points or coupons given as a gesture) of the customer, with their status;
-        optionally one request, one program, one-step or auto-approved requests only.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_id: Only this goodwill request.
-            is_one_step_change: `true` for requests issued at once, without approval.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            auto_approve: `true` for requests approved automatically.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerGoodwillRequestsResponse: Goodwill requests.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_goodwill_requests`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_GOODWILL_REQUESTS,
@@ -5404,21 +4343,7 @@ class AsyncCustomers:
     ) -> models.CustomerImagesResponse:
         """Delete image.
 
-        Deletes the customer's profile images, or only those listed in `image_ids` (IDs returned
-        when the images were set).
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            image_ids: IDs of the images to delete.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerImagesResponse: Images deleted.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.delete_image`: same arguments, result and errors.
         """
         return await self._client.request(
             _DELETE_IMAGE,
@@ -5434,19 +4359,7 @@ class AsyncCustomers:
     ) -> models.CustomerCouponsResponse:
         """Get customer coupons (detailed).
 
-        Coupons issued to the customer with their full series details, issue and redemption status.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerCouponsResponse: Coupons of the customer.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_coupons`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_COUPONS,
@@ -5462,23 +4375,7 @@ class AsyncCustomers:
     ) -> models.CustomerReferralsResponse:
         """Get customer referrals.
 
-        Referral figures of the customer: referral code, invitations sent, invitees who acted on
-        them (for example registered) and incentives earned.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerReferralsResponse: Referral details.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1222: Internal error of the referral system.
+        Async form of `Customers.get_referrals`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_REFERRALS,
@@ -5494,19 +4391,7 @@ class AsyncCustomers:
     ) -> models.CustomerStatusLogResponse:
         """Get customer status log.
 
-        History of the customer's status labels (active, suspended, deleted, ...) with reasons.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerStatusLogResponse: Status changes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_status_log`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_STATUS_LOG,
@@ -5522,19 +4407,7 @@ class AsyncCustomers:
     ) -> models.CustomerSubscriptionLogResponse:
         """Get customer subscription change log.
 
-        History of the customer's opt-in and opt-out changes per channel and priority.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerSubscriptionLogResponse: Subscription changes.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Customers.get_subscription_change_log`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_SUBSCRIPTION_CHANGE_LOG,
@@ -5553,29 +4426,7 @@ class AsyncCustomers:
     ) -> models.CustomerTierDetails:
         """Get customer tier (light API).
 
-        Current and next tier of the customer (or, with `entityType=FLEET`, of the customer's group)
-        in one program or in every program, with the tier expiry.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerTierDetails: Tier per program.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
+        Async form of `Customers.get_tier`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_TIER,
@@ -5601,37 +4452,7 @@ class AsyncCustomers:
     ) -> models.CustomerPointsConversionSchedule:
         """Get points conversion schedule (light API).
 
-        When the customer's promised (delayed-accrual) points become redeemable, by date, program
-        and points type, in one program or every program, optionally within a date window.
-
-        Args:
-            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
-            Required.
-            program_id: Loyalty program to read; the org's default program when omitted.
-            entity_type: `CUSTOMER` for the individual customer (default) or `FLEET` for the
-            customer's group.
-            fetch_data_for_all_programs: `true` returns data of every loyalty program of the org,
-            whatever `programId` says; `false` (default) returns the given or default program only.
-            start_date: First day of the schedule window (YYYY-MM-DD); at the earliest tomorrow,
-            default today.
-            end_date: Last day of the schedule window (YYYY-MM-DD); at most 100 years ahead, which
-            is also the default.
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            CustomerPointsConversionSchedule: Promised points by date.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
-
-        Capillary error codes:
-            - 1212: Invalid entity type.
-            - 1213: Invalid program ID.
-            - 1214: startDate is after endDate.
-            - 1215: A date is in the past where it may not be.
-            - 1216: Date not in YYYY-MM-DD format.
-            - 1217: A date is more than 100 years ahead.
+        Async form of `Customers.get_points_conversion_schedule`: same arguments, result and errors.
         """
         return await self._client.request(
             _GET_POINTS_CONVERSION_SCHEDULE,

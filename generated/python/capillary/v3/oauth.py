@@ -22,7 +22,6 @@ _GENERATE_TOKEN = Operation(
     body=models.TokenRequest,
     body_required=True,
     auth=(),
-    idempotent=False,
 )
 
 
@@ -78,21 +77,7 @@ class AsyncOauth:
     ) -> models.TokenResponse:
         """Generate access token.
 
-        Exchanges the client key and secret of a till or store center for a JWT access token. Send
-        the token in the `X-CAP-API-OAUTH-TOKEN` header of later calls. The token lives for
-        `ttlSeconds` seconds (the expiry configured for the client); after that, call this endpoint
-        again. This call itself takes no authentication.
-
-        Args:
-            body: Request body (TokenRequest or an equivalent dict).
-            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
-
-        Returns:
-            TokenResponse: Token generated.
-
-        Raises:
-            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
-            capillary.errors.APIStatusError: the API answered with an error status.
+        Async form of `Oauth.generate_token`: same arguments, result and errors.
         """
         return await self._client.request(
             _GENERATE_TOKEN,
