@@ -141,7 +141,24 @@ def _describe(model: type[BaseModel], key: str) -> str:
     return repr(key)
 
 
-class CapillaryModel(BaseModel):
+class _ResponseMetaAccess:
+    """`request_id` and `response_meta` of whatever a response was parsed into."""
+
+    _response_meta: ResponseMeta | None
+
+    @property
+    def request_id(self) -> str | None:
+        """`X-Cap-Requestid` of the response this was parsed from (None if built by hand)."""
+        meta = self._response_meta
+        return meta.request_id if meta is not None else None
+
+    @property
+    def response_meta(self) -> ResponseMeta | None:
+        """Status, headers, request id and (v1.1) envelope status of the response, if any."""
+        return self._response_meta
+
+
+class CapillaryModel(_ResponseMetaAccess, BaseModel):
     """Base of every generated request and response model.
 
     Attributes are snake_case; the wire names are aliases, and either may be used as input.
@@ -163,33 +180,11 @@ class CapillaryModel(BaseModel):
             raise PydanticCustomError("unknown_field", "{detail}", {"detail": _unknown_keys_message(cls, unknown)})
         return data
 
-    @property
-    def request_id(self) -> str | None:
-        """`X-Cap-Requestid` of the response this model was parsed from (None if built by hand)."""
-        meta = self._response_meta
-        return meta.request_id if meta is not None else None
 
-    @property
-    def response_meta(self) -> ResponseMeta | None:
-        """Status, headers, request id and (v1.1) envelope status of the response, if any."""
-        return self._response_meta
-
-
-class ResponseList(list):  # type: ignore[type-arg]
+class ResponseList(_ResponseMetaAccess, list):  # type: ignore[type-arg]
     """A response whose body is a JSON array: a list of models that also carries `request_id`."""
 
     _response_meta: ResponseMeta | None = None
-
-    @property
-    def request_id(self) -> str | None:
-        """`X-Cap-Requestid` of the response this list was parsed from."""
-        meta = self._response_meta
-        return meta.request_id if meta is not None else None
-
-    @property
-    def response_meta(self) -> ResponseMeta | None:
-        """Status, headers and request id of the response."""
-        return self._response_meta
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
