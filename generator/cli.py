@@ -12,8 +12,7 @@ import click
 from .bundle import bundle_version
 from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
 from .diff import bundles_at, diff_documents, markdown
-from .errors import SpecErrors
-from .format import GeneratorBug
+from .errors import GeneratorBug, SpecErrors
 from .pipeline import Project, build, generate
 
 

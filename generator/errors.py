@@ -27,6 +27,10 @@ class SpecErrors(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
+class GeneratorBug(Exception):
+    """A template failed or produced invalid output: a bug in capgen's templates, not in the specs."""
+
+
 def display_path(path: Path | str, root: Path | None = None) -> str:
     """Path as shown in messages: relative to `root` (or the working folder) when below it."""
     path = Path(path)

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import black
 
+from .errors import GeneratorBug
+
 MODE = black.Mode(line_length=100, target_versions={black.TargetVersion.PY311})
 _KEY_PREFIX = f"black-{black.__version__}-{MODE.line_length}-py311\n".encode()
-
-
-class GeneratorBug(Exception):
-    """A template produced output that is not valid Python: a bug in capgen, not in the specs."""
 
 
 class Formatter:

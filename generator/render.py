@@ -13,6 +13,7 @@ import jinja2
 
 from . import ir
 from .docs.text import markdown, markdown_inline, md_cell, md_text
+from .errors import GeneratorBug
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
@@ -144,6 +145,18 @@ def python_imports(code_fragments: Iterable[str], always: Iterable[str] = ()) ->
     return "\n".join(lines)
 
 
+def _template_line(exc: jinja2.TemplateError) -> str:
+    """`:N` for the template line of an error: syntax errors carry it, and Jinja rewrites the
+    traceback of errors raised while rendering so their template frames show template lines."""
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".jinja"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f":{line}" if line else ""
+
+
 class Renderer:
     """One Jinja environment (compiled templates reused) for all targets."""
 
@@ -175,7 +188,10 @@ class Renderer:
         )
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            raise GeneratorBug(f"template {template}{_template_line(exc)}: {type(exc).__name__}: {exc}") from None
 
     def static(self, name: str) -> str:
         """A file under the templates folder that is copied as it is (scripts, style sheets)."""

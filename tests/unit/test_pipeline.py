@@ -115,3 +115,19 @@ def test_golden_fixture_output_is_current() -> None:
     `capgen --root tests/fixtures/golden generate` after an intended change and review the diff."""
     result = generate(Project.at(GOLDEN), write=False)
     assert result.stale == []
+
+
+def test_a_missing_or_broken_template_is_a_clear_error_and_writes_nothing(tmp_path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    project = make_project(tmp_path)
+    generate(project)
+    digest = tree_digest(project.out_dir)
+    (templates / "python/version/models.py.jinja").write_text("{{ undefined_name.attribute }}\n")
+    result = run(project, "generate")
+    assert result.exit_code == 1
+    assert "template python/version/models.py.jinja:1: UndefinedError" in result.output
+    (templates / "python/version/models.py.jinja").unlink()
+    result = run(project, "generate")
+    assert result.exit_code == 1 and "TemplateNotFound" in result.output and "Traceback" not in result.output
+    assert tree_digest(project.out_dir) == digest
