@@ -8,15 +8,16 @@ from typing import Any
 
 from . import ir, naming
 from .errors import SpecError, SpecErrors
+from .ir import JSON_MEDIA, MULTIPART_MEDIA
 from .load import YDict
 from .specset import SpecFile, SpecSet, line_of
-from .validate import JSON_MEDIA, iter_operations
+from .validate import iter_operations
 
 _COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
 # Class names the models module imports itself; a schema may not take them.
-_TAKEN_BY_MODULE = {"Annotated", "Any", "Literal", "Field", "CapillaryModel", "Enum"}
+_TAKEN_BY_MODULE = {"Annotated", "Any", "Literal", "Field", "CapillaryModel", "Enum", "FileField"}
 
 
 def build_api(spec_set: SpecSet) -> ir.Api:
@@ -65,6 +66,8 @@ class VersionBuilder:
         self.root = spec_set.version_root(version)
         self._types: dict[tuple[Path, str], ir.TypeRef] = {}
         self._class_owner: dict[str, str] = {}
+        self._files_allowed = False
+        """True while the types of a multipart body are built: binary strings are file parts there."""
         self.models: dict[str, ir.Model] = {}
         self.enums: dict[str, ir.Enum] = {}
 
@@ -208,7 +211,16 @@ class VersionBuilder:
             if location not in ("path", "query", "header"):
                 self.error(spec_file, line, f"parameter {wire!r}: location {location!r} is not supported", "build")
                 continue
-            name = naming.argument_name(wire)
+            explicit = param.get("x-capgen-name")
+            name = explicit if isinstance(explicit, str) else naming.argument_name(wire)
+            if explicit is not None and (not naming.is_identifier(name) or name in naming.RESERVED_ARGUMENTS):
+                self.error(
+                    param_file,
+                    line_of(param, "x-capgen-name"),
+                    f"x-capgen-name {name!r} is not a usable Python argument name",
+                    "python-name",
+                )
+                continue
             if name in names:
                 self.error(
                     spec_file,
@@ -233,6 +245,10 @@ class VersionBuilder:
                         "example", resolved_schema.get("example") if isinstance(resolved_schema, dict) else None
                     ),
                     enum_values=tuple(resolved_schema.get("enum") or ()) if isinstance(resolved_schema, dict) else (),
+                    # OpenAPI's default for query parameters is style=form with explode=true.
+                    repeated=location == "query"
+                    and type_ref.kind == "list"
+                    and bool(param.get("explode", param.get("style", "form") == "form")),
                 )
             )
         order = {"path": 0, "query": 1, "header": 2}
@@ -242,15 +258,38 @@ class VersionBuilder:
         if "requestBody" not in op:
             return None
         body, body_file = self.spec_set.deref(op["requestBody"], spec_file)
-        media = (body.get("content") or {}).get(JSON_MEDIA)
+        content = body.get("content") or {}
+        media_type = next((m for m in (JSON_MEDIA, MULTIPART_MEDIA) if m in content), None)
+        media = content.get(media_type) if media_type else None
         if not isinstance(media, dict) or "schema" not in media:
-            self.error(spec_file, line_of(op, "requestBody"), f"request body needs a {JSON_MEDIA} schema", "build")
+            self.error(
+                spec_file,
+                line_of(op, "requestBody"),
+                f"request body needs a {JSON_MEDIA} or {MULTIPART_MEDIA} schema",
+                "build",
+            )
             return None
+        # Binary strings are file parts only in a form; inside JSON they stay plain strings.
+        self._files_allowed = media_type == MULTIPART_MEDIA
+        try:
+            type_ref = self.type_of(media["schema"], body_file, context + "Request")
+        finally:
+            self._files_allowed = False
+        if media_type == MULTIPART_MEDIA and type_ref.kind != "model":
+            self.error(
+                spec_file,
+                line_of(op, "requestBody"),
+                f"a {MULTIPART_MEDIA} body must be an object with named properties (its form fields)",
+                "build",
+            )
+            return None
+        files = (
+            tuple(f.wire for f in self.models[type_ref.name].fields if f.type.kind == "file")
+            if media_type == MULTIPART_MEDIA
+            else ()
+        )
         return ir.Body(
-            self.type_of(media["schema"], body_file, context + "Request"),
-            bool(body.get("required")),
-            _text(body, "description"),
-            media.get("example"),
+            type_ref, bool(body.get("required")), _text(body, "description"), media.get("example"), media_type, files
         )
 
     def responses(self, spec_file: SpecFile, op: YDict, context: str) -> tuple[ir.Response, list[ir.ErrorResponse]]:
@@ -318,7 +357,9 @@ class VersionBuilder:
         types = [t for t in types if t != "null"]
         result: ir.TypeRef
 
-        if len(types) > 1 and "enum" not in node and "const" not in node:
+        if self._files_allowed and types in ([], ["string"]) and _is_file(node):
+            result = ir.FILE
+        elif len(types) > 1 and "enum" not in node and "const" not in node:
             # `type: [array, object]`: one Python type per JSON type, each reading its own keywords.
             members = tuple(self.schema_type(_with_type(node, t), spec_file, name, None, named) for t in types)
             result = ir.TypeRef("union", args=members)
@@ -486,3 +527,9 @@ class VersionBuilder:
         for name in sorted(self.models):
             visit(name)
         return ordered
+
+
+def _is_file(schema: YDict) -> bool:
+    """A form field that carries raw bytes: OpenAPI 3.1's `contentMediaType` (without a
+    `contentEncoding`, which would make it text), or 3.0's `format: binary`."""
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)

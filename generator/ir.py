@@ -17,7 +17,7 @@ class TypeRef:
     """A schema's Python type, renderable in the models module or qualified from elsewhere.
 
     kind: "builtin" (name is a Python expression such as `str`), "model", "enum", "list", "dict",
-    "union" or "literal".
+    "union", "literal" or "file" (a binary upload in a multipart body).
     """
 
     kind: str
@@ -36,6 +36,8 @@ class TypeRef:
     def _render(self, q: str, validating: bool) -> str:
         if self.kind == "builtin":
             return self.name
+        if self.kind == "file":
+            return "FileField" if validating else "FileInput"
         if self.kind == "model":
             return f"{q}{self.name}"
         if self.kind == "enum":
@@ -63,6 +65,8 @@ class TypeRef:
             return _DISPLAY.get(self.name, self.name)
         if self.kind == "model":
             return "object"
+        if self.kind == "file":
+            return "file"
         if self.kind == "enum":
             return "string"
         if self.kind == "list":
@@ -91,6 +95,7 @@ _DISPLAY = {
 }
 
 ANY = TypeRef("builtin", "Any")
+FILE = TypeRef("file")
 NONE = TypeRef("builtin", "None")
 
 
@@ -153,6 +158,13 @@ class Parameter:
     description: str
     example: Any = None
     enum_values: tuple[Any, ...] = ()
+    repeated: bool = False
+    """A list query parameter sent as one `key=value` pair per item (OpenAPI `explode`), not
+    comma-joined."""
+
+
+JSON_MEDIA = "application/json"
+MULTIPART_MEDIA = "multipart/form-data"
 
 
 @dataclass
@@ -161,6 +173,14 @@ class Body:
     required: bool
     description: str
     example: Any = None
+    media_type: str = JSON_MEDIA
+    """`application/json`, or `multipart/form-data` for uploads."""
+    file_fields: tuple[str, ...] = ()
+    """Wire names of the form fields that carry files (multipart bodies)."""
+
+    @property
+    def multipart(self) -> bool:
+        return self.media_type == MULTIPART_MEDIA
 
 
 @dataclass

@@ -93,8 +93,20 @@ def method_docstring(op: ir.Operation) -> str:
         parts += ["", *_wrap(op.description)]
     args = [(p.name, p.description + (" Required." if p.required else "")) for p in op.parameters]
     if op.body:
-        body_type = op.body.type.hint()
-        args.append(("body", f"{op.body.description or 'Request body'} ({body_type} or an equivalent dict)."))
+        body_type = op.body.type
+        if body_type.kind == "list" and body_type.args[0].kind == "model":
+            shape = f"a list of {body_type.args[0].hint()} or equivalent dicts"
+        elif body_type.kind == "model":
+            shape = f"{body_type.hint()} or an equivalent dict"
+        else:
+            shape = body_type.hint()
+        text = f"{op.body.description or 'Request body'} ({shape})."
+        if op.body.multipart:
+            text += (
+                " Sent as multipart/form-data; a file field takes a capillary.File, bytes, a binary"
+                " file object or a pathlib.Path."
+            )
+        args.append(("body", text))
     args.append(("request_options", "Per-call overrides: timeout, retries, extra headers, attribution."))
     parts += ["", "Args:"]
     for name, text in args:
@@ -118,6 +130,16 @@ def method_docstring(op: ir.Operation) -> str:
             for line in _wrap(f"- {code}: {meaning}", indent="    ")
         ]
     return docstring("\n".join(parts)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
+
+
+def body_hint(body: ir.Body) -> str:
+    """What the `body` argument accepts: the model, or plain dicts in its place (also inside a list)."""
+    body_type = body.type
+    if body_type.kind == "model":
+        return f"{body_type.hint('models.')} | dict[str, Any]"
+    if body_type.kind == "list" and body_type.args[0].kind == "model":
+        return f"list[{body_type.args[0].hint('models.')} | dict[str, Any]]"
+    return body_type.hint("models.")
 
 
 def arguments_dict(op: ir.Operation) -> str:
@@ -178,6 +200,7 @@ class Renderer:
             method_docstring=method_docstring,
             summary_line=summary_line,
             arguments_dict=arguments_dict,
+            body_hint=body_hint,
             field_annotation=field_annotation,
             wrapdoc=wrapdoc,
             field_declaration=field_declaration,
@@ -231,6 +254,8 @@ class Renderer:
         uses_field = any("Field(" in field_declaration(f) for m in version.models for f in m.fields)
         always = ["from pydantic import Field", ""] if uses_field else []
         lenient = any("lenient_enum(" in f for f in fragments)
+        if any(re.search(r"\bFileField\b", f) for f in fragments):
+            always.append("from .._files import FileField")
         always.append("from .._model import CapillaryModel" + (", lenient_enum" if lenient else ""))
         return self.render("python/version/models.py.jinja", version=version, imports=python_imports(fragments, always))
 
@@ -241,7 +266,7 @@ class Renderer:
             for p in op.parameters:
                 fragments += [p.type.annotation("models."), p.type.hint("models.")]
             if op.body:
-                fragments += [op.body.type.annotation("models."), "Any"]
+                fragments += [op.body.type.annotation("models."), body_hint(op.body)]
         runtime = ["from .._client import AsyncClient, RequestOptions, SyncClient"]
         if any("lenient_enum(" in f for f in fragments):
             runtime.append("from .._model import lenient_enum")

@@ -15,11 +15,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .errors import SpecError, SpecErrors
+from .ir import JSON_MEDIA
 from .load import YDict, to_plain
 from .specset import SpecFile, SpecSet, line_of, walk
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-JSON_MEDIA = "application/json"
 _PATH_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 

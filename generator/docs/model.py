@@ -212,7 +212,7 @@ class DocsBuilder:
             if (params := [p for p in op.parameters if p.location == location])
         ]
         samples = [writer.operation_curl(op, token_header), writer.operation_python(resource, op)]
-        if op.body is not None and op.body.example is not None:
+        if op.body is not None and op.body.example is not None and not op.body.multipart:
             samples.append(Sample("json", json_text(op.body.example), "Sample request body"))
         if op.response.example is not None:
             samples.append(

@@ -101,9 +101,25 @@ class SampleWriter:
         """`client.v2.customers.lookup(source='INSTORE', ...)`, not yet formatted."""
         arguments = [f"{p.name}={self._value(p)!r}" for p in self.arguments(op)]
         if op.body is not None:
-            arguments.append(f"body={op.body.example!r}")
+            arguments.append(f"body={self._body_expression(op.body)}")
         arguments += extra
         return f"client.{self.version.module}.{resource.module}.{op.method_name}({', '.join(arguments)})"
+
+    @staticmethod
+    def _body_expression(body: ir.Body) -> str:
+        """The body example as Python; a file field's example (a file name) becomes a `File`."""
+        files = body.file_fields
+        if not files or not isinstance(body.example, dict):
+            return repr(body.example)
+        items = [
+            f"{key!r}: File(b'<bytes of the file>', filename={value!r})" if key in files else f"{key!r}: {value!r}"
+            for key, value in body.example.items()
+        ]
+        return "{" + ", ".join(items) + "}"
+
+    @staticmethod
+    def imports(op: ir.Operation) -> str:
+        return _IMPORT + (", File" if op.body is not None and op.body.multipart else "")
 
     # --- Python -----------------------------------------------------------------------------
 
@@ -124,7 +140,13 @@ class SampleWriter:
         return Sample("python", self.formatter.format(f"docs sample {name}", "\n".join(lines) + "\n"))
 
     def operation_python(self, resource: ir.Resource, op: ir.Operation) -> Sample:
-        lines = [_IMPORT, "", self.client_line(op.auth), f"result = {self.call(resource, op)}", "print(result)"]
+        lines = [
+            self.imports(op),
+            "",
+            self.client_line(op.auth),
+            f"result = {self.call(resource, op)}",
+            "print(result)",
+        ]
         return self.python(f"{self.version.name} {resource.module}.{op.method_name}", lines)
 
     # --- curl -------------------------------------------------------------------------------
@@ -134,7 +156,14 @@ class SampleWriter:
         for p in parameters:
             if p.location == "path":
                 path = path.replace("{" + p.wire + "}", quote(_wire_text(self._value(p)), safe=""))
-        query = urlencode([(p.wire, _wire_text(self._value(p))) for p in parameters if p.location == "query"])
+        query = urlencode(
+            [
+                (p.wire, _wire_text(item))
+                for p in parameters
+                if p.location == "query"
+                for item in (self._value(p) if p.repeated and isinstance(self._value(p), list) else [self._value(p)])
+            ]
+        )
         return self.base_url + path + (f"?{query}" if query else "")
 
     def auth_options(self, auth: tuple[str, ...], header: str | None) -> list[tuple[str, str]]:
@@ -145,11 +174,16 @@ class SampleWriter:
         return []
 
     @staticmethod
-    def curl(method: str, url: str, options: list[tuple[str, str]], body: Any = None) -> Sample:
-        """`curl` with the URL on the first line and one option per line after it."""
+    def curl(
+        method: str, url: str, options: list[tuple[str, str]], body: Any = None, form: list[tuple[str, str]] = ()
+    ) -> Sample:
+        """`curl` with the URL on the first line and one option per line after it; `form` parts go
+        as `-F` options (curl then sends multipart/form-data)."""
         head = ["curl"] + ([] if method == "GET" else ["-X", method]) + [url]
         options = [*options, ("-H", "Accept: application/json")]
-        if body is not None:
+        if form:
+            options += [("-F", f"{name}={value}") for name, value in form]
+        elif body is not None:
             # The body indented under its option (JSON does not mind the extra spaces).
             options += [("-H", "Content-Type: application/json"), ("-d", json_text(body).replace("\n", "\n  "))]
         lines = [" ".join(shlex.quote(word) for word in head)]
@@ -160,7 +194,12 @@ class SampleWriter:
         parameters = self.arguments(op)
         options = self.auth_options(op.auth, token_header)
         options += [("-H", f"{p.wire}: {_wire_text(self._value(p))}") for p in parameters if p.location == "header"]
-        return self.curl(op.http_method, self.url(op, parameters), options, op.body.example if op.body else None)
+        body = op.body.example if op.body else None
+        if op.body is not None and op.body.multipart and isinstance(body, dict):
+            files = op.body.file_fields
+            form = [(k, f"@{v}" if k in files else _wire_text(v)) for k, v in body.items()]
+            return self.curl(op.http_method, self.url(op, parameters), options, form=form)
+        return self.curl(op.http_method, self.url(op, parameters), options, body)
 
     # --- the general sections ---------------------------------------------------------------
 

@@ -42,14 +42,27 @@ def bundle(version: str) -> dict[str, Any]:
     return yaml.safe_load((REPO / "generated" / "openapi" / f"{version}.yaml").read_text())
 
 
-def arguments(operation: ir.Operation) -> dict[str, Any]:
-    """Keyword arguments from the spec's examples: every parameter that has one, and the body."""
+def arguments(case: Case) -> dict[str, Any]:
+    """Keyword arguments from the spec's examples: every parameter that has one, and the body.
+    A multipart body's file fields hold a file name in the spec; the client gets a File of that name."""
+    operation = case.operation
     kwargs = {p.name: p.example for p in operation.parameters if p.example is not None}
     missing = [p.wire for p in operation.parameters if p.required and p.example is None]
     assert not missing, f"required parameters without an example: {missing}"
     if operation.body is not None:
         assert operation.body.example is not None, "request body has no example"
         kwargs["body"] = operation.body.example
+        if operation.body.multipart:
+            from capillary import File
+
+            kwargs["body"] = {
+                key: (
+                    File(f"contents of {value}".encode(), filename=str(value))
+                    if key in operation.body.file_fields
+                    else value
+                )
+                for key, value in operation.body.example.items()
+            }
     return kwargs
 
 

@@ -117,7 +117,7 @@ def test_operation_sync(case: Case) -> None:
     http = httpx.Client(transport=httpx.MockTransport(responder(case, sent)))
     with Capillary(**client_kwargs(case), http_client=http) as client:
         method = getattr(resource_of(client, case), case.operation.method_name)
-        result = method(**arguments(case.operation))
+        result = method(**arguments(case))
     check_exchange(case, sent, result)
 
 
@@ -130,7 +130,7 @@ def test_operation_async(case: Case) -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(responder(case, sent)))
         async with AsyncCapillary(**client_kwargs(case), http_client=http) as client:
             method = getattr(resource_of(client, case), case.operation.method_name)
-            result = await method(**arguments(case.operation))
+            result = await method(**arguments(case))
         check_exchange(case, sent, result)
 
     asyncio.run(call())

@@ -119,7 +119,7 @@ def test_operation_against_prism_sync(case: Case, prism: dict[str, str]) -> None
     exchanges = Exchanges()
     http = httpx.Client(timeout=TIMEOUT, event_hooks={"response": [exchanges.record]})
     with Capillary(**client_kwargs(servable(case), prism[case.version.name]), http_client=http) as client:
-        result = getattr(resource_of(client, case), case.operation.method_name)(**arguments(case.operation))
+        result = getattr(resource_of(client, case), case.operation.method_name)(**arguments(case))
     exchanges.check()
     check_result_type(case, result, request_id=False)
 
@@ -139,7 +139,7 @@ def test_operation_against_prism_async(case: Case, prism: dict[str, str]) -> Non
         async with AsyncCapillary(
             **client_kwargs(servable(case), prism[case.version.name]), http_client=http
         ) as client:
-            result = await getattr(resource_of(client, case), case.operation.method_name)(**arguments(case.operation))
+            result = await getattr(resource_of(client, case), case.operation.method_name)(**arguments(case))
         exchanges.check()
         return result
 

@@ -290,3 +290,22 @@ async def test_async_validation_before_io(api: MockAPI) -> None:
     api.answer(json_response(200, CUSTOMER_OK))
     await client.request(GET_CUSTOMER, {"user_id": "../admin"})
     assert api.requests[0].url.raw_path == b"/v2/customers/..%2Fadmin/details"
+
+
+def test_repeated_list_query_parameters_send_one_pair_per_item(api: MockAPI) -> None:
+    from capillary._operation import Operation, Param
+
+    operation = Operation(
+        operation_id="getCoupons",
+        method="GET",
+        path="/v2/coupon",
+        api="v2",
+        response=None,
+        params=(
+            Param("ids", "ids", "query", list[int], repeated=True),
+            Param("codes", "codes", "query", list[str]),
+        ),
+    )
+    api.answer(httpx.Response(200))
+    sync_client(api).request(operation, {"ids": [4, 5], "codes": ["A", "B"]})
+    assert api.requests[0].url.params.multi_items() == [("ids", "4"), ("ids", "5"), ("codes", "A,B")]

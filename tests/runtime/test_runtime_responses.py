@@ -6,6 +6,7 @@ import httpx
 import pydantic
 import pytest
 from capillary import errors
+from capillary._envelope import read_v11_envelope
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
 
@@ -184,6 +185,17 @@ def test_v11_total_failure_raises(api: MockAPI, flag: object) -> None:
     assert error.request_id == "rid-v11"
     assert [item.code for item in error.envelope.failed_items] == [1012, 1013]
     assert len(error.errors) == 2
+
+
+def test_v11_flat_status_is_read_as_the_envelope(api: MockAPI) -> None:
+    """The store log upload answers `response: {success, code, message}`, without `status`."""
+    flat = {"response": {"success": "false", "code": "904", "message": "size differs"}}
+    api.answer(json_response(200, flat, request_id="rid-flat"))
+    with pytest.raises(errors.V11EnvelopeError) as caught:
+        sync_client(api).request(V11_ADD, body={"root": {}})
+    assert (caught.value.code, caught.value.message, caught.value.request_id) == (904, "size differs", "rid-flat")
+    # Only a `response` object can be a flat status: a bare top-level flag is not an envelope.
+    assert read_v11_envelope({"success": "false", "code": "904"}) is None
 
 
 def test_v11_partial_success_is_returned(api: MockAPI) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import errors
 from ._client import AsyncClient, RequestOptions, SyncClient
+from ._files import File
 from ._model import CapillaryModel, ResponseMeta
 from ._retry import RetryPolicy
 
@@ -27,6 +28,7 @@ __all__ = [
     "AsyncCapillary",
     "Capillary",
     "CapillaryModel",
+    "File",
     "RequestOptions",
     "ResponseMeta",
     "RetryPolicy",

@@ -35,11 +35,13 @@ from . import errors
 from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth
 from ._clusters import CLUSTERS
 from ._envelope import extract_error, read_v11_envelope
+from ._files import encode_multipart
 from ._model import (
     RESPONSE_CONTEXT,
     CapillaryModel,
     ResponseList,
     ResponseMeta,
+    dump_form_fields,
     dump_request_body,
     param_adapter,
     type_adapter,
@@ -451,7 +453,11 @@ class _BaseClient:
                 validated = adapter.validate_python(value)
             except ValidationError as exc:
                 raise _invalid_argument(operation, param.name, exc) from None
-            text = _stringify(adapter.dump_python(validated, mode="json"))
+            dumped = adapter.dump_python(validated, mode="json")
+            if param.repeated and isinstance(dumped, list):
+                query.extend((param.wire, _stringify(item)) for item in dumped)
+                continue
+            text = _stringify(dumped)
             if param.location == "path":
                 if not text:
                     raise errors.InvalidRequestError(
@@ -494,7 +500,12 @@ class _BaseClient:
                 validated_body = type_adapter(operation.body).validate_python(body)
             except ValidationError as exc:
                 raise _invalid_argument(operation, "body", exc) from None
-            content = dump_request_body(operation.body, validated_body)
+            if operation.body_format == "multipart":
+                content, headers["Content-Type"] = encode_multipart(
+                    dump_form_fields(operation.body, validated_body)
+                )
+            else:
+                content = dump_request_body(operation.body, validated_body)
 
         for header, option in (
             (ATTRIBUTION_TYPE_HEADER, "attribution_entity_type"),

@@ -142,7 +142,10 @@ def read_v11_envelope(body: Any) -> EnvelopeStatus | None:
         return None
     status = root.get("status")
     if not isinstance(status, Mapping):
-        return None
+        # A few calls (the store log upload) put success/code/message directly in `response`.
+        if root is body or "success" not in root:
+            return None
+        status = root
     items: list[ItemStatus] = []
     _collect_items(root, (), items, 0)
     return EnvelopeStatus(

@@ -225,3 +225,8 @@ def _new_param_adapter(annotation: Any) -> TypeAdapter[Any]:
 def dump_request_body(annotation: Any, value: Any) -> bytes:
     """JSON of a validated request body: wire names, JSON types, only the fields the caller set."""
     return type_adapter(annotation).dump_json(value, by_alias=True, exclude_unset=True)
+
+
+def dump_form_fields(annotation: Any, value: Any) -> dict[str, Any]:
+    """Fields of a validated multipart body by wire name, files kept as `File` objects."""
+    return type_adapter(annotation).dump_python(value, by_alias=True, exclude_unset=True)

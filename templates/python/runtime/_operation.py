@@ -13,6 +13,7 @@ from typing import Any, Literal
 ParamLocation = Literal["path", "query", "header"]
 ApiFamily = Literal["v1.1", "v2", "v3"]
 AuthScheme = Literal["basic", "oauth"]
+BodyFormat = Literal["json", "multipart"]
 # Methods whose repetition has the effect of one call (RFC 9110), so a failed call may be retried.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
@@ -29,6 +30,8 @@ class Param:
     annotation: Any
     """Type the value is validated against (pydantic TypeAdapter) before anything is sent."""
     required: bool = False
+    repeated: bool = False
+    """A list query parameter sent as one `wire=item` pair per item rather than comma-joined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +48,10 @@ class Operation:
     """Type the success body is parsed into (a model class or any pydantic-compatible annotation)."""
     params: tuple[Param, ...] = ()
     body: Any = None
-    """Type of the JSON request body, or None when the operation takes none."""
+    """Type of the request body, or None when the operation takes none."""
     body_required: bool = False
+    body_format: BodyFormat = "json"
+    """`multipart` sends the body's fields as `multipart/form-data` parts (file uploads)."""
     auth: tuple[AuthScheme, ...] = ("basic", "oauth")
     """Accepted auth schemes; empty for calls that need none (token generation)."""
     idempotent: bool | None = None

@@ -80,7 +80,7 @@ class V1_1:
 
     @cached_property
     def stores(self) -> Stores:
-        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports."""
+        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports and log files."""
         from .stores import Stores
 
         return Stores(self._client)
@@ -157,7 +157,7 @@ class AsyncV1_1:
 
     @cached_property
     def stores(self) -> AsyncStores:
-        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports."""
+        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports and log files."""
         from .stores import AsyncStores
 
         return AsyncStores(self._client)

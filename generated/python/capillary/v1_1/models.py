@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from .._files import FileField
 from .._model import CapillaryModel, lenient_enum
 
 
@@ -842,6 +843,13 @@ class UpdateTasksFormat(str, enum.Enum):
 
 class UpdateTransactionsFormat(str, enum.Enum):
     """Values of UpdateTransactionsFormat."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+class UploadStoreLogsFormat(str, enum.Enum):
+    """Values of UploadStoreLogsFormat."""
 
     JSON = "json"
     XML = "xml"
@@ -8358,6 +8366,26 @@ class V1StoreConfigurationsResponse(CapillaryModel):
     """InStore configuration, in `store.configurations`."""
 
     response: V1StoreConfigurationsResponseResponse
+
+
+class V1StoreLogUpload(CapillaryModel):
+    """Form fields of a log upload."""
+
+    file: FileField
+    """The log file."""
+
+    uploaded_time: str | None = None
+    """When the file was uploaded, as `YYYY-MM-DD HH:MM:SS`."""
+
+    logged_time: str | None = None
+    """When the log file was created, as `YYYY-MM-DD HH:MM:SS`."""
+
+
+class V1StoreLogUploadResponse(CapillaryModel):
+    """Result of a log upload."""
+
+    response: V1Status
+    """Success flag, code and message of the upload."""
 
 
 class V1StoreLoginUser(CapillaryModel):

@@ -332,6 +332,36 @@ _UPDATE_STATUS = Operation(
         8065: "No customer has this identifier on the given source.",
     },
 )
+_SET_IMAGE_BY_IDENTIFIER = Operation(
+    operation_id="setCustomerImageByIdentifier",
+    method="POST",
+    path="/v2/customers/lookup/setImage",
+    api="v2",
+    response=models.CustomerImagesResponse,
+    params=(
+        Param(
+            "source",
+            "source",
+            "query",
+            Annotated[models.CustomerSource | str, lenient_enum(models.CustomerSource)],
+            required=True,
+        ),
+        Param(
+            "identifier_name",
+            "identifierName",
+            "query",
+            Annotated[
+                models.CustomerIdentifierName | str, lenient_enum(models.CustomerIdentifierName)
+            ],
+            required=True,
+        ),
+        Param("identifier_value", "identifierValue", "query", str, required=True),
+        Param("account_id", "accountId", "query", str),
+    ),
+    body=models.CustomerImageUpload,
+    body_required=True,
+    body_format="multipart",
+)
 _GET_LOYALTY_DETAILS_BY_IDENTIFIER = Operation(
     operation_id="getCustomerLoyaltyDetailsByIdentifier",
     method="GET",
@@ -1159,6 +1189,17 @@ _DELETE_IMAGE = Operation(
         Param("image_ids", "image_ids", "query", list[str]),
     ),
 )
+_SET_IMAGE = Operation(
+    operation_id="setCustomerImage",
+    method="POST",
+    path="/v2/customers/{customerId}/setImage",
+    api="v2",
+    response=models.CustomerImagesResponse,
+    params=(Param("customer_id", "customerId", "path", int, required=True),),
+    body=models.CustomerImageUpload,
+    body_required=True,
+    body_format="multipart",
+)
 _GET_COUPONS = Operation(
     operation_id="getCustomerCoupons",
     method="GET",
@@ -1537,7 +1578,7 @@ class Customers:
         *,
         source: models.CustomerSource | str,
         account_id: str | None = None,
-        body: list[models.CustomerAssociationInput] | dict[str, Any],
+        body: list[models.CustomerAssociationInput | dict[str, Any]],
         request_options: RequestOptions | None = None,
     ) -> list[models.CustomerWithAssociation]:
         """Update association details (customer or company).
@@ -1551,7 +1592,7 @@ class Customers:
             FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
             account_id: Account of the source; required only for sources that have several accounts
             (such as WECHAT or FACEBOOK).
-            body: Request body (list[CustomerAssociationInput] or an equivalent dict).
+            body: Request body (a list of CustomerAssociationInput or equivalent dicts).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
         Returns:
@@ -1582,7 +1623,7 @@ class Customers:
     def associate(
         self,
         *,
-        body: list[models.CustomerAssociationInput] | dict[str, Any],
+        body: list[models.CustomerAssociationInput | dict[str, Any]],
         request_options: RequestOptions | None = None,
     ) -> list[models.CustomerAssociationResult]:
         """Associate customers with a customer or hierarchy.
@@ -1592,7 +1633,7 @@ class Customers:
         The body is a list, one entry per customer.
 
         Args:
-            body: Request body (list[CustomerAssociationInput] or an equivalent dict).
+            body: Request body (a list of CustomerAssociationInput or equivalent dicts).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
         Returns:
@@ -1723,6 +1764,53 @@ class Customers:
         """
         return self._client.request(
             _UPDATE_STATUS,
+            {
+                "source": source,
+                "identifier_name": identifier_name,
+                "identifier_value": identifier_value,
+                "account_id": account_id,
+            },
+            body=body,
+            options=request_options,
+        )
+
+    def set_image_by_identifier(
+        self,
+        *,
+        source: models.CustomerSource | str,
+        identifier_name: models.CustomerIdentifierName | str,
+        identifier_value: str,
+        account_id: str | None = None,
+        body: models.CustomerImageUpload | dict[str, Any],
+        request_options: RequestOptions | None = None,
+    ) -> models.CustomerImagesResponse:
+        """Set customer image by identifier.
+
+        Uploads a profile image for the customer found by an identifier on a source, as a
+        `multipart/form-data` body with the image in the `file` part.
+
+        Args:
+            source: Source whose account is addressed. Sources with several accounts (WECHAT,
+            FACEBOOK, MOBILE_APP, LINE, ...) also need `accountId`. Required.
+            identifier_name: Kind of identifier given in `identifierValue`. Required.
+            identifier_value: Value of the identifier (for `mobile`, the number with country code).
+            Required.
+            account_id: Account of the source; required only for sources that have several accounts
+            (such as WECHAT or FACEBOOK).
+            body: Request body (CustomerImageUpload or an equivalent dict). Sent as
+            multipart/form-data; a file field takes a capillary.File, bytes, a binary file object or
+            a pathlib.Path.
+            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
+
+        Returns:
+            CustomerImagesResponse: Image stored.
+
+        Raises:
+            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
+            capillary.errors.APIStatusError: the API answered with an error status.
+        """
+        return self._client.request(
+            _SET_IMAGE_BY_IDENTIFIER,
             {
                 "source": source,
                 "identifier_name": identifier_name,
@@ -3182,6 +3270,40 @@ class Customers:
             options=request_options,
         )
 
+    def set_image(
+        self,
+        *,
+        customer_id: int,
+        body: models.CustomerImageUpload | dict[str, Any],
+        request_options: RequestOptions | None = None,
+    ) -> models.CustomerImagesResponse:
+        """Set customer image.
+
+        Uploads a profile image for the customer as a `multipart/form-data` body with the image in
+        the `file` part. The result describes the stored file (handle, version, namespace).
+
+        Args:
+            customer_id: Capillary's customer ID (user ID), as returned by lookup or registration.
+            Required.
+            body: Request body (CustomerImageUpload or an equivalent dict). Sent as
+            multipart/form-data; a file field takes a capillary.File, bytes, a binary file object or
+            a pathlib.Path.
+            request_options: Per-call overrides: timeout, retries, extra headers, attribution.
+
+        Returns:
+            CustomerImagesResponse: Image stored.
+
+        Raises:
+            capillary.errors.InvalidRequestError: an argument does not match the spec; nothing was sent.
+            capillary.errors.APIStatusError: the API answered with an error status.
+        """
+        return self._client.request(
+            _SET_IMAGE,
+            {"customer_id": customer_id},
+            body=body,
+            options=request_options,
+        )
+
     def get_coupons(
         self,
         *,
@@ -3547,7 +3669,7 @@ class AsyncCustomers:
         *,
         source: models.CustomerSource | str,
         account_id: str | None = None,
-        body: list[models.CustomerAssociationInput] | dict[str, Any],
+        body: list[models.CustomerAssociationInput | dict[str, Any]],
         request_options: RequestOptions | None = None,
     ) -> list[models.CustomerWithAssociation]:
         """Update association details (customer or company).
@@ -3564,7 +3686,7 @@ class AsyncCustomers:
     async def associate(
         self,
         *,
-        body: list[models.CustomerAssociationInput] | dict[str, Any],
+        body: list[models.CustomerAssociationInput | dict[str, Any]],
         request_options: RequestOptions | None = None,
     ) -> list[models.CustomerAssociationResult]:
         """Associate customers with a customer or hierarchy.
@@ -3620,6 +3742,32 @@ class AsyncCustomers:
         """
         return await self._client.request(
             _UPDATE_STATUS,
+            {
+                "source": source,
+                "identifier_name": identifier_name,
+                "identifier_value": identifier_value,
+                "account_id": account_id,
+            },
+            body=body,
+            options=request_options,
+        )
+
+    async def set_image_by_identifier(
+        self,
+        *,
+        source: models.CustomerSource | str,
+        identifier_name: models.CustomerIdentifierName | str,
+        identifier_value: str,
+        account_id: str | None = None,
+        body: models.CustomerImageUpload | dict[str, Any],
+        request_options: RequestOptions | None = None,
+    ) -> models.CustomerImagesResponse:
+        """Set customer image by identifier.
+
+        Async form of `Customers.set_image_by_identifier`: same arguments, result and errors.
+        """
+        return await self._client.request(
+            _SET_IMAGE_BY_IDENTIFIER,
             {
                 "source": source,
                 "identifier_name": identifier_name,
@@ -4348,6 +4496,24 @@ class AsyncCustomers:
         return await self._client.request(
             _DELETE_IMAGE,
             {"customer_id": customer_id, "image_ids": image_ids},
+            options=request_options,
+        )
+
+    async def set_image(
+        self,
+        *,
+        customer_id: int,
+        body: models.CustomerImageUpload | dict[str, Any],
+        request_options: RequestOptions | None = None,
+    ) -> models.CustomerImagesResponse:
+        """Set customer image.
+
+        Async form of `Customers.set_image`: same arguments, result and errors.
+        """
+        return await self._client.request(
+            _SET_IMAGE,
+            {"customer_id": customer_id},
+            body=body,
             options=request_options,
         )
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from .._files import FileField
 from .._model import CapillaryModel, lenient_enum
 
 
@@ -1975,6 +1976,13 @@ class CustomerGoodwillRequestsResponse(CapillaryModel):
 
     errors: list[ApiError] | None = None
     """Errors."""
+
+
+class CustomerImageUpload(CapillaryModel):
+    """Form of an image upload."""
+
+    file: FileField
+    """The image file (for example PNG or JPEG)."""
 
 
 class CustomerImagesResponse(CapillaryModel):
