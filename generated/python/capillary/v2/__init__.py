@@ -11,7 +11,24 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._client import AsyncClient, SyncClient
+    from .cards import AsyncCards, Cards
+    from .communications import AsyncCommunications, Communications
+    from .coupons import AsyncCoupons, Coupons
+    from .customer_labels import AsyncCustomerLabels, CustomerLabels
+    from .customer_walkin import AsyncCustomerWalkin, CustomerWalkin
     from .customers import AsyncCustomers, Customers
+    from .events import AsyncEvents, Events
+    from .group_loyalty import AsyncGroupLoyalty, GroupLoyalty
+    from .leads import AsyncLeads, Leads
+    from .org import AsyncOrg, Org
+    from .organization import AsyncOrganization, Organization
+    from .otp import AsyncOtp, Otp
+    from .partner_programs import AsyncPartnerPrograms, PartnerPrograms
+    from .points import AsyncPoints, Points
+    from .referrals import AsyncReferrals, Referrals
+    from .transactions import AsyncTransactions, Transactions
+    from .user_auth import AsyncUserAuth, UserAuth
+    from .verticals import AsyncVerticals, Verticals
 
 
 class V2:
@@ -21,11 +38,130 @@ class V2:
         self._client = client
 
     @cached_property
+    def cards(self) -> Cards:
+        """Card loyalty: card series, card generation, single and bulk card updates, card status labels and status history."""
+        from .cards import Cards
+
+        return Cards(self._client)
+
+    @cached_property
+    def communications(self) -> Communications:
+        """Send emails to customers, at once or at a scheduled time."""
+        from .communications import Communications
+
+        return Communications(self._client)
+
+    @cached_property
+    def coupons(self) -> Coupons:
+        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and update coupon series."""
+        from .coupons import Coupons
+
+        return Coupons(self._client)
+
+    @cached_property
+    def customer_labels(self) -> CustomerLabels:
+        """The org's customer labels, and tagging customers with them."""
+        from .customer_labels import CustomerLabels
+
+        return CustomerLabels(self._client)
+
+    @cached_property
+    def customer_walkin(self) -> CustomerWalkin:
+        """Tell InStore tills that a customer has walked in."""
+        from .customer_walkin import CustomerWalkin
+
+        return CustomerWalkin(self._client)
+
+    @cached_property
     def customers(self) -> Customers:
         """Register, update, look up, fetch and search customers across sources; manage their identifiers and communication subscriptions."""
         from .customers import Customers
 
         return Customers(self._client)
+
+    @cached_property
+    def events(self) -> Events:
+        """Behavioural events: custom and standard event definitions, transformer mappings, event data, running status and webhook accounts."""
+        from .events import Events
+
+        return Events(self._client)
+
+    @cached_property
+    def group_loyalty(self) -> GroupLoyalty:
+        """Group loyalty: fleet hierarchy definitions, role permissions and companies."""
+        from .group_loyalty import GroupLoyalty
+
+        return GroupLoyalty(self._client)
+
+    @cached_property
+    def leads(self) -> Leads:
+        """Lead management: leads with their status, sub-status, status log and follow-ups, and the org's lead reasons and sub-statuses."""
+        from .leads import Leads
+
+        return Leads(self._client)
+
+    @cached_property
+    def org(self) -> Org:
+        """Source accounts of an org: add, update, list and read them."""
+        from .org import Org
+
+        return Org(self._client)
+
+    @cached_property
+    def organization(self) -> Organization:
+        """Org-level settings and data: currency ratio, generated external IDs, extended and custom field definitions, stores and associates, loyalty programs, scan events, config keys, sources and tills."""
+        from .organization import Organization
+
+        return Organization(self._client)
+
+    @cached_property
+    def otp(self) -> Otp:
+        """Generate, validate and read one-time passwords that confirm sensitive actions."""
+        from .otp import Otp
+
+        return Otp(self._client)
+
+    @cached_property
+    def partner_programs(self) -> PartnerPrograms:
+        """Partner programs: link and delink customers, change their partner tiers and read their partner activity."""
+        from .partner_programs import PartnerPrograms
+
+        return PartnerPrograms(self._client)
+
+    @cached_property
+    def points(self) -> Points:
+        """Check and make points transfers between customers and groups, reverse redemptions, and read the points ledger."""
+        from .points import Points
+
+        return Points(self._client)
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        """Validate referral codes."""
+        from .referrals import Referrals
+
+        return Referrals(self._client)
+
+    @cached_property
+    def transactions(self) -> Transactions:
+        """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
+        from .transactions import Transactions
+
+        return Transactions(self._client)
+
+    @cached_property
+    def user_auth(self) -> UserAuth:
+        """Login credentials (MD5 password) of customers: register, check and change them."""
+        from .user_auth import UserAuth
+
+        return UserAuth(self._client)
+
+    @cached_property
+    def verticals(self) -> Verticals:
+        """The org's business verticals: list the available and enabled ones, add one, remove one."""
+        from .verticals import Verticals
+
+        return Verticals(self._client)
 
 
 class AsyncV2:
@@ -35,8 +171,127 @@ class AsyncV2:
         self._client = client
 
     @cached_property
+    def cards(self) -> AsyncCards:
+        """Card loyalty: card series, card generation, single and bulk card updates, card status labels and status history."""
+        from .cards import AsyncCards
+
+        return AsyncCards(self._client)
+
+    @cached_property
+    def communications(self) -> AsyncCommunications:
+        """Send emails to customers, at once or at a scheduled time."""
+        from .communications import AsyncCommunications
+
+        return AsyncCommunications(self._client)
+
+    @cached_property
+    def coupons(self) -> AsyncCoupons:
+        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and update coupon series."""
+        from .coupons import AsyncCoupons
+
+        return AsyncCoupons(self._client)
+
+    @cached_property
+    def customer_labels(self) -> AsyncCustomerLabels:
+        """The org's customer labels, and tagging customers with them."""
+        from .customer_labels import AsyncCustomerLabels
+
+        return AsyncCustomerLabels(self._client)
+
+    @cached_property
+    def customer_walkin(self) -> AsyncCustomerWalkin:
+        """Tell InStore tills that a customer has walked in."""
+        from .customer_walkin import AsyncCustomerWalkin
+
+        return AsyncCustomerWalkin(self._client)
+
+    @cached_property
     def customers(self) -> AsyncCustomers:
         """Register, update, look up, fetch and search customers across sources; manage their identifiers and communication subscriptions."""
         from .customers import AsyncCustomers
 
         return AsyncCustomers(self._client)
+
+    @cached_property
+    def events(self) -> AsyncEvents:
+        """Behavioural events: custom and standard event definitions, transformer mappings, event data, running status and webhook accounts."""
+        from .events import AsyncEvents
+
+        return AsyncEvents(self._client)
+
+    @cached_property
+    def group_loyalty(self) -> AsyncGroupLoyalty:
+        """Group loyalty: fleet hierarchy definitions, role permissions and companies."""
+        from .group_loyalty import AsyncGroupLoyalty
+
+        return AsyncGroupLoyalty(self._client)
+
+    @cached_property
+    def leads(self) -> AsyncLeads:
+        """Lead management: leads with their status, sub-status, status log and follow-ups, and the org's lead reasons and sub-statuses."""
+        from .leads import AsyncLeads
+
+        return AsyncLeads(self._client)
+
+    @cached_property
+    def org(self) -> AsyncOrg:
+        """Source accounts of an org: add, update, list and read them."""
+        from .org import AsyncOrg
+
+        return AsyncOrg(self._client)
+
+    @cached_property
+    def organization(self) -> AsyncOrganization:
+        """Org-level settings and data: currency ratio, generated external IDs, extended and custom field definitions, stores and associates, loyalty programs, scan events, config keys, sources and tills."""
+        from .organization import AsyncOrganization
+
+        return AsyncOrganization(self._client)
+
+    @cached_property
+    def otp(self) -> AsyncOtp:
+        """Generate, validate and read one-time passwords that confirm sensitive actions."""
+        from .otp import AsyncOtp
+
+        return AsyncOtp(self._client)
+
+    @cached_property
+    def partner_programs(self) -> AsyncPartnerPrograms:
+        """Partner programs: link and delink customers, change their partner tiers and read their partner activity."""
+        from .partner_programs import AsyncPartnerPrograms
+
+        return AsyncPartnerPrograms(self._client)
+
+    @cached_property
+    def points(self) -> AsyncPoints:
+        """Check and make points transfers between customers and groups, reverse redemptions, and read the points ledger."""
+        from .points import AsyncPoints
+
+        return AsyncPoints(self._client)
+
+    @cached_property
+    def referrals(self) -> AsyncReferrals:
+        """Validate referral codes."""
+        from .referrals import AsyncReferrals
+
+        return AsyncReferrals(self._client)
+
+    @cached_property
+    def transactions(self) -> AsyncTransactions:
+        """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
+        from .transactions import AsyncTransactions
+
+        return AsyncTransactions(self._client)
+
+    @cached_property
+    def user_auth(self) -> AsyncUserAuth:
+        """Login credentials (MD5 password) of customers: register, check and change them."""
+        from .user_auth import AsyncUserAuth
+
+        return AsyncUserAuth(self._client)
+
+    @cached_property
+    def verticals(self) -> AsyncVerticals:
+        """The org's business verticals: list the available and enabled ones, add one, remove one."""
+        from .verticals import AsyncVerticals
+
+        return AsyncVerticals(self._client)

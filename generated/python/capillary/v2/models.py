@@ -9,12 +9,47 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from .._files import FileField
 from .._model import CapillaryModel, lenient_enum
+
+
+class CardGenerationMethod(str, enum.Enum):
+    """Numbering method; only `DEFAULT` is documented."""
+
+    DEFAULT = "DEFAULT"
+
+
+class CardSeriesTrigger(str, enum.Enum):
+    """When cards of the series are issued automatically: `REGISTRATION` on every new
+    registration, `SERIES_ID` when the series is named at registration, `OU_ID` when a
+    customer registers, transacts or first updates the profile at the org unit of
+    `conceptCode`."""
+
+    REGISTRATION = "REGISTRATION"
+    SERIES_ID = "SERIES_ID"
+    OU_ID = "OU_ID"
+
+
+class CardSeriesType(str, enum.Enum):
+    """Kind of cards in a series."""
+
+    PHYSICAL = "PHYSICAL"
+    DIGITAL = "DIGITAL"
+
+
+class CardSystemStatus(str, enum.Enum):
+    """System status that custom card status labels map to."""
+
+    NOT_ISSUED = "NOT_ISSUED"
+    ISSUED = "ISSUED"
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    EXPIRED = "EXPIRED"
+    DELETED = "DELETED"
 
 
 class CommChannelType(str, enum.Enum):
@@ -27,6 +62,22 @@ class CommChannelType(str, enum.Enum):
     ANDROID = "android"
     LINE = "line"
     MOBILE_PUSH = "mobilePush"
+
+
+class CouponDiscountType(str, enum.Enum):
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    ABS = "ABS"
+    PERC = "PERC"
+
+
+class CouponRedeemableDetails(str, enum.Enum):
+    """Extra detail for redeemability checks: `true` (series details), `extended` (series
+    details and campaign configuration) or `false`."""
+
+    TRUE = "true"
+    FALSE = "false"
+    EXTENDED = "extended"
 
 
 class CustomerChangeType(str, enum.Enum):
@@ -188,6 +239,47 @@ class CustomerSubscriptionLogEntryPriority(str, enum.Enum):
     BULK = "BULK"
 
 
+class EventAction(str, enum.Enum):
+    """Module that consumes the event: `EMFConsumer` (event management framework: loyalty, DVS
+    and communications) or `EIConsumer` (Essential Insights analytics)."""
+
+    EMF_CONSUMER = "EMFConsumer"
+    EI_CONSUMER = "EIConsumer"
+
+
+class EventAttributeValueType(str, enum.Enum):
+    """Data type of an attribute value."""
+
+    BOOLEAN = "Boolean"
+    boolean = "BOOLEAN"
+    STRING = "String"
+    string = "STRING"
+    ENUM = "Enum"
+    enum = "ENUM"
+
+
+class EventFieldType(str, enum.Enum):
+    """Kind of value an event field carries."""
+
+    TILL_CODE = "tillCode"
+    COUPON_CODE = "couponCode"
+    CUSTOMER = "customer"
+    PRODUCT_SKU = "productSku"
+    PRODUCT_BRAND = "productBrand"
+    PRODUCT_CATEGORY = "productCategory"
+    STRING = "string"
+    DOUBLE = "double"
+
+
+class EventTransformerType(str, enum.Enum):
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    DEFAULT_TRANSFORMER = "defaultTransformer"
+    WEB_ENGAGE_TRANSFORMER = "webEngageTransformer"
+    default_transformer = "DefaultTransformer"
+    web_engage_transformer = "WebEngageTransformer"
+
+
 class GetCustomerCouponsBasicStatus(str, enum.Enum):
     """Values of GetCustomerCouponsBasicStatus."""
 
@@ -199,6 +291,90 @@ class GetCustomerCouponsBasicStatus(str, enum.Enum):
     ACTIVE_UNREDEEMED = "Active_Unredeemed"
     EXPIRED_REDEEMED = "Expired_Redeemed"
     EXPIRED_UNREDEEMED = "Expired_Unredeemed"
+
+
+class GroupLoyaltyCompanySortField(str, enum.Enum):
+    """Field a company list is sorted by."""
+
+    CREATED_DATE = "createdDate"
+
+
+class GroupLoyaltyCompanySortOrder(str, enum.Enum):
+    """Sort direction."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class GroupLoyaltyCompanyStatus(str, enum.Enum):
+    """Status of a company."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class LeadEntityType(str, enum.Enum):
+    """Kind of org entity leads are filtered by."""
+
+    ZONE = "ZONE"
+    CONCEPT = "CONCEPT"
+    STORE = "STORE"
+    TILL = "TILL"
+    STR_SERVER = "STR_SERVER"
+    ADMIN_USER = "ADMIN_USER"
+    ASSOCIATE = "ASSOCIATE"
+    STAFF = "STAFF"
+
+
+class LeadIdType(str, enum.Enum):
+    """Kind of identifier the lead's customer is given by."""
+
+    EMAIL = "EMAIL"
+    MOBILE = "MOBILE"
+
+
+class LeadSortField(str, enum.Enum):
+    """Field a list of leads is sorted by (creation or last update)."""
+
+    CREATEDON = "createdon"
+    LAST_UPDATED_ON = "lastUpdatedOn"
+
+
+class LeadSortOrder(str, enum.Enum):
+    """Sort direction."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class LeadStatus(str, enum.Enum):
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    OPEN = "OPEN"
+    WON = "WON"
+    LOST = "LOST"
+    ON_HOLD = "ON_HOLD"
+    DELETED = "DELETED"
+
+
+class LeadType(str, enum.Enum):
+    """What the lead is about (an item, a category, a brand, or a custom subject)."""
+
+    SKU = "SKU"
+    CATEGORY = "CATEGORY"
+    BRAND = "BRAND"
+    CUSTOM = "CUSTOM"
+
+
+class LeadTypeFilter(str, enum.Enum):
+    """A lead type, or `ALL` for every type."""
+
+    SKU = "SKU"
+    CATEGORY = "CATEGORY"
+    BRAND = "BRAND"
+    CUSTOM = "CUSTOM"
+    ALL = "ALL"
 
 
 class ListAssociatedCustomersAssociationEntityType(str, enum.Enum):
@@ -213,6 +389,216 @@ class LoyaltyInfoInputLoyaltyType(str, enum.Enum):
 
     LOYALTY = "loyalty"
     NON_LOYALTY = "non_loyalty"
+
+
+class OrgSourceTypeName(str, enum.Enum):
+    """Source type of an account."""
+
+    FACEBOOK = "Facebook"
+    WEB_ENGAGE = "WEB_ENGAGE"
+    WECHAT = "WECHAT"
+    INSTORE = "INSTORE"
+    MARTJACK = "MARTJACK"
+    TMALL = "TMALL"
+    TAOBAO = "TAOBAO"
+    JD = "JD"
+
+
+class OrganizationConfigRequestKeyName(str, enum.Enum):
+    """Configuration key; `CONF_MAX_CARDS_PER_ORG` is the documented one."""
+
+    CONF_MAX_CARDS_PER_ORG = "CONF_MAX_CARDS_PER_ORG"
+
+
+class OrganizationConfigRequestScope(str, enum.Enum):
+    """Scope of the setting; `ORG` for the whole org."""
+
+    ORG = "ORG"
+
+
+class OrganizationCustomFieldScope(str, enum.Enum):
+    """Where a custom field is captured."""
+
+    LOYALTY_REGISTRATION = "loyalty_registration"
+    LOYALTY_TRANSACTION = "loyalty_transaction"
+    CUSTOMER_FEEDBACK = "customer_feedback"
+    CUSTOMER_PREFERENCES = "customer_preferences"
+    STORE_CUSTOM_FIELDS = "store_custom_fields"
+    POINTS_REDEMPTION = "points_redemption"
+    VOUCHER_REDEMPTION = "voucher_redemption"
+    CHECK_IN_FEEDBACK = "check_in_feedback"
+    CUSTOMER_CARD = "customer_card"
+
+
+class OrganizationPartnerProgramPartnerProgramType(str, enum.Enum):
+    """Kind of partner program."""
+
+    EXTERNAL = "EXTERNAL"
+    SUPPLEMENTARY = "SUPPLEMENTARY"
+    DEFAULT = "DEFAULT"
+
+
+class OrganizationStoreRequestAdminType(str, enum.Enum):
+    """`GENERAL` for a regular store, `ADMIN` for an admin store."""
+
+    GENERAL = "GENERAL"
+    ADMIN = "ADMIN"
+
+
+class OrganizationStoreRequestType(str, enum.Enum):
+    """Kind of entity; always `STORE`."""
+
+    STORE = "STORE"
+
+
+class OtpAction(str, enum.Enum):
+    """Action a validation code is issued for."""
+
+    COUPON = "COUPON"
+    POINTS = "POINTS"
+    REGISTRATION = "REGISTRATION"
+    USERGROUP = "USERGROUP"
+    SUBSCRIPTION = "SUBSCRIPTION"
+    GENERIC = "GENERIC"
+    POINTSTRANSFER = "POINTSTRANSFER"
+    CUSTOMER_STATUS_UPDATE = "CUSTOMER_STATUS_UPDATE"
+    CUSTOMER_IDENTIFIER_CHANGE = "CUSTOMER_IDENTIFIER_CHANGE"
+    CUSTOMER_ISSUE_LINK_CARD = "CUSTOMER_ISSUE_LINK_CARD"
+
+
+class OtpChannelType(str, enum.Enum):
+    """Channel a code is sent on: `SMS`, `MOBILE`, `EMAIL`, `PHONE` (voice call to the number)
+    or `BOTH` (mobile and email)."""
+
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    MOBILE = "MOBILE"
+    PHONE = "PHONE"
+    BOTH = "BOTH"
+
+
+class OtpEntityType(str, enum.Enum):
+    """How the customer is identified, by mobile number or by email."""
+
+    MOBILE = "MOBILE"
+    EMAIL = "EMAIL"
+    mobile = "mobile"
+    email = "email"
+
+
+class OtpIdentifierType(str, enum.Enum):
+    """Identifier kinds the OTP lookup accepts."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "external_id"
+    WECHAT = "wechat"
+
+
+class PartnerProgramActivityType(str, enum.Enum):
+    """Kind of partner program activity."""
+
+    LINKING_UPDATES = "linkingUpdates"
+    BENEFITS_AVAILED = "benefitsAvailed"
+
+
+class PartnerProgramUpdateType(str, enum.Enum):
+    """Kind of tier change."""
+
+    UPGRADE = "UPGRADE"
+    DOWNGRADE = "DOWNGRADE"
+    RENEW = "RENEW"
+
+
+class PointsCategoryType(str, enum.Enum):
+    """Points category type: `REGULAR` (redeemable), `PROMISED` (delayed accrual) or
+    `TRIGGER_BASED` (awarded on an external trigger)."""
+
+    REGULAR = "REGULAR"
+    PROMISED = "PROMISED"
+    TRIGGER_BASED = "TRIGGER_BASED"
+
+
+class PointsCustomerIdentifierType(str, enum.Enum):
+    """Kind of identifier naming a customer in a points transfer."""
+
+    ID = "ID"
+    MOBILE = "MOBILE"
+    EXTERNAL_ID = "EXTERNAL_ID"
+    EMAIL = "EMAIL"
+
+
+class PointsCustomerLoyaltyInfoLoyaltyType(str, enum.Enum):
+    """`loyalty` or `non_loyalty`."""
+
+    LOYALTY = "loyalty"
+    NON_LOYALTY = "non_loyalty"
+
+
+class PointsEntityIdentifierType(str, enum.Enum):
+    """Identifier kind of a transfer party. Customers: `mobile`, `email`, `externalId`,
+    `cardnumber`, `wechat`, `martjackId`, `fbId`. Groups: `id`, `externalId`,
+    `primaryUserId`, `primaryUserCardnumber`, `primaryUserMobile`, `primaryUserEmail`."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+    CARDNUMBER = "cardnumber"
+    WECHAT = "wechat"
+    MARTJACK_ID = "martjackId"
+    FB_ID = "fbId"
+    ID = "id"
+    PRIMARY_USER_ID = "primaryUserId"
+    PRIMARY_USER_CARDNUMBER = "primaryUserCardnumber"
+    PRIMARY_USER_MOBILE = "primaryUserMobile"
+    PRIMARY_USER_EMAIL = "primaryUserEmail"
+
+
+class PointsEntityType(str, enum.Enum):
+    """Kind of account in a group transfer."""
+
+    CUSTOMER = "CUSTOMER"
+    USERGROUP2 = "USERGROUP2"
+
+
+class PointsLedgerCustomerEntityType(str, enum.Enum):
+    """`CUSTOMER` for an individual, `FLEET` for a group."""
+
+    CUSTOMER = "CUSTOMER"
+    FLEET = "FLEET"
+
+
+class PointsLedgerEntryType(str, enum.Enum):
+    """Kind of ledger entry."""
+
+    CREDIT = "CREDIT"
+    DEBIT = "DEBIT"
+    OPENING_BALANCE = "OPENING_BALANCE"
+
+
+class PointsLedgerIdentifierType(str, enum.Enum):
+    """Identifier kind accepted by the ledger calls."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+    CARDNUMBER = "cardnumber"
+    CARD_EXTERNAL_ID = "cardExternalId"
+
+
+class PointsReversalIdentifierType(str, enum.Enum):
+    """Identifier kind of the customer in a reversal."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+
+
+class PointsTransferRecordTransferType(str, enum.Enum):
+    """`DEDUCTION` (points sent) or `ADDITION` (points received)."""
+
+    DEDUCTION = "DEDUCTION"
+    ADDITION = "ADDITION"
 
 
 class RegisterCustomerRequestEndPointsEnabledItem(str, enum.Enum):
@@ -243,6 +629,91 @@ class TraiConsentConsentStatus(str, enum.Enum):
 
     YES = "yes"
     NO = "no"
+
+
+class TransactionAttributionEntityType(str, enum.Enum):
+    """Kind of org entity a transaction is attributed to."""
+
+    ZONE = "ZONE"
+    CONCEPT = "CONCEPT"
+    STORE = "STORE"
+    TILL = "TILL"
+    STR_SERVER = "STR_SERVER"
+    ADMIN_USER = "ADMIN_USER"
+    ASSOCIATE = "ASSOCIATE"
+    RULE = "RULE"
+    OU = "OU"
+
+
+class TransactionBundleType(str, enum.Enum):
+    """Role of a bundle part: `COMBO_PARENT` (the pack itself), `COMBO_ITEM` (an item of a
+    pack), `ADD_ON_ITEM` (an extra on top of an item) or `SPLIT` (a component of a split
+    price, such as a making charge)."""
+
+    COMBO_PARENT = "COMBO_PARENT"
+    COMBO_ITEM = "COMBO_ITEM"
+    ADD_ON_ITEM = "ADD_ON_ITEM"
+    SPLIT = "SPLIT"
+
+
+class TransactionDeliveryStatus(str, enum.Enum):
+    """Delivery state of the order."""
+
+    PLACED = "PLACED"
+    PROCESSED = "PROCESSED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    RETURNED = "RETURNED"
+
+
+class TransactionLineItemReturnType(str, enum.Enum):
+    """How a line item is returned: `AMOUNT`, `FULL` or `LINE_ITEM`. Ignored when the bill's
+    return type is `FULL` or `AMOUNT`."""
+
+    AMOUNT = "AMOUNT"
+    FULL = "FULL"
+    LINE_ITEM = "LINE_ITEM"
+
+
+class TransactionOutlierStatus(str, enum.Enum):
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    NORMAL = "NORMAL"
+    INTERNAL = "INTERNAL"
+    FRAUD = "FRAUD"
+    OUTLIER = "OUTLIER"
+    TEST = "TEST"
+    DELETED = "DELETED"
+    FAILED = "FAILED"
+    OTHER = "OTHER"
+
+
+class TransactionReturnType(str, enum.Enum):
+    """How a bill is returned: `AMOUNT` (part of the amount), `FULL` (whole bill), `LINE_ITEM`
+    (the listed items) or `CANCELLED` (items cancelled before delivery)."""
+
+    AMOUNT = "AMOUNT"
+    FULL = "FULL"
+    LINE_ITEM = "LINE_ITEM"
+    CANCELLED = "CANCELLED"
+
+
+class TransactionType(str, enum.Enum):
+    """Kind of transaction: `REGULAR` (loyalty purchase), `RETURN`, `NOT_INTERESTED` (purchase
+    of a shopper who declined loyalty) or `NOT_INTERESTED_RETURN`."""
+
+    REGULAR = "REGULAR"
+    RETURN = "RETURN"
+    NOT_INTERESTED = "NOT_INTERESTED"
+    NOT_INTERESTED_RETURN = "NOT_INTERESTED_RETURN"
+
+
+class UserAuthLoyaltyInfoLoyaltyType(str, enum.Enum):
+    """`loyalty` or `non_loyalty`."""
+
+    LOYALTY = "loyalty"
+    NON_LOYALTY = "non_loyalty"
 
 
 class ApiError(CapillaryModel):
@@ -476,6 +947,639 @@ class Attribution(CapillaryModel):
     """Source the record was created from, e.g. `instore` (loyalty attribution)."""
 
 
+class CardStatusReason(CapillaryModel):
+    """Why the card gets its status."""
+
+    reason: str | None = None
+    """Reason for the status."""
+
+
+class CardAddRequest(CapillaryModel):
+    """A card number to add to a series."""
+
+    series_id: int = Field(alias="seriesId")
+    """Series the card belongs to."""
+
+    card_number: str = Field(alias="cardNumber")
+    """Card number, following the series' rules."""
+
+    card_external_id: str | None = Field(default=None, alias="cardExternalId")
+    """External reference of the card."""
+
+    status_label: str = Field(alias="statusLabel")
+    """Org status label of the card."""
+
+    status_info: CardStatusReason | None = Field(default=None, alias="statusInfo")
+    """Why the card gets its status."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class CardMappedEntity(CapillaryModel):
+    """Till the card is tied to (where it was issued)."""
+
+    type: str | None = None
+    """Entity kind; the docs show `TILL`."""
+
+    value: str | None = None
+    """Till code."""
+
+    id: int | None = None
+    """Till ID."""
+
+
+class CardStatusLabel(CapillaryModel):
+    """An org status label for cards and the system status it maps to."""
+
+    id: int | None = None
+    """Label ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    entity_status_id: int | None = Field(default=None, alias="entityStatusId")
+    """ID of the system status."""
+
+    label: str | None = None
+    """Label name."""
+
+    status: Annotated[CardSystemStatus | str, lenient_enum(CardSystemStatus)] | None = None
+    """System status that custom card status labels map to."""
+
+    type: str | None = None
+    """Entity the label applies to (`CARD`)."""
+
+    description: str | None = None
+    """Label description (`default` for labels created by the system)."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The label is active."""
+
+    default: bool | None = None
+    """Default label of its status."""
+
+    actions: dict[str, Any] | None = None
+    """Actions tied to the label; the docs show only empty objects."""
+
+    created_on: _dt.date | None = Field(default=None, alias="createdOn")
+    """Creation date."""
+
+    updated_on: _dt.date | None = Field(default=None, alias="updatedOn")
+    """Last change date."""
+
+
+class CardStatusChange(CapillaryModel):
+    """Status reason and actions recorded by a card update."""
+
+    reason: str | None = None
+    """Reason given."""
+
+    actions: list[dict[str, Any]] | None = None
+    """Actions run for the status; the docs show only empty lists."""
+
+
+class CardRecord(CapillaryModel):
+    """A card as returned by the update calls."""
+
+    card_id: int | None = Field(default=None, alias="cardId")
+    """Card ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer holding the card (0 when not issued)."""
+
+    card_number: str | None = Field(default=None, alias="cardNumber")
+    """Card number."""
+
+    card_external_id: str | None = Field(default=None, alias="cardExternalId")
+    """External reference of the card."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Card series."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Till or user the card is tied to."""
+
+    mapped_entity: CardMappedEntity | None = Field(default=None, alias="mappedEntity")
+    """Till the card is tied to (where it was issued)."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    status_label_info: CardStatusLabel | None = Field(default=None, alias="statusLabelInfo")
+    """An org status label for cards and the system status it maps to."""
+
+    status_info: CardStatusChange | None = Field(default=None, alias="statusInfo")
+    """Status reason and actions recorded by a card update."""
+
+    transaction_not_allowed: bool | None = Field(default=None, alias="transactionNotAllowed")
+    """Transactions cannot be made with the card in its status."""
+
+
+class CardBulkUpdateItemResult(CapillaryModel):
+    """Outcome for one card of a bulk update."""
+
+    entity_id: CardRecord | None = Field(default=None, alias="entityId")
+    """A card as returned by the update calls."""
+
+    errors: list[ApiError] | None = None
+    """Errors that stopped the update of this card."""
+
+    warnings: list[ApiWarning] | None = None
+    """Parts of this card's update not applied."""
+
+
+class CardBulkUpdateResponse(CapillaryModel):
+    """Results of a bulk card update."""
+
+    response: list[CardBulkUpdateItemResult] | None = None
+    """One result per card, in request order."""
+
+    total_count: int | None = Field(default=None, alias="totalCount")
+    """Cards in the request."""
+
+    failure_count: int | None = Field(default=None, alias="failureCount")
+    """Cards not updated."""
+
+
+class CardStatusLogEntry(CapillaryModel):
+    """One status a card had."""
+
+    id: int | None = None
+    """Status record ID."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Card ID."""
+
+    label: str | None = None
+    """Org status label."""
+
+    label_id: int | None = Field(default=None, alias="labelId")
+    """ID of the label."""
+
+    status: Annotated[CardSystemStatus | str, lenient_enum(CardSystemStatus)] | None = None
+    """System status that custom card status labels map to."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """This is the card's current status."""
+
+    reason: str | None = None
+    """Reason given for the change."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """User or till that made the change."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the status was set."""
+
+    auto_update_time: _dt.date | None = Field(default=None, alias="autoUpdateTime")
+    """Last automatic update."""
+
+    actions: list[dict[str, Any]] | None = None
+    """Actions run for the status; the docs show only empty lists."""
+
+
+class CardDetailsResponse(CapillaryModel):
+    """One card with its series, holder and current status."""
+
+    id: int | None = None
+    """Card ID."""
+
+    card_id: int | None = Field(default=None, alias="cardId")
+    """Card ID (same as `id`)."""
+
+    card_number: str | None = Field(default=None, alias="cardNumber")
+    """Card number."""
+
+    type: Annotated[CardSeriesType | str, lenient_enum(CardSeriesType)] | None = None
+    """Kind of cards in a series."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Card series."""
+
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Code of the series."""
+
+    series_name: str | None = Field(default=None, alias="seriesName")
+    """Name of the series."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer holding the card."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Till that issued the card."""
+
+    entity_code: str | None = Field(default=None, alias="entityCode")
+    """Code of that till."""
+
+    issued_date: _dt.datetime | None = Field(default=None, alias="issuedDate")
+    """When the card was issued."""
+
+    created_date: _dt.date | None = Field(default=None, alias="createdDate")
+    """When the card was created."""
+
+    expiry_days: int | None = Field(default=None, alias="expiryDays")
+    """Validity in days (0 when the card does not expire)."""
+
+    max_active_cards: int | None = Field(default=None, alias="maxActiveCards")
+    """Maximum active cards allowed per customer."""
+
+    transaction_not_allowed: bool | None = Field(default=None, alias="transactionNotAllowed")
+    """Transactions cannot be made with the card in its status."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    status_info: CardStatusLogEntry | None = Field(default=None, alias="statusInfo")
+    """One status a card had."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CardEntityIdResponse(CapillaryModel):
+    """ID of the series or card created."""
+
+    entity: int
+    """ID created."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CardGenerateRequest(CapillaryModel):
+    """How many cards to generate for a series, and their initial label."""
+
+    series_id: int = Field(alias="seriesId")
+    """Series to generate cards for."""
+
+    count: int
+    """Number of cards to generate (at most 100000)."""
+
+    status_label: str = Field(alias="statusLabel")
+    """Org status label given to the new cards; must map to `NOT_ISSUED`."""
+
+
+class CardGenerateResponse(CapillaryModel):
+    """Card numbers generated."""
+
+    entity: list[str] | None = None
+    """The new card numbers."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CardGenerationConfig(CapillaryModel):
+    """Numbering rules of a series, as returned."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Series the rules belong to."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    prefix: str | None = None
+    """Characters every card number starts with."""
+
+    suffix: str | None = None
+    """Characters every card number ends with."""
+
+    offset: int | None = None
+    """Number of leading rows skipped."""
+
+    length: int | None = None
+    """Total length of the card numbers."""
+
+    method: str | None = None
+    """Numbering method, e.g. `DEFAULT`."""
+
+    type: str | None = None
+    """Numbering method as some responses name it, e.g. `DEFAULT`."""
+
+    last_updated_by: int | None = Field(default=None, alias="lastUpdatedBy")
+    """User who last changed the rules."""
+
+
+class CardGenerationConfigInput(CapillaryModel):
+    """Numbering rules for generated cards of a series."""
+
+    prefix: str | None = None
+    """Characters every card number starts with."""
+
+    suffix: str | None = None
+    """Characters every card number ends with."""
+
+    offset: int | None = None
+    """Number of leading rows to skip."""
+
+    length: int | None = None
+    """Total length of the card numbers."""
+
+    method: Annotated[CardGenerationMethod | str, lenient_enum(CardGenerationMethod)] | None = None
+    """Numbering method; only `DEFAULT` is documented."""
+
+
+class CardGenerationLogEntry(CapillaryModel):
+    """One generation run of a card series."""
+
+    id: int | None = None
+    """Log entry ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Card series."""
+
+    count: int | None = None
+    """Cards generated."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """User who ran the generation."""
+
+    date: _dt.datetime | None = None
+    """When the cards were generated."""
+
+    description: str | None = None
+    """Description of the run."""
+
+    file_handle: str | None = Field(default=None, alias="fileHandle")
+    """Handle of the file with the generated numbers, for download."""
+
+
+class CardGenerationLogResponse(CapillaryModel):
+    """Generation runs of a card series."""
+
+    entity: list[CardGenerationLogEntry] | None = None
+    """The runs."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CardSeries(CapillaryModel):
+    """A card series as returned."""
+
+    id: int | None = None
+    """Series ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    org_unit_id: int | None = Field(default=None, alias="orgUnitId")
+    """Org unit of the series (0 for the whole org)."""
+
+    code: str | None = None
+    """Series code."""
+
+    name: str | None = None
+    """Series name."""
+
+    description: str | None = None
+    """Series description."""
+
+    type: Annotated[CardSeriesType | str, lenient_enum(CardSeriesType)] | None = None
+    """Kind of cards in a series."""
+
+    trigger: Annotated[CardSeriesTrigger | str, lenient_enum(CardSeriesTrigger)] | None = None
+    """When cards of the series are issued automatically: `REGISTRATION` on every new
+    registration, `SERIES_ID` when the series is named at registration, `OU_ID` when a
+    customer registers, transacts or first updates the profile at the org unit of
+    `conceptCode`."""
+
+    expiry_days: int | None = Field(default=None, alias="expiryDays")
+    """Days a card stays valid after issue."""
+
+    card_expiry_enabled: bool | None = Field(default=None, alias="cardExpiryEnabled")
+    """Cards of the series expire."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The series is active."""
+
+    max_active_cards_per_customer: int | None = Field(
+        default=None, alias="maxActiveCardsPerCustomer"
+    )
+    """Maximum active cards of this series per customer (0 when not limited)."""
+
+    card_generation_enabled: bool | None = Field(default=None, alias="cardGenerationEnabled")
+    """Numbers are generated by Capillary."""
+
+    card_generation_configuration: CardGenerationConfig | None = Field(
+        default=None, alias="cardGenerationConfiguration"
+    )
+    """Numbering rules of a series, as returned."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """User who created the series."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """Creation time."""
+
+    last_update_by: int | None = Field(default=None, alias="lastUpdateBy")
+    """User who last changed the series."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change."""
+
+
+class CardSeriesCreateRequest(CapillaryModel):
+    """A new card series. `conceptCode` is needed when `trigger` is `OU_ID`."""
+
+    code: str
+    """Unique alphanumeric code of the series."""
+
+    name: str
+    """Series name."""
+
+    type: Annotated[CardSeriesType | str, lenient_enum(CardSeriesType)]
+    """Kind of cards in a series."""
+
+    expiry_days: int = Field(alias="expiryDays")
+    """Days a card stays valid after issue; applies only with `cardExpiryEnabled`."""
+
+    card_expiry_enabled: bool | None = Field(default=None, alias="cardExpiryEnabled")
+    """Cards of the series expire after `expiryDays`."""
+
+    card_generation_configuration: CardGenerationConfigInput | None = Field(
+        default=None, alias="cardGenerationConfiguration"
+    )
+    """Numbering rules for generated cards of a series."""
+
+    card_generation_enabled: bool | None = Field(default=None, alias="cardGenerationEnabled")
+    """`true`: Capillary generates the numbers; `false`: numbers are added manually."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The series is active."""
+
+    trigger: Annotated[CardSeriesTrigger | str, lenient_enum(CardSeriesTrigger)] | None = None
+    """When cards of the series are issued automatically: `REGISTRATION` on every new
+    registration, `SERIES_ID` when the series is named at registration, `OU_ID` when a
+    customer registers, transacts or first updates the profile at the org unit of
+    `conceptCode`."""
+
+    concept_code: str | None = Field(default=None, alias="conceptCode")
+    """Concept (org unit) code tied to the series; needed with trigger `OU_ID`."""
+
+    max_active_cards_per_customer: int | None = Field(
+        default=None, alias="maxActiveCardsPerCustomer"
+    )
+    """Maximum active cards of this series one customer may hold."""
+
+
+class CardSeriesListResponse(CapillaryModel):
+    """All card series of the org."""
+
+    data: list[CardSeries] | None = None
+    """The series."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CardSeriesResponse(CapillaryModel):
+    """One card series, with warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Series ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    org_unit_id: int | None = Field(default=None, alias="orgUnitId")
+    """Org unit of the series (0 for the whole org)."""
+
+    code: str | None = None
+    """Series code."""
+
+    name: str | None = None
+    """Series name."""
+
+    description: str | None = None
+    """Series description."""
+
+    type: Annotated[CardSeriesType | str, lenient_enum(CardSeriesType)] | None = None
+    """Kind of cards in a series."""
+
+    trigger: Annotated[CardSeriesTrigger | str, lenient_enum(CardSeriesTrigger)] | None = None
+    """When cards of the series are issued automatically: `REGISTRATION` on every new
+    registration, `SERIES_ID` when the series is named at registration, `OU_ID` when a
+    customer registers, transacts or first updates the profile at the org unit of
+    `conceptCode`."""
+
+    expiry_days: int | None = Field(default=None, alias="expiryDays")
+    """Days a card stays valid after issue."""
+
+    card_expiry_enabled: bool | None = Field(default=None, alias="cardExpiryEnabled")
+    """Cards of the series expire."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The series is active."""
+
+    max_active_cards_per_customer: int | None = Field(
+        default=None, alias="maxActiveCardsPerCustomer"
+    )
+    """Maximum active cards of this series per customer (0 when not limited)."""
+
+    card_generation_enabled: bool | None = Field(default=None, alias="cardGenerationEnabled")
+    """Numbers are generated by Capillary."""
+
+    card_generation_configuration: CardGenerationConfig | None = Field(
+        default=None, alias="cardGenerationConfiguration"
+    )
+    """Numbering rules of a series, as returned."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """User who created the series."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """Creation time."""
+
+    last_update_by: int | None = Field(default=None, alias="lastUpdateBy")
+    """User who last changed the series."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change."""
+
+
+class CardSeriesUpdateRequest(CapillaryModel):
+    """New values for a card series. A full update needs `type`, `expiryDays` and
+    `cardGenerationConfiguration.length`; deactivation needs `type` and `isActive: false`."""
+
+    code: str | None = None
+    """Unique alphanumeric code of the series."""
+
+    name: str | None = None
+    """Series name."""
+
+    description: str | None = None
+    """Series description."""
+
+    type: Annotated[CardSeriesType | str, lenient_enum(CardSeriesType)]
+    """Kind of cards in a series."""
+
+    expiry_days: int | None = Field(default=None, alias="expiryDays")
+    """Days a card stays valid after issue; applies only with `cardExpiryEnabled`."""
+
+    card_expiry_enabled: bool | None = Field(default=None, alias="cardExpiryEnabled")
+    """Cards of the series expire after `expiryDays`."""
+
+    card_generation_configuration: CardGenerationConfigInput | None = Field(
+        default=None, alias="cardGenerationConfiguration"
+    )
+    """Numbering rules for generated cards of a series."""
+
+    card_generation_enabled: bool | None = Field(default=None, alias="cardGenerationEnabled")
+    """`true`: Capillary generates the numbers; `false`: numbers are added manually."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """`false` deactivates the series."""
+
+    trigger: Annotated[CardSeriesTrigger | str, lenient_enum(CardSeriesTrigger)] | None = None
+    """When cards of the series are issued automatically: `REGISTRATION` on every new
+    registration, `SERIES_ID` when the series is named at registration, `OU_ID` when a
+    customer registers, transacts or first updates the profile at the org unit of
+    `conceptCode`."""
+
+    concept_code: str | None = Field(default=None, alias="conceptCode")
+    """Concept (org unit) code tied to the series; needed with trigger `OU_ID`."""
+
+    max_active_cards_per_customer: int | None = Field(
+        default=None, alias="maxActiveCardsPerCustomer"
+    )
+    """Maximum active cards of this series one customer may hold."""
+
+
 class CardStatusInfo(CapillaryModel):
     """Current status of a card."""
 
@@ -513,6 +1617,169 @@ class CardStatusInfo(CapillaryModel):
     """Actions tied to the status; the docs show only empty lists."""
 
 
+class CardStatusLabelEntry(CapillaryModel):
+    """A label mapped to a system status."""
+
+    label: str
+    """Org label name."""
+
+    default: bool | None = None
+    """Default label of the status."""
+
+    actions: dict[str, Any] | None = None
+    """Actions tied to the label (responses only); the docs show only empty objects."""
+
+
+class CardStatusLabelListResponse(CapillaryModel):
+    """The org's card status labels."""
+
+    data: list[CardStatusLabel] | None = None
+    """The labels."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CardStatusLabelMapping(CapillaryModel):
+    """Labels per system status."""
+
+    not_issued: list[CardStatusLabelEntry] | None = Field(default=None, alias="NOT_ISSUED")
+    """Labels of cards not issued yet."""
+
+    issued: list[CardStatusLabelEntry] | None = Field(default=None, alias="ISSUED")
+    """Labels of issued cards."""
+
+    active: list[CardStatusLabelEntry] | None = Field(default=None, alias="ACTIVE")
+    """Labels of active cards."""
+
+    suspended: list[CardStatusLabelEntry] | None = Field(default=None, alias="SUSPENDED")
+    """Labels of suspended cards."""
+
+    expired: list[CardStatusLabelEntry] | None = Field(default=None, alias="EXPIRED")
+    """Labels of expired cards."""
+
+    deleted: list[CardStatusLabelEntry] | None = Field(default=None, alias="DELETED")
+    """Labels of deleted cards."""
+
+
+class CardStatusLabelMappingRequest(CapillaryModel):
+    """The label mapping to set."""
+
+    mapping: CardStatusLabelMapping
+    """Labels per system status."""
+
+
+class CardStatusLabelMappingResponse(CapillaryModel):
+    """The label mapping in force."""
+
+    mapping: CardStatusLabelMapping | None = None
+    """Labels per system status."""
+
+    entity_type: str | None = Field(default=None, alias="entityType")
+    """Entity the labels apply to (`CARD`)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CardStatusLogResponse(CapillaryModel):
+    """Status history of a card."""
+
+    data: list[CardStatusLogEntry] | None = None
+    """Statuses, oldest first."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CardUpdateRequest(CapillaryModel):
+    """New values for one card, addressed by `cardNumber` or `cardExternalId` (one of them is
+    needed). To set an external reference, pass both."""
+
+    card_number: str | None = Field(default=None, alias="cardNumber")
+    """Number of the card."""
+
+    card_external_id: str | None = Field(default=None, alias="cardExternalId")
+    """External reference of the card; sets it when passed with `cardNumber`."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Series of the card."""
+
+    status_label: str = Field(alias="statusLabel")
+    """Current or new org status label (a label mapped to EXPIRED or DELETED expires or deletes
+    the card)."""
+
+    status_info: CardStatusReason | None = Field(default=None, alias="statusInfo")
+    """Why the card gets its status."""
+
+    mapped_entity: CardMappedEntity | None = Field(default=None, alias="mappedEntity")
+    """Till the card is tied to (where it was issued)."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class CardUpdateResponse(CapillaryModel):
+    """The updated card, with warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Parts of the update not applied."""
+
+    card_id: int | None = Field(default=None, alias="cardId")
+    """Card ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer holding the card (0 when not issued)."""
+
+    card_number: str | None = Field(default=None, alias="cardNumber")
+    """Card number."""
+
+    card_external_id: str | None = Field(default=None, alias="cardExternalId")
+    """External reference of the card."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Card series."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Till or user the card is tied to."""
+
+    mapped_entity: CardMappedEntity | None = Field(default=None, alias="mappedEntity")
+    """Till the card is tied to (where it was issued)."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    status_label_info: CardStatusLabel | None = Field(default=None, alias="statusLabelInfo")
+    """An org status label for cards and the system status it maps to."""
+
+    status_info: CardStatusChange | None = Field(default=None, alias="statusInfo")
+    """Status reason and actions recorded by a card update."""
+
+    transaction_not_allowed: bool | None = Field(default=None, alias="transactionNotAllowed")
+    """Transactions cannot be made with the card in its status."""
+
+
 class IdentifierChange(CapillaryModel):
     """An identifier to add or remove."""
 
@@ -542,6 +1809,343 @@ class ChangeIdentifierRequest(CapillaryModel):
 
     remove: list[IdentifierChange] | None = None
     """Identifiers to remove."""
+
+
+class CommunicationEmailAttachment(CapillaryModel):
+    """A file attached to the email."""
+
+    file_name: str | None = Field(default=None, alias="fileName")
+    """File name shown to the recipient."""
+
+    file_type: str | None = Field(default=None, alias="fileType")
+    """File format, e.g. `pdf` or `png`."""
+
+    file_data: str | None = Field(default=None, alias="fileData")
+    """Contents of the file, encoded as given in `fileEncodingType`."""
+
+    file_encoding_type: str | None = Field(default=None, alias="fileEncodingType")
+    """Encoding of `fileData`, e.g. `base64`; needed for Base64-encoded images (JPG, PNG, JPEG,
+    GIF), not for plain files such as TXT or PDF."""
+
+
+class CommunicationEmailAttachments(CapillaryModel):
+    """Wrapper of the attachment list."""
+
+    attachment: list[CommunicationEmailAttachment] | None = None
+    """Attachments."""
+
+
+class CommunicationEmail(CapillaryModel):
+    """An email to send."""
+
+    to: str | None = None
+    """Recipient address."""
+
+    cc: str | None = None
+    """Addresses to copy, comma-separated."""
+
+    bcc: str | None = None
+    """Addresses to blind-copy, comma-separated."""
+
+    from_: str | None = Field(default=None, alias="from")
+    """Sender address."""
+
+    subject: str | None = None
+    """Subject line."""
+
+    body: str | None = None
+    """Message body."""
+
+    attachments: CommunicationEmailAttachments | None = None
+    """Wrapper of the attachment list."""
+
+    scheduled_time: str | None = Field(default=None, alias="scheduledTime")
+    """When to send the email (`YYYY-MM-DD HH:MM:SS`); at once when omitted."""
+
+
+class CommunicationEmailBatch(CapillaryModel):
+    """Emails to send."""
+
+    email: list[CommunicationEmail]
+    """Emails; the docs' sample sends one."""
+
+
+class CommunicationStatus(CapillaryModel):
+    """Request-level result."""
+
+    success: Literal[True, False, "true", "false"] | None = None
+    """Boolean flag sent as a JSON boolean or as the string "true" / "false"."""
+
+    code: int | str | None = None
+    """Status code sent as a JSON integer or a string of digits."""
+
+    message: str | None = None
+    """Result text."""
+
+
+class CommunicationEmailResult(CapillaryModel):
+    """The email as accepted."""
+
+    id: str | None = None
+    """ID of the message."""
+
+    to: str | None = None
+    """Recipient address."""
+
+    cc: str | None = None
+    """Copied addresses."""
+
+    bcc: str | None = None
+    """Blind-copied addresses."""
+
+    status: str | None = None
+    """Delivery status, e.g. `Queued`."""
+
+    subject: str | None = None
+    """Subject line."""
+
+    description: str | None = None
+    """Message body."""
+
+    scheduled_time: str | None = Field(default=None, alias="scheduledTime")
+    """When the email is sent."""
+
+
+class CommunicationEmailEnvelope(CapillaryModel):
+    """Payload of the send-email response."""
+
+    status: CommunicationStatus | None = None
+    """Request-level result."""
+
+    email: CommunicationEmailResult | None = None
+    """The email as accepted."""
+
+
+class CommunicationEmailRequest(CapillaryModel):
+    """Body of the send-email call."""
+
+    root: CommunicationEmailBatch
+    """Emails to send."""
+
+
+class CommunicationEmailResponse(CapillaryModel):
+    """Result of the send-email call."""
+
+    response: CommunicationEmailEnvelope | None = None
+    """Payload of the send-email response."""
+
+
+class CouponStatusCode(CapillaryModel):
+    """Status item of a coupon action."""
+
+    status: bool | None = None
+    """Outcome flag."""
+
+    code: int | None = None
+    """Capillary code; 700 when the coupons were processed."""
+
+    message: str | None = None
+    """Explanation."""
+
+
+class CouponActionStatus(CapillaryModel):
+    """Outcome of the action on one coupon."""
+
+    status_code: CouponStatusCode | None = Field(default=None, alias="statusCode")
+    """Status item of a coupon action."""
+
+    warnings: list[dict[str, Any]] | None = None
+    """Warnings; the docs show only empty lists."""
+
+    warnings_as_status_code: list[dict[str, Any]] | None = Field(
+        default=None, alias="warningsAsStatusCode"
+    )
+    """Warnings as status items; the docs show only empty lists."""
+
+    message: str | None = None
+    """Explanation."""
+
+    code: int | None = None
+    """Capillary code."""
+
+    success: bool | None = None
+    """Outcome flag."""
+
+
+class CouponCustomerRef(CapillaryModel):
+    """A customer named by any one identifier: ID, mobile number, email or external ID."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    mobile: str | None = None
+    """Mobile number, with country code."""
+
+    email: str | None = None
+    """Email address."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+
+class CouponBulkIssueRequest(CapillaryModel):
+    """Series to issue from and the customer to issue to."""
+
+    series_ids: list[int] = Field(alias="seriesIds")
+    """IDs of the coupon series (offer IDs); one coupon is issued from each."""
+
+    customer: CouponCustomerRef
+    """A customer named by any one identifier: ID, mobile number, email or external ID."""
+
+
+class CouponDetails(CapillaryModel):
+    """A coupon with its discount and expiry."""
+
+    id: int | None = None
+    """Coupon ID (0 in the issue answers of the docs)."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Series the coupon belongs to."""
+
+    description: str | None = None
+    """Description of the series."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code of the series."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Expiry of the coupon."""
+
+    discount_type: Annotated[CouponDiscountType | str, lenient_enum(CouponDiscountType)] | None = (
+        Field(default=None, alias="discountType")
+    )
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+    discount_on: str | None = Field(default=None, alias="discountOn")
+    """What the discount applies to, e.g. `BILL`."""
+
+    detailed_info: str | None = Field(default=None, alias="detailedInfo")
+    """Detailed information of the offer."""
+
+    redemption_count: int | None = Field(default=None, alias="redemptionCount")
+    """Times the coupon was redeemed."""
+
+
+class CouponBulkIssueResult(CapillaryModel):
+    """Outcome for one series of a bulk issue."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Series ID this entry is about."""
+
+    result: CouponDetails | None = None
+    """A coupon with its discount and expiry."""
+
+    errors: list[ApiError] | None = None
+    """Errors for this series."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this series."""
+
+
+class CouponBulkIssueResponse(CapillaryModel):
+    """Outcome of a bulk issue."""
+
+    response: list[CouponBulkIssueResult] | None = None
+    """One entry per series."""
+
+    total_count: int | None = Field(default=None, alias="totalCount")
+    """Series processed."""
+
+    failure_count: int | None = Field(default=None, alias="failureCount")
+    """Series that failed."""
+
+
+class CouponRedemption(CapillaryModel):
+    """A redeemed coupon."""
+
+    id: int | None = None
+    """Redemption ID (used to reactivate the coupon)."""
+
+    currency_input: bool | None = Field(default=None, alias="currencyInput")
+    """The bill amount was given in a local currency."""
+
+    local_to_base_currency_exchange_rate: float | None = Field(
+        default=None, alias="localToBaseCurrencyExchangeRate"
+    )
+    """Exchange rate from the local to the base currency (0 when not used)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this coupon."""
+
+    appended_error_message: str | None = Field(default=None, alias="appendedErrorMessage")
+    """Extra error text (empty on success)."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code of the series."""
+
+    series_code: int | None = Field(default=None, alias="seriesCode")
+    """ID of the coupon's series."""
+
+    is_absolute: bool | None = Field(default=None, alias="isAbsolute")
+    """`true` for a fixed-amount discount, `false` for a percentage."""
+
+    coupon_value: float | None = Field(default=None, alias="couponValue")
+    """Value of the coupon (amount or percentage)."""
+
+    redemption_status: CouponActionStatus | None = Field(default=None, alias="redemptionStatus")
+    """Outcome of the action on one coupon."""
+
+    discount_type: Annotated[CouponDiscountType | str, lenient_enum(CouponDiscountType)] | None = (
+        Field(default=None, alias="discountType")
+    )
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+
+class CouponBulkRedeemResult(CapillaryModel):
+    """Outcome for one coupon of a bulk redemption."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Redemption ID this entry is about."""
+
+    result: CouponRedemption | None = None
+    """A redeemed coupon."""
+
+    errors: list[ApiError] | None = None
+    """Errors for this coupon."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this coupon."""
+
+
+class CouponBulkRedeemResponse(CapillaryModel):
+    """Outcome of a bulk redemption."""
+
+    response: list[CouponBulkRedeemResult] | None = None
+    """One entry per coupon."""
+
+    total_count: int | None = Field(default=None, alias="totalCount")
+    """Coupons processed."""
+
+    failure_count: int | None = Field(default=None, alias="failureCount")
+    """Coupons that failed."""
 
 
 class CustomerProfile(CapillaryModel):
@@ -584,6 +2188,922 @@ class CustomerProfile(CapillaryModel):
 
     identifiers_all: list[CustomerIdentifier] | None = Field(default=None, alias="identifiersAll")
     """Identifiers of the customer across all sources."""
+
+
+class CouponCustomer(CapillaryModel):
+    """The customer a coupon answer refers to, with their profiles."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    profiles: list[CustomerProfile] | None = None
+    """One profile per source."""
+
+
+class CouponDetailsResponse(CapillaryModel):
+    """Coupons matching the filters."""
+
+    data: list[CouponDetails] | None = None
+    """The coupons."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CouponIssueRequest(CapillaryModel):
+    """Series to issue from and the customer to issue to."""
+
+    series_id: int = Field(alias="seriesId")
+    """ID of the coupon series (offer ID) to issue from."""
+
+    customer: CouponCustomerRef
+    """A customer named by any one identifier: ID, mobile number, email or external ID."""
+
+
+class CouponIssueResponse(CapillaryModel):
+    """The issued coupon, with the customer's profile."""
+
+    customer: CouponCustomer | None = None
+    """The customer a coupon answer refers to, with their profiles."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Coupon ID (0 in the issue answers of the docs)."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    series_id: int | None = Field(default=None, alias="seriesId")
+    """Series the coupon belongs to."""
+
+    description: str | None = None
+    """Description of the series."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code of the series."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Expiry of the coupon."""
+
+    discount_type: Annotated[CouponDiscountType | str, lenient_enum(CouponDiscountType)] | None = (
+        Field(default=None, alias="discountType")
+    )
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+    discount_on: str | None = Field(default=None, alias="discountOn")
+    """What the discount applies to, e.g. `BILL`."""
+
+    detailed_info: str | None = Field(default=None, alias="detailedInfo")
+    """Detailed information of the offer."""
+
+    redemption_count: int | None = Field(default=None, alias="redemptionCount")
+    """Times the coupon was redeemed."""
+
+
+class CouponReactivateRequest(CapillaryModel):
+    """Redemptions to undo."""
+
+    redemption_ids: list[int] = Field(alias="redemptionIds")
+    """Redemption IDs of the coupons to reactivate."""
+
+
+class CouponReactivateResponse(CapillaryModel):
+    """Outcome of a reactivation."""
+
+    success: bool | None = None
+    """The coupons were reactivated."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CouponRedemptionRequestItem(CapillaryModel):
+    """One coupon to redeem."""
+
+    code: str | None = None
+    """Coupon code."""
+
+
+class CouponRedeemRequest(CapillaryModel):
+    """Coupons of one customer to redeem against one transaction."""
+
+    redemption_request_list: list[CouponRedemptionRequestItem] | None = Field(
+        default=None, alias="redemptionRequestList"
+    )
+    """Coupons to redeem."""
+
+    redemption_time: str | None = Field(default=None, alias="redemptionTime")
+    """Time of the redemption, as `YYYY-MM-DD HH:MM:SS`."""
+
+    transaction_number: str | None = Field(default=None, alias="transactionNumber")
+    """Bill (transaction) number the coupons are redeemed on."""
+
+    bill_amount: float = Field(alias="billAmount")
+    """Bill amount the coupons are redeemed on."""
+
+    user: CouponCustomerRef
+    """A customer named by any one identifier: ID, mobile number, email or external ID."""
+
+
+class CouponRedeemResponse(CapillaryModel):
+    """Outcome of a redemption."""
+
+    redemption: list[CouponRedemption] | None = None
+    """The redeemed coupons."""
+
+    redemption_status: CouponStatusCode | None = Field(default=None, alias="redemptionStatus")
+    """Status item of a coupon action."""
+
+    customer: CouponCustomer | None = None
+    """The customer a coupon answer refers to, with their profiles."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CouponRedeemability(CapillaryModel):
+    """Whether one coupon can be redeemed by the customer."""
+
+    code: str | None = None
+    """Coupon code."""
+
+    is_redeemable: bool | None = Field(default=None, alias="isRedeemable")
+    """The customer can redeem the coupon now."""
+
+    is_absolute: bool | None = Field(default=None, alias="isAbsolute")
+    """`true` for a fixed-amount discount, `false` for a percentage."""
+
+    number_of_redemptions_by_user: int | None = Field(
+        default=None, alias="numberOfRedemptionsByUser"
+    )
+    """Times the customer has redeemed the coupon."""
+
+    redemptions_left: int | None = Field(default=None, alias="redemptionsLeft")
+    """Redemptions left (-1 for no limit)."""
+
+    appended_error_message: str | None = Field(default=None, alias="appendedErrorMessage")
+    """Why the coupon cannot be redeemed (empty when it can)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this coupon."""
+
+
+class CouponRedeemableResponse(CapillaryModel):
+    """Redeemability of the requested coupons."""
+
+    customer: CouponCustomer | None = None
+    """The customer a coupon answer refers to, with their profiles."""
+
+    redemption: list[CouponRedeemability] | None = None
+    """One entry per coupon code."""
+
+    redemption_status: CouponStatusCode | None = Field(default=None, alias="redemptionStatus")
+    """Status item of a coupon action."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CouponSeriesRedemptionEntity(CapillaryModel):
+    """An org entity (store, zone, ...) where coupons of the series can be redeemed."""
+
+    redemption_org_entity_type: str | None = Field(default=None, alias="redemptionOrgEntityType")
+    """Kind of org entity (the docs do not list the values)."""
+
+    org_entity_id: int | None = Field(default=None, alias="orgEntityId")
+    """ID of the org entity."""
+
+
+class CouponSeriesProductInfo(CapillaryModel):
+    """Products a series applies to, by kind."""
+
+    product_type: str | None = Field(default=None, alias="productType")
+    """Kind of product entity the IDs name (the docs do not list the values)."""
+
+    product_ids: list[int] | None = Field(default=None, alias="productIds")
+    """IDs of the products (or product groups) of that kind."""
+
+
+class CouponSeriesAudience(CapillaryModel):
+    """Audience (customer list) a series is targeted at."""
+
+    audience_id: int | None = Field(default=None, alias="audienceId")
+    """Audience ID."""
+
+    audience_name: str | None = Field(default=None, alias="audienceName")
+    """Audience name."""
+
+    customer_count: int | None = Field(default=None, alias="customerCount")
+    """Customers in the audience."""
+
+    audience_group_version_id: int | None = Field(default=None, alias="audienceGroupVersionId")
+    """Version of the audience group."""
+
+
+class CouponSeriesTargetUsers(CapillaryModel):
+    """Conditions on the customers who may receive coupons of the series."""
+
+    valid_max_user_transaction_limit: int | None = Field(
+        default=None, alias="validMaxUserTransactionLimit"
+    )
+    """Maximum number of transactions the customer may have made."""
+
+    valid_user_registration_start_time: int | None = Field(
+        default=None, alias="validUserRegistrationStartTime"
+    )
+    """Start of the accepted registration period (as a number, unit not documented)."""
+
+    valid_user_registration_end_time: int | None = Field(
+        default=None, alias="validUserRegistrationEndTime"
+    )
+    """End of the accepted registration period (as a number, unit not documented)."""
+
+
+class CouponSeriesUploadInfo(CapillaryModel):
+    """One upload job of externally generated coupon codes for the series."""
+
+    job_id: int | None = Field(default=None, alias="jobId")
+    """Upload job ID."""
+
+    upload_status: str | None = Field(default=None, alias="uploadStatus")
+    """Status of the upload."""
+
+    created_on: int | None = Field(default=None, alias="createdOn")
+    """When the upload started (epoch milliseconds)."""
+
+    updated_on: int | None = Field(default=None, alias="updatedOn")
+    """Last update of the upload (epoch milliseconds)."""
+
+    error_file_url: str | None = Field(default=None, alias="errorFileUrl")
+    """Link to the rows that failed."""
+
+    success_file_url: str | None = Field(default=None, alias="successFileUrl")
+    """Link to the rows that were stored."""
+
+    uploaded_file_url: str | None = Field(default=None, alias="uploadedFileUrl")
+    """Link to the uploaded file."""
+
+    total_uploaded_count: int | None = Field(default=None, alias="totalUploadedCount")
+    """Codes stored."""
+
+    actual_row_count: int | None = Field(default=None, alias="actualRowCount")
+    """Rows in the file."""
+
+    error_count: int | None = Field(default=None, alias="errorCount")
+    """Rows that failed."""
+
+    uploaded_file_name: str | None = Field(default=None, alias="uploadedFileName")
+    """Name of the uploaded file."""
+
+    audience_group_id: int | None = Field(default=None, alias="audienceGroupId")
+    """Audience group the upload is tied to."""
+
+    audience_group_version_id: int | None = Field(default=None, alias="audienceGroupVersionId")
+    """Version of that audience group."""
+
+
+class CouponSeries(CapillaryModel):
+    """A coupon series (offer) with its settings and counters."""
+
+    id: int | None = None
+    """Series ID (offer ID); names the series to change in an update."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org of the series."""
+
+    custom_property_map: dict[str, str] | None = Field(default=None, alias="customPropertyMap")
+    """Custom properties of the series as name -> text."""
+
+    description: str | None = None
+    """Short description of the series."""
+
+    additional_description: str | None = Field(default=None, alias="additionalDescription")
+    """Further description."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code the POS applies for coupons of the series."""
+
+    valid_till_date: _dt.datetime | None = Field(default=None, alias="validTillDate")
+    """Expiry of the series."""
+
+    valid_days_from_creation: int | None = Field(default=None, alias="validDaysFromCreation")
+    """Days a coupon stays valid after it is issued."""
+
+    expiry_strategy_type: str | None = Field(default=None, alias="expiryStrategyType")
+    """How coupon expiry is computed, e.g. `SERIES_EXPIRY` or `DAYS`."""
+
+    expiry_strategy_value: int | None = Field(default=None, alias="expiryStrategyValue")
+    """Value for the expiry strategy (for example a number of days)."""
+
+    fixed_expiry_date: int | None = Field(default=None, alias="fixedExpiryDate")
+    """Fixed expiry date in epoch milliseconds (0 when not set)."""
+
+    max_create: int | None = Field(default=None, alias="maxCreate")
+    """Maximum coupons that can be issued (-1 for no limit)."""
+
+    max_redeem: int | None = Field(default=None, alias="maxRedeem")
+    """Maximum redemptions across the series (-1 for no limit)."""
+
+    is_transferrable: bool | None = Field(default=None, alias="isTransferrable")
+    """A coupon may be passed on to another customer."""
+
+    any_user: bool | None = Field(default=None, alias="anyUser")
+    """Any customer may redeem a coupon, not only the one it was issued to."""
+
+    same_user_multiple_redeem: bool | None = Field(default=None, alias="sameUserMultipleRedeem")
+    """One customer may redeem the same coupon more than once."""
+
+    is_referral_existing_users_allowed: bool | None = Field(
+        default=None, alias="isReferralExistingUsersAllowed"
+    )
+    """Existing customers may be referred with coupons of the series."""
+
+    is_multiple_use_allowed: bool | None = Field(default=None, alias="isMultipleUseAllowed")
+    """A coupon can be used several times."""
+
+    is_validation_required: bool | None = Field(default=None, alias="isValidationRequired")
+    """Redemption needs a validation step."""
+
+    is_valid_with_discounted_item: bool | None = Field(
+        default=None, alias="isValidWithDiscountedItem"
+    )
+    """Coupons also apply to items already on discount."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Admin user who created the series."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the series was created."""
+
+    last_used: _dt.datetime | None = Field(default=None, alias="lastUsed")
+    """When the series was last used."""
+
+    num_issued: int | None = Field(default=None, alias="numIssued")
+    """Coupons issued so far."""
+
+    num_redeemed: int | None = Field(default=None, alias="numRedeemed")
+    """Coupons redeemed so far."""
+
+    num_total: int | None = Field(default=None, alias="numTotal")
+    """Total coupons of the series (-1 for no limit)."""
+
+    num_uploaded_non_issued: int | None = Field(default=None, alias="numUploadedNonIssued")
+    """Uploaded codes not yet issued."""
+
+    num_uploaded_total: int | None = Field(default=None, alias="numUploadedTotal")
+    """Uploaded codes in total."""
+
+    latest_issual_time: int | None = Field(default=None, alias="latestIssualTime")
+    """Last issue, in epoch milliseconds (0 when none)."""
+
+    latest_redemption_time: int | None = Field(default=None, alias="latestRedemptionTime")
+    """Last redemption, in epoch milliseconds (0 when none)."""
+
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Unique alphanumeric code of the series."""
+
+    series_type: str | None = Field(default=None, alias="seriesType")
+    """Series type, e.g. `LOYALTY` or `UNDEFINED`."""
+
+    sms_template: str | None = Field(default=None, alias="smsTemplate")
+    """SMS sent when a coupon is issued; tags such as `{{first_name}}` and `{{voucher}}` are
+    filled in."""
+
+    short_sms_template: str | None = Field(default=None, alias="shortSMSTemplate")
+    """Short SMS text; `{{voucher_code}}` is replaced by the coupon code."""
+
+    is_sms_disabled: bool | None = Field(default=None, alias="isSMSDisabled")
+    """No coupon SMS is sent."""
+
+    resend_message_enabled: bool | None = Field(default=None, alias="resendMessageEnabled")
+    """The coupon message may be sent again."""
+
+    info: str | None = None
+    """Information text of the series."""
+
+    tag: str | None = None
+    """Tag (label) of the series."""
+
+    is_multiple_vouchers_per_user_allowed: bool | None = Field(
+        default=None, alias="isMultipleVouchersPerUserAllowed"
+    )
+    """One customer may hold several coupons of the series."""
+
+    do_not_resend_existing_voucher: bool | None = Field(
+        default=None, alias="doNotResendExistingVoucher"
+    )
+    """A customer who already holds a coupon of the series is not sent it again."""
+
+    max_vouchers_per_user: int | None = Field(default=None, alias="maxVouchersPerUser")
+    """Coupons one customer may receive (-1 for no limit)."""
+
+    min_days_between_vouchers: int | None = Field(default=None, alias="minDaysBetweenVouchers")
+    """Days between two coupons to one customer (-1 for none)."""
+
+    max_referrals_per_referee: int | None = Field(default=None, alias="maxReferralsPerReferee")
+    """Referrals per referee (-1 for no limit)."""
+
+    mutual_exclusive_series_ids: str | None = Field(default=None, alias="mutualExclusiveSeriesIds")
+    """Series that cannot be combined with this one (JSON list in a string)."""
+
+    store_ids_json: str | None = Field(default=None, alias="storeIdsJson")
+    """Stores of the series (JSON list in a string; `[-1]` for all)."""
+
+    is_dvs_enabled: bool | None = Field(default=None, alias="isDvsEnabled")
+    """Dynamic voucher system (DVS) is enabled."""
+
+    dvs_expiry_date: _dt.datetime | None = Field(default=None, alias="dvsExpiryDate")
+    """Expiry of the DVS coupons."""
+
+    dvs_items: str | None = Field(default=None, alias="dvsItems")
+    """DVS items, as returned."""
+
+    priority: int | None = None
+    """Priority of the series."""
+
+    discount_type: Annotated[CouponDiscountType | str, lenient_enum(CouponDiscountType)] | None = (
+        Field(default=None, alias="discountType")
+    )
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+    discount_on: str | None = Field(default=None, alias="discountOn")
+    """What the discount applies to, e.g. `BILL`."""
+
+    redemption_range: str | None = Field(default=None, alias="redemptionRange")
+    """Days of month (`dom`), days of week (`dow`) and hours when coupons can be redeemed, as a
+    JSON object in a string; -1 means any."""
+
+    min_bill_amount: float | None = Field(default=None, alias="minBillAmount")
+    """Smallest bill amount a coupon can be redeemed on."""
+
+    max_bill_amount: float | None = Field(default=None, alias="maxBillAmount")
+    """Largest bill amount a coupon can be redeemed on."""
+
+    redeem_at_store: str | None = Field(default=None, alias="redeemAtStore")
+    """Stores where coupons can be redeemed (JSON list in a string; `[-1]` for all)."""
+
+    redeem_store_type: str | None = Field(default=None, alias="redeemStoreType")
+    """Which stores may redeem, e.g. `redeemable_stores`."""
+
+    redemption_org_entity_type: str | None = Field(default=None, alias="redemptionOrgEntityType")
+    """Kind of org entity the redemption restriction refers to."""
+
+    redemption_org_entity_details: list[CouponSeriesRedemptionEntity] | None = Field(
+        default=None, alias="redemptionOrgEntityDetails"
+    )
+    """Org entities where coupons can be redeemed."""
+
+    campaign_id: int | None = Field(default=None, alias="campaignId")
+    """Campaign of the series (-1 for none)."""
+
+    campaign_name: str | None = Field(default=None, alias="campaignName")
+    """Name of the campaign."""
+
+    max_redemptions_in_series_per_user: int | None = Field(
+        default=None, alias="maxRedemptionsInSeriesPerUser"
+    )
+    """Redemptions in the series per customer (-1 for no limit)."""
+
+    min_days_between_redemption: int | None = Field(default=None, alias="minDaysBetweenRedemption")
+    """Days between two redemptions by one customer (-1 for none)."""
+
+    redemption_valid_from: _dt.datetime | None = Field(default=None, alias="redemptionValidFrom")
+    """Start of the redemption period."""
+
+    redemption_valid_after_days: int | None = Field(default=None, alias="redemptionValidAfterDays")
+    """Days after issue before a coupon can be redeemed."""
+
+    source_org_id: int | None = Field(default=None, alias="sourceOrgId")
+    """Source org (-1 for none)."""
+
+    issue_to_loyalty: bool | None = Field(default=None, alias="issueToLoyalty")
+    """Coupons are issued to loyalty customers only."""
+
+    offline_redeem_type: bool | None = Field(default=None, alias="offlineRedeemType")
+    """Offline redemption is allowed."""
+
+    is_old_flow_enabled: bool | None = Field(default=None, alias="isOldFlowEnabled")
+    """The older redemption flow is used."""
+
+    is_pre_redeem_event_required: bool | None = Field(
+        default=None, alias="isPreRedeemEventRequired"
+    )
+    """A pre-redemption event must be raised."""
+
+    product_info: list[CouponSeriesProductInfo] | None = Field(default=None, alias="productInfo")
+    """Products the series applies to."""
+
+    update_product_data: bool | None = Field(default=None, alias="updateProductData")
+    """The product data of the series is updated."""
+
+    terms_and_conditions: str | None = Field(default=None, alias="termsAndConditions")
+    """Terms and conditions."""
+
+    signal_redemption_event: bool | None = Field(default=None, alias="signalRedemptionEvent")
+    """A redemption event is raised."""
+
+    sync_to_client: bool | None = Field(default=None, alias="syncToClient")
+    """Coupons are synced to the client."""
+
+    show_pin_code: bool | None = Field(default=None, alias="showPinCode")
+    """A PIN is shown with the coupon."""
+
+    purpose: str | None = None
+    """Purpose of the series."""
+
+    metadata: str | None = None
+    """Metadata of the series, as text."""
+
+    coupon_series_audience: list[CouponSeriesAudience] | None = Field(
+        default=None, alias="couponSeriesAudience"
+    )
+    """Audiences the series is targeted at."""
+
+    target_user_details: CouponSeriesTargetUsers | None = Field(
+        default=None, alias="targetUserDetails"
+    )
+    """Conditions on the customers who may receive coupons of the series."""
+
+    coupon_upload_info: list[CouponSeriesUploadInfo] | None = Field(
+        default=None, alias="couponUploadInfo"
+    )
+    """Uploads of coupon codes for the series."""
+
+    owned_by: str | None = Field(default=None, alias="ownedBy")
+    """Module owning the series, e.g. `LOYALTY` or `NONE`."""
+
+    owner_id: int | None = Field(default=None, alias="ownerId")
+    """ID of the owner (-1 for none)."""
+
+    owner_validity: int | None = Field(default=None, alias="ownerValidity")
+    """End of the owner's validity (epoch milliseconds; 0 when none)."""
+
+    alpha_numeric: bool | None = Field(default=None, alias="alphaNumeric")
+    """Generated codes are alphanumeric (else numeric)."""
+
+    short_code_length: int | None = Field(default=None, alias="shortCodeLength")
+    """Length of the short code (0 when not used)."""
+
+    random_code_length: int | None = Field(default=None, alias="randomCodeLength")
+    """Length of generated coupon codes."""
+
+    generic_code: str | None = Field(default=None, alias="genericCode")
+    """One code shared by every coupon of the series, when used."""
+
+    client_handling_type: str | None = Field(default=None, alias="clientHandlingType")
+    """How the POS handles the coupon, e.g. `DISC_CODE`."""
+
+    external_issual: bool | None = Field(default=None, alias="externalIssual")
+    """Coupons are issued by an external system."""
+
+
+class CouponSeriesCreateRequest(CapillaryModel):
+    """A new coupon series."""
+
+    coupon_series_v2: CouponSeries = Field(alias="CouponSeriesV2")
+    """A coupon series (offer) with its settings and counters."""
+
+
+class CouponSeriesCreateResponse(CapillaryModel):
+    """The created series, with warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Series ID (offer ID); names the series to change in an update."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org of the series."""
+
+    custom_property_map: dict[str, str] | None = Field(default=None, alias="customPropertyMap")
+    """Custom properties of the series as name -> text."""
+
+    description: str | None = None
+    """Short description of the series."""
+
+    additional_description: str | None = Field(default=None, alias="additionalDescription")
+    """Further description."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code the POS applies for coupons of the series."""
+
+    valid_till_date: _dt.datetime | None = Field(default=None, alias="validTillDate")
+    """Expiry of the series."""
+
+    valid_days_from_creation: int | None = Field(default=None, alias="validDaysFromCreation")
+    """Days a coupon stays valid after it is issued."""
+
+    expiry_strategy_type: str | None = Field(default=None, alias="expiryStrategyType")
+    """How coupon expiry is computed, e.g. `SERIES_EXPIRY` or `DAYS`."""
+
+    expiry_strategy_value: int | None = Field(default=None, alias="expiryStrategyValue")
+    """Value for the expiry strategy (for example a number of days)."""
+
+    fixed_expiry_date: int | None = Field(default=None, alias="fixedExpiryDate")
+    """Fixed expiry date in epoch milliseconds (0 when not set)."""
+
+    max_create: int | None = Field(default=None, alias="maxCreate")
+    """Maximum coupons that can be issued (-1 for no limit)."""
+
+    max_redeem: int | None = Field(default=None, alias="maxRedeem")
+    """Maximum redemptions across the series (-1 for no limit)."""
+
+    is_transferrable: bool | None = Field(default=None, alias="isTransferrable")
+    """A coupon may be passed on to another customer."""
+
+    any_user: bool | None = Field(default=None, alias="anyUser")
+    """Any customer may redeem a coupon, not only the one it was issued to."""
+
+    same_user_multiple_redeem: bool | None = Field(default=None, alias="sameUserMultipleRedeem")
+    """One customer may redeem the same coupon more than once."""
+
+    is_referral_existing_users_allowed: bool | None = Field(
+        default=None, alias="isReferralExistingUsersAllowed"
+    )
+    """Existing customers may be referred with coupons of the series."""
+
+    is_multiple_use_allowed: bool | None = Field(default=None, alias="isMultipleUseAllowed")
+    """A coupon can be used several times."""
+
+    is_validation_required: bool | None = Field(default=None, alias="isValidationRequired")
+    """Redemption needs a validation step."""
+
+    is_valid_with_discounted_item: bool | None = Field(
+        default=None, alias="isValidWithDiscountedItem"
+    )
+    """Coupons also apply to items already on discount."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Admin user who created the series."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the series was created."""
+
+    last_used: _dt.datetime | None = Field(default=None, alias="lastUsed")
+    """When the series was last used."""
+
+    num_issued: int | None = Field(default=None, alias="numIssued")
+    """Coupons issued so far."""
+
+    num_redeemed: int | None = Field(default=None, alias="numRedeemed")
+    """Coupons redeemed so far."""
+
+    num_total: int | None = Field(default=None, alias="numTotal")
+    """Total coupons of the series (-1 for no limit)."""
+
+    num_uploaded_non_issued: int | None = Field(default=None, alias="numUploadedNonIssued")
+    """Uploaded codes not yet issued."""
+
+    num_uploaded_total: int | None = Field(default=None, alias="numUploadedTotal")
+    """Uploaded codes in total."""
+
+    latest_issual_time: int | None = Field(default=None, alias="latestIssualTime")
+    """Last issue, in epoch milliseconds (0 when none)."""
+
+    latest_redemption_time: int | None = Field(default=None, alias="latestRedemptionTime")
+    """Last redemption, in epoch milliseconds (0 when none)."""
+
+    series_code: str | None = Field(default=None, alias="seriesCode")
+    """Unique alphanumeric code of the series."""
+
+    series_type: str | None = Field(default=None, alias="seriesType")
+    """Series type, e.g. `LOYALTY` or `UNDEFINED`."""
+
+    sms_template: str | None = Field(default=None, alias="smsTemplate")
+    """SMS sent when a coupon is issued; tags such as `{{first_name}}` and `{{voucher}}` are
+    filled in."""
+
+    short_sms_template: str | None = Field(default=None, alias="shortSMSTemplate")
+    """Short SMS text; `{{voucher_code}}` is replaced by the coupon code."""
+
+    is_sms_disabled: bool | None = Field(default=None, alias="isSMSDisabled")
+    """No coupon SMS is sent."""
+
+    resend_message_enabled: bool | None = Field(default=None, alias="resendMessageEnabled")
+    """The coupon message may be sent again."""
+
+    info: str | None = None
+    """Information text of the series."""
+
+    tag: str | None = None
+    """Tag (label) of the series."""
+
+    is_multiple_vouchers_per_user_allowed: bool | None = Field(
+        default=None, alias="isMultipleVouchersPerUserAllowed"
+    )
+    """One customer may hold several coupons of the series."""
+
+    do_not_resend_existing_voucher: bool | None = Field(
+        default=None, alias="doNotResendExistingVoucher"
+    )
+    """A customer who already holds a coupon of the series is not sent it again."""
+
+    max_vouchers_per_user: int | None = Field(default=None, alias="maxVouchersPerUser")
+    """Coupons one customer may receive (-1 for no limit)."""
+
+    min_days_between_vouchers: int | None = Field(default=None, alias="minDaysBetweenVouchers")
+    """Days between two coupons to one customer (-1 for none)."""
+
+    max_referrals_per_referee: int | None = Field(default=None, alias="maxReferralsPerReferee")
+    """Referrals per referee (-1 for no limit)."""
+
+    mutual_exclusive_series_ids: str | None = Field(default=None, alias="mutualExclusiveSeriesIds")
+    """Series that cannot be combined with this one (JSON list in a string)."""
+
+    store_ids_json: str | None = Field(default=None, alias="storeIdsJson")
+    """Stores of the series (JSON list in a string; `[-1]` for all)."""
+
+    is_dvs_enabled: bool | None = Field(default=None, alias="isDvsEnabled")
+    """Dynamic voucher system (DVS) is enabled."""
+
+    dvs_expiry_date: _dt.datetime | None = Field(default=None, alias="dvsExpiryDate")
+    """Expiry of the DVS coupons."""
+
+    dvs_items: str | None = Field(default=None, alias="dvsItems")
+    """DVS items, as returned."""
+
+    priority: int | None = None
+    """Priority of the series."""
+
+    discount_type: Annotated[CouponDiscountType | str, lenient_enum(CouponDiscountType)] | None = (
+        Field(default=None, alias="discountType")
+    )
+    """`ABS` (fixed amount off) or `PERC` (percentage off)."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount amount or percentage."""
+
+    discount_upto: float | None = Field(default=None, alias="discountUpto")
+    """Cap on the discount (0 when none)."""
+
+    discount_on: str | None = Field(default=None, alias="discountOn")
+    """What the discount applies to, e.g. `BILL`."""
+
+    redemption_range: str | None = Field(default=None, alias="redemptionRange")
+    """Days of month (`dom`), days of week (`dow`) and hours when coupons can be redeemed, as a
+    JSON object in a string; -1 means any."""
+
+    min_bill_amount: float | None = Field(default=None, alias="minBillAmount")
+    """Smallest bill amount a coupon can be redeemed on."""
+
+    max_bill_amount: float | None = Field(default=None, alias="maxBillAmount")
+    """Largest bill amount a coupon can be redeemed on."""
+
+    redeem_at_store: str | None = Field(default=None, alias="redeemAtStore")
+    """Stores where coupons can be redeemed (JSON list in a string; `[-1]` for all)."""
+
+    redeem_store_type: str | None = Field(default=None, alias="redeemStoreType")
+    """Which stores may redeem, e.g. `redeemable_stores`."""
+
+    redemption_org_entity_type: str | None = Field(default=None, alias="redemptionOrgEntityType")
+    """Kind of org entity the redemption restriction refers to."""
+
+    redemption_org_entity_details: list[CouponSeriesRedemptionEntity] | None = Field(
+        default=None, alias="redemptionOrgEntityDetails"
+    )
+    """Org entities where coupons can be redeemed."""
+
+    campaign_id: int | None = Field(default=None, alias="campaignId")
+    """Campaign of the series (-1 for none)."""
+
+    campaign_name: str | None = Field(default=None, alias="campaignName")
+    """Name of the campaign."""
+
+    max_redemptions_in_series_per_user: int | None = Field(
+        default=None, alias="maxRedemptionsInSeriesPerUser"
+    )
+    """Redemptions in the series per customer (-1 for no limit)."""
+
+    min_days_between_redemption: int | None = Field(default=None, alias="minDaysBetweenRedemption")
+    """Days between two redemptions by one customer (-1 for none)."""
+
+    redemption_valid_from: _dt.datetime | None = Field(default=None, alias="redemptionValidFrom")
+    """Start of the redemption period."""
+
+    redemption_valid_after_days: int | None = Field(default=None, alias="redemptionValidAfterDays")
+    """Days after issue before a coupon can be redeemed."""
+
+    source_org_id: int | None = Field(default=None, alias="sourceOrgId")
+    """Source org (-1 for none)."""
+
+    issue_to_loyalty: bool | None = Field(default=None, alias="issueToLoyalty")
+    """Coupons are issued to loyalty customers only."""
+
+    offline_redeem_type: bool | None = Field(default=None, alias="offlineRedeemType")
+    """Offline redemption is allowed."""
+
+    is_old_flow_enabled: bool | None = Field(default=None, alias="isOldFlowEnabled")
+    """The older redemption flow is used."""
+
+    is_pre_redeem_event_required: bool | None = Field(
+        default=None, alias="isPreRedeemEventRequired"
+    )
+    """A pre-redemption event must be raised."""
+
+    product_info: list[CouponSeriesProductInfo] | None = Field(default=None, alias="productInfo")
+    """Products the series applies to."""
+
+    update_product_data: bool | None = Field(default=None, alias="updateProductData")
+    """The product data of the series is updated."""
+
+    terms_and_conditions: str | None = Field(default=None, alias="termsAndConditions")
+    """Terms and conditions."""
+
+    signal_redemption_event: bool | None = Field(default=None, alias="signalRedemptionEvent")
+    """A redemption event is raised."""
+
+    sync_to_client: bool | None = Field(default=None, alias="syncToClient")
+    """Coupons are synced to the client."""
+
+    show_pin_code: bool | None = Field(default=None, alias="showPinCode")
+    """A PIN is shown with the coupon."""
+
+    purpose: str | None = None
+    """Purpose of the series."""
+
+    metadata: str | None = None
+    """Metadata of the series, as text."""
+
+    coupon_series_audience: list[CouponSeriesAudience] | None = Field(
+        default=None, alias="couponSeriesAudience"
+    )
+    """Audiences the series is targeted at."""
+
+    target_user_details: CouponSeriesTargetUsers | None = Field(
+        default=None, alias="targetUserDetails"
+    )
+    """Conditions on the customers who may receive coupons of the series."""
+
+    coupon_upload_info: list[CouponSeriesUploadInfo] | None = Field(
+        default=None, alias="couponUploadInfo"
+    )
+    """Uploads of coupon codes for the series."""
+
+    owned_by: str | None = Field(default=None, alias="ownedBy")
+    """Module owning the series, e.g. `LOYALTY` or `NONE`."""
+
+    owner_id: int | None = Field(default=None, alias="ownerId")
+    """ID of the owner (-1 for none)."""
+
+    owner_validity: int | None = Field(default=None, alias="ownerValidity")
+    """End of the owner's validity (epoch milliseconds; 0 when none)."""
+
+    alpha_numeric: bool | None = Field(default=None, alias="alphaNumeric")
+    """Generated codes are alphanumeric (else numeric)."""
+
+    short_code_length: int | None = Field(default=None, alias="shortCodeLength")
+    """Length of the short code (0 when not used)."""
+
+    random_code_length: int | None = Field(default=None, alias="randomCodeLength")
+    """Length of generated coupon codes."""
+
+    generic_code: str | None = Field(default=None, alias="genericCode")
+    """One code shared by every coupon of the series, when used."""
+
+    client_handling_type: str | None = Field(default=None, alias="clientHandlingType")
+    """How the POS handles the coupon, e.g. `DISC_CODE`."""
+
+    external_issual: bool | None = Field(default=None, alias="externalIssual")
+    """Coupons are issued by an external system."""
+
+
+class CouponSeriesListResponse(CapillaryModel):
+    """Coupon series."""
+
+    entity: list[CouponSeries] | None = None
+    """The series, one per requested ID found."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CouponSeriesUpdateResponse(CapillaryModel):
+    """Answer to a series update. The docs show no sample response, so only the usual v2
+    `warnings` is named; other members are kept as they come."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
 
 
 class CustomerLoyaltyInfo(CapillaryModel):
@@ -1998,6 +4518,159 @@ class CustomerImagesResponse(CapillaryModel):
     """Errors."""
 
 
+class CustomerLabel(CapillaryModel):
+    """A customer label defined for the org."""
+
+    id: int | None = None
+    """Label ID."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    name: str | None = None
+    """Label name."""
+
+    description: str | None = None
+    """What the label stands for."""
+
+    last_updated_by: int | None = Field(default=None, alias="lastUpdatedBy")
+    """ID of the user who last changed the label."""
+
+    active: bool | None = None
+    """The label is active."""
+
+
+class CustomerLabelDefinition(CapillaryModel):
+    """A new label of the org."""
+
+    name: str
+    """Label name, as used when tagging customers."""
+
+    description: str
+    """What the label stands for."""
+
+
+class CustomerLabelRef(CapillaryModel):
+    """A label of the org, by name."""
+
+    label_name: str = Field(alias="labelName")
+    """Name of an existing label of the org."""
+
+
+class CustomerLabelTag(CapillaryModel):
+    """A label attached to a customer."""
+
+    id: int | None = None
+    """ID of the tagging record."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID (the docs' samples show 0)."""
+
+    added_by: int | None = Field(default=None, alias="addedBy")
+    """ID of the user or till that tagged the customer."""
+
+    label_id: int | None = Field(default=None, alias="labelId")
+    """Label ID."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    label_name: str | None = Field(default=None, alias="labelName")
+    """Label name."""
+
+    deleted: bool | None = None
+    """The tag was removed."""
+
+
+class CustomerLabelTagsResponse(CapillaryModel):
+    """Labels of one customer."""
+
+    data: list[CustomerLabelTag] | None = None
+    """Labels attached to the customer."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerLabelsAddRequest(CapillaryModel):
+    """Labels to create for the org."""
+
+    org_labels: list[CustomerLabelDefinition] = Field(alias="orgLabels")
+    """Labels to create."""
+
+
+class CustomerLabelsAddResponse(CapillaryModel):
+    """Result of creating labels."""
+
+    entity: int | None = None
+    """ID of the org the labels were created for (as the docs' samples show)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerLabelsChangeRequest(CapillaryModel):
+    """Labels to add to and remove from the customer."""
+
+    add: list[CustomerLabelRef] | None = None
+    """Labels to tag the customer with."""
+
+    remove: list[CustomerLabelRef] | None = None
+    """Labels to take off the customer."""
+
+
+class CustomerLabelsChangeResponse(CapillaryModel):
+    """Result of changing a customer's labels."""
+
+    entity: int | None = None
+    """ID of the customer whose labels changed."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class CustomerLabelsListResponse(CapillaryModel):
+    """Labels of the org."""
+
+    data: list[CustomerLabel] | None = None
+    """Labels."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class CustomerLabelsSearchResult(CapillaryModel):
+    """A customer carrying a matching label."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    customer_labels: list[CustomerLabelTag] | None = Field(default=None, alias="customerLabels")
+    """Matching labels of the customer."""
+
+
+class CustomerLabelsSearchResponse(CapillaryModel):
+    """Customers found by label."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[CustomerLabelsSearchResult] | None = None
+    """Customers with their matching labels."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
 class CustomerLookupResponse(CapillaryModel):
     """Customer ID found for an identifier."""
 
@@ -2725,6 +5398,22 @@ class CustomerTierDetails(CapillaryModel):
     """Warnings."""
 
 
+class CustomerWalkinResponse(CapillaryModel):
+    """Result of a walk-in check-in."""
+
+    entity: str | None = None
+    """Result message."""
+
+    success: bool | None = None
+    """The check-in was delivered."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
 class SideEffect(CapillaryModel):
     """An incentive triggered by the call: points awarded (`type: points`) or a coupon issued
     (`type: coupon`)."""
@@ -2772,6 +5461,3424 @@ class CustomerWriteResponse(CapillaryModel):
     raw_side_effects: list[dict[str, Any]] | None = Field(default=None, alias="rawSideEffects")
     """Full incentive details, returned when `rawSideEffects=true`. The customer docs do not
     show their fields."""
+
+
+class EventAdapter(CapillaryModel):
+    """A transformer (adapter) available for event mapping."""
+
+    name: Annotated[EventTransformerType | str, lenient_enum(EventTransformerType)] | None = None
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    label: str | None = None
+    """Display name."""
+
+
+class EventAdapterListResponse(CapillaryModel):
+    """Available transformers."""
+
+    data: list[EventAdapter] | None = None
+    """Transformers."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventNameMapper(CapillaryModel):
+    """Maps the third party's event-name field to Capillary's."""
+
+    event_field_name: str = Field(alias="eventFieldName")
+    """Name of the event-name field on the Capillary side."""
+
+    field_name: str = Field(alias="fieldName")
+    """Name of the event-name field at the third party."""
+
+    event_data_type: str | None = Field(default=None, alias="eventDataType")
+    """Data type of the field; the samples send an empty string."""
+
+    value_map: dict[str, str] | None = Field(default=None, alias="valueMap")
+    """Third-party event name -> Capillary event name."""
+
+
+class EventFieldMapper(CapillaryModel):
+    """Maps one third-party field to a Capillary event field."""
+
+    event_field_name: str | None = Field(default=None, alias="eventFieldName")
+    """Field name in the Capillary event."""
+
+    field_name: str | None = Field(default=None, alias="fieldName")
+    """Field name at the third party."""
+
+    event_data_type: str = Field(alias="eventDataType")
+    """Data type of the field. Documented as an enum without values; the samples send an empty
+    string."""
+
+
+class EventWebEngageTransformerData(CapillaryModel):
+    """Event and field mappings for the WebEngage transformer."""
+
+    event_mapper: EventNameMapper = Field(alias="eventMapper")
+    """Maps the third party's event-name field to Capillary's."""
+
+    event_field_mapper: dict[str, list[EventFieldMapper]] | None = Field(
+        default=None, alias="eventFieldMapper"
+    )
+    """Capillary event name -> the field mappings of that event."""
+
+
+class EventAdapterMappingRequest(CapillaryModel):
+    """Transformer mapping of events: `eventsMapped` for the default transformer,
+    `webEngageTransformerData` for the WebEngage transformer."""
+
+    transformer_type: Annotated[EventTransformerType | str, lenient_enum(EventTransformerType)] = (
+        Field(alias="transformerType")
+    )
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    events_mapped: list[str] | None = Field(default=None, alias="eventsMapped")
+    """Names of the events mapped to the default transformer (required with it)."""
+
+    web_engage_transformer_data: EventWebEngageTransformerData | None = Field(
+        default=None, alias="webEngageTransformerData"
+    )
+    """Event and field mappings for the WebEngage transformer."""
+
+
+class EventAttributeMeta(CapillaryModel):
+    """An attribute a field type accepts."""
+
+    name: str | None = None
+    """Attribute name (such as `isRequired`, `regex`, `identifierType`)."""
+
+    label: str | None = None
+    """Display name."""
+
+    value_type: (
+        Annotated[EventAttributeValueType | str, lenient_enum(EventAttributeValueType)] | None
+    ) = Field(default=None, alias="valueType")
+    """Data type of an attribute value."""
+
+    default_value: str | None = Field(default=None, alias="defaultValue")
+    """Value used when the attribute is not set."""
+
+    possible_values: list[str] | None = Field(default=None, alias="possibleValues")
+    """Allowed values, for enum attributes."""
+
+
+class EventAttributeValue(CapillaryModel):
+    """Setting of one field attribute."""
+
+    value_type: (
+        Annotated[EventAttributeValueType | str, lenient_enum(EventAttributeValueType)] | None
+    ) = Field(default=None, alias="valueType")
+    """Data type of an attribute value."""
+
+    value: str | None = None
+    """The setting, as text in the form of `valueType` (`true`/`false` for Boolean, one of the
+    allowed values for an enum)."""
+
+
+class EventFieldAttributes(CapillaryModel):
+    """Attribute settings of an event field. Which attributes a field type accepts is listed by
+    getEventMetaFields."""
+
+    is_required: EventAttributeValue | None = Field(default=None, alias="isRequired")
+    """Setting of one field attribute."""
+
+    regex: EventAttributeValue | None = None
+    """Setting of one field attribute."""
+
+    add_customer_if_not_exists: EventAttributeValue | None = Field(
+        default=None, alias="addCustomerIfNotExists"
+    )
+    """Setting of one field attribute."""
+
+    identifier_type: EventAttributeValue | None = Field(default=None, alias="identifierType")
+    """Setting of one field attribute."""
+
+    source: EventAttributeValue | None = None
+    """Setting of one field attribute."""
+
+    account_id: EventAttributeValue | None = Field(default=None, alias="accountId")
+    """Setting of one field attribute."""
+
+
+class EventField(CapillaryModel):
+    """One field of an event."""
+
+    name: str | None = None
+    """Field name."""
+
+    type: Annotated[EventFieldType | str, lenient_enum(EventFieldType)] | None = None
+    """Kind of value an event field carries."""
+
+    attributes: EventFieldAttributes | None = None
+    """Attribute settings of an event field. Which attributes a field type accepts is listed by
+    getEventMetaFields."""
+
+    standard_field: bool | None = Field(default=None, alias="standardField")
+    """In responses, `true` when the field is one of a standard event's own fields."""
+
+
+class EventDefinition(CapillaryModel):
+    """Definition of an event as read back: configured events (`clickEventsMeta`) carry ID,
+    type, status and dates; standard events (`standardClickEventsMeta`) carry a category."""
+
+    event_id: str | None = Field(default=None, alias="eventId")
+    """Event ID (UUID)."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event name."""
+
+    event_type: str | None = Field(default=None, alias="eventType")
+    """Kind of event; the samples show `USEREVENT` and `PRODUCTEVENT`."""
+
+    event_category: str | None = Field(default=None, alias="eventCategory")
+    """Category of a standard event; the samples show `Ecommerce` and `MobileApp`."""
+
+    label: str | None = None
+    """Display name."""
+
+    description: str | None = None
+    """Description."""
+
+    actions: list[Annotated[EventAction | str, lenient_enum(EventAction)]] | None = None
+    """Modules that consume the event."""
+
+    fields_: list[EventField] | None = Field(default=None, alias="fields")
+    """Fields of the event."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org the event belongs to."""
+
+    status: str | None = None
+    """Publication state; the samples show `PUBLISHED` and `UNPUBLISHED`."""
+
+    test_status: str | None = Field(default=None, alias="testStatus")
+    """Verification state; the samples show `VERIFIED` and `NOT_VERIFIED`."""
+
+    date: int | None = None
+    """Time stamp of the definition in epoch milliseconds (the docs do not say which change it
+    records)."""
+
+    standard_event: bool | None = Field(default=None, alias="standardEvent")
+    """`true` for a standard (predefined) event."""
+
+
+class EventNameMapping(CapillaryModel):
+    """How the third party's event name is read and translated."""
+
+    web_engage_field_name: str | None = Field(default=None, alias="webEngageFieldName")
+    """WebEngage field holding the event name."""
+
+    value_map: dict[str, str] | None = Field(default=None, alias="valueMap")
+    """Third-party event name -> Capillary event name."""
+
+
+class EventMappingEntry(CapillaryModel):
+    """Field mapping between a Capillary event field and a third-party field."""
+
+    event_field_name: str | None = Field(default=None, alias="eventFieldName")
+    """Field name in the Capillary event."""
+
+    web_engage_field_name: str | None = Field(default=None, alias="webEngageFieldName")
+    """Field name on the WebEngage side."""
+
+
+class EventWebEngageMapping(CapillaryModel):
+    """WebEngage transformer mapping of an event."""
+
+    event_name_mapping: EventNameMapping | None = Field(default=None, alias="eventNameMapping")
+    """How the third party's event name is read and translated."""
+
+    event_field_mappings: list[EventMappingEntry] | None = Field(
+        default=None, alias="eventFieldMappings"
+    )
+    """Field mappings."""
+
+    mapper_name: str | None = Field(default=None, alias="mapperName")
+    """Name of the mapping (standard events)."""
+
+
+class EventConfig(CapillaryModel):
+    """An event configured for the org, with its transformer mapping."""
+
+    click_events_meta: EventDefinition | None = Field(default=None, alias="clickEventsMeta")
+    """Definition of an event as read back: configured events (`clickEventsMeta`) carry ID,
+    type, status and dates; standard events (`standardClickEventsMeta`) carry a category."""
+
+    default_transformer_mappping: bool | None = Field(
+        default=None, alias="defaultTransformerMappping"
+    )
+    """`true` when the event is mapped to the default transformer."""
+
+    web_engage_transformer_mapping: EventWebEngageMapping | None = Field(
+        default=None, alias="webEngageTransformerMapping"
+    )
+    """WebEngage transformer mapping of an event."""
+
+
+class EventDataAttributes(CapillaryModel):
+    """Attributes received with an event record. Besides the bookkeeping keys named here, the
+    keys are the event's own fields as the third party sent them (names vary, e.g.
+    `brandname` or `brand`), so further keys are free-form."""
+
+    id: str | None = None
+    """Event record ID."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event name."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    accountid: str | None = None
+    """Source account of the customer."""
+
+    source: str | None = None
+    """Source the event came from."""
+
+    till: str | None = None
+    """Till code the event is attributed to."""
+
+    auto_update_time_stamp: str | None = Field(default=None, alias="autoUpdateTimeStamp")
+    """Time the record was stored, as text (for example `Fri Mar 14 11:42:05 UTC 2025`)."""
+
+
+class EventDataRecord(CapillaryModel):
+    """One captured occurrence of an event."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    date: _dt.datetime | None = None
+    """When the event happened."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event name."""
+
+    event_id: str | None = Field(default=None, alias="eventId")
+    """Event record ID (UUID)."""
+
+    source: str | None = None
+    """Source the event came from (for example `WEB_ENGAGE`)."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Till code the event is attributed to."""
+
+    additonal_attributes: EventDataAttributes | None = Field(
+        default=None, alias="additonalAttributes"
+    )
+    """Attributes received with an event record. Besides the bookkeeping keys named here, the
+    keys are the event's own fields as the third party sent them (names vary, e.g.
+    `brandname` or `brand`), so further keys are free-form."""
+
+
+class EventDataListResponse(CapillaryModel):
+    """Event records."""
+
+    data: list[EventDataRecord] | None = None
+    """Event records."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventDefinitionRequest(CapillaryModel):
+    """Definition of a custom event. On update the whole definition is sent; fields left out
+    are removed."""
+
+    event_name: str = Field(alias="eventName")
+    """Event name, without spaces or special characters; identifies the event on update."""
+
+    actions: list[Annotated[EventAction | str, lenient_enum(EventAction)]]
+    """Modules that consume the event."""
+
+    description: str | None = None
+    """Short description of the event."""
+
+    fields_: list[EventField] | None = Field(default=None, alias="fields")
+    """Fields of the event."""
+
+
+class EventFieldTypeMeta(CapillaryModel):
+    """A field type with the attributes it accepts."""
+
+    type: Annotated[EventFieldType | str, lenient_enum(EventFieldType)] | None = None
+    """Kind of value an event field carries."""
+
+    label: str | None = None
+    """Display name."""
+
+    value_type: str | None = Field(default=None, alias="valueType")
+    """Data type of the field value; the sample shows `String` and `double`."""
+
+    attributes: list[EventAttributeMeta] | None = None
+    """Accepted attributes."""
+
+
+class EventFieldTypeListResponse(CapillaryModel):
+    """Field types of events."""
+
+    data: list[EventFieldTypeMeta] | None = None
+    """Field types."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventListResponse(CapillaryModel):
+    """Events configured for the org."""
+
+    data: list[EventConfig] | None = None
+    """Events."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventRunningState(CapillaryModel):
+    """One processing step of a pushed event."""
+
+    message: str | None = None
+    """What the step concerns (the event, a field, or a consumer)."""
+
+    date: _dt.datetime | None = None
+    """When the step was reached."""
+
+    status: str | None = None
+    """Step reached; the sample shows EVENT_PROCESSING_STARTED, EVENT_FIELD_VALIDATION_STARTED,
+    EVENT_FIELD_VALIDATION_FINISHED, EVENT_VALIDATION_FINISHED, EVENT_CONSUMER_STARTED and
+    EVENT_CONSUMER_FAILED."""
+
+
+class EventRunningStatusResponse(CapillaryModel):
+    """Processing history of a pushed event."""
+
+    id: str | None = None
+    """ID of the pushed event."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event name."""
+
+    state_list: list[EventRunningState] | None = Field(default=None, alias="stateList")
+    """Steps reached, in order."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class EventStandardMeta(CapillaryModel):
+    """A standard event with its WebEngage mapping."""
+
+    standard_click_events_meta: EventDefinition | None = Field(
+        default=None, alias="standardClickEventsMeta"
+    )
+    """Definition of an event as read back: configured events (`clickEventsMeta`) carry ID,
+    type, status and dates; standard events (`standardClickEventsMeta`) carry a category."""
+
+    web_engage_transformer_mapping: EventWebEngageMapping | None = Field(
+        default=None, alias="webEngageTransformerMapping"
+    )
+    """WebEngage transformer mapping of an event."""
+
+
+class EventStandardListResponse(CapillaryModel):
+    """Standard events."""
+
+    data: list[EventStandardMeta] | None = None
+    """Standard events with their mappings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventStatusResponse(CapillaryModel):
+    """Outcome of a write call; empty lists on success."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class EventWebhook(CapillaryModel):
+    """A webhook account."""
+
+    transformer_type: (
+        Annotated[EventTransformerType | str, lenient_enum(EventTransformerType)] | None
+    ) = Field(default=None, alias="transformerType")
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    web_hook_id: str | None = Field(default=None, alias="webHookId")
+    """Webhook account ID (UUID)."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Till that pushed data is attributed to."""
+
+    web_hook_uri: str | None = Field(default=None, alias="webHookUri")
+    """URL a third party pushes event data to."""
+
+
+class EventWebhookCreateRequest(CapillaryModel):
+    """New webhook account. Only the WebEngage transformer is supported for webhooks."""
+
+    transformer_type: Annotated[EventTransformerType | str, lenient_enum(EventTransformerType)] = (
+        Field(alias="transformerType")
+    )
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    till_code: str = Field(alias="tillCode")
+    """Till that data pushed through this webhook is attributed to."""
+
+
+class EventWebhookCreateResponse(CapillaryModel):
+    """The created webhook account."""
+
+    transformer_type: (
+        Annotated[EventTransformerType | str, lenient_enum(EventTransformerType)] | None
+    ) = Field(default=None, alias="transformerType")
+    """Transformer (adapter) that turns third-party event data into Capillary events."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Till that pushed data is attributed to."""
+
+    web_hook_uri: str | None = Field(default=None, alias="webHookUri")
+    """URL a third party pushes event data to."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class EventWebhookDisableRequest(CapillaryModel):
+    """Webhook account to disable."""
+
+    web_hook_id: str = Field(alias="webHookId")
+    """Webhook account ID (UUID)."""
+
+
+class EventWebhookListResponse(CapillaryModel):
+    """Webhook accounts of the org."""
+
+    data: list[EventWebhook] | None = None
+    """Webhook accounts."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class GroupLoyaltyCompaniesPagination(CapillaryModel):
+    """Paging window and sort order of a company list."""
+
+    limit: int | None = None
+    """Page size used."""
+
+    offset: int | None = None
+    """Number of records skipped."""
+
+    sort_by: str | None = Field(default=None, alias="sortBy")
+    """Sort field used."""
+
+    sort_order: str | None = Field(default=None, alias="sortOrder")
+    """Sort direction used."""
+
+    total: int | None = None
+    """Total number of matching companies."""
+
+
+class GroupLoyaltyCompanyRef(CapillaryModel):
+    """Reference to another company (the parent). Requests give `externalId`; responses add
+    `companyId` and `name`."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    company_id: int | None = Field(default=None, alias="companyId")
+    """Capillary company ID (responses)."""
+
+    name: str | None = None
+    """Name of the company (responses)."""
+
+
+class GroupLoyaltyCompany(CapillaryModel):
+    """A company of the org."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    company_id: int | None = Field(default=None, alias="companyId")
+    """Capillary company ID."""
+
+    name: str | None = None
+    """Name."""
+
+    hierarchy_definition_code: str | None = Field(default=None, alias="hierarchyDefinitionCode")
+    """Code of the hierarchy definition of the company."""
+
+    parent_company: GroupLoyaltyCompanyRef | None = Field(default=None, alias="parentCompany")
+    """Reference to another company (the parent). Requests give `externalId`; responses add
+    `companyId` and `name`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The company is active (false once deleted)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class GroupLoyaltyCompaniesPage(CapillaryModel):
+    """A page of the org's companies."""
+
+    pagination: GroupLoyaltyCompaniesPagination | None = None
+    """Paging window and sort order of a company list."""
+
+    data: list[GroupLoyaltyCompany] | None = None
+    """Companies of the page."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class GroupLoyaltyCompanyInput(CapillaryModel):
+    """A company to add."""
+
+    name: str
+    """Name of the company."""
+
+    external_id: str = Field(alias="externalId")
+    """External ID of the company, unique in the org."""
+
+    hierarchy_definition_code: str = Field(alias="hierarchyDefinitionCode")
+    """Code of one of the org's hierarchy definitions that applies to the company."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    parent_company: GroupLoyaltyCompanyRef | None = Field(default=None, alias="parentCompany")
+    """Reference to another company (the parent). Requests give `externalId`; responses add
+    `companyId` and `name`."""
+
+
+class GroupLoyaltyCompanyMatchMatchedExtendedField(CapillaryModel):
+    """The extended field value that matched."""
+
+    field_name: str | None = Field(default=None, alias="fieldName")
+    """Extended field name."""
+
+    field_value: str | None = Field(default=None, alias="fieldValue")
+    """Full value of the field."""
+
+
+class GroupLoyaltyCompanyMatch(CapillaryModel):
+    """A company found by an extended field search."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Capillary company ID."""
+
+    matched_extended_field: GroupLoyaltyCompanyMatchMatchedExtendedField | None = Field(
+        default=None, alias="matchedExtendedField"
+    )
+    """The extended field value that matched."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    name: str | None = None
+    """Name of the company."""
+
+
+class GroupLoyaltyCompanyWarning(CapillaryModel):
+    """A warning of a company call. Same fields as other warnings, but the docs show empty
+    items (`{}`) here, so none is required."""
+
+    code: int | None = None
+    """Capillary warning code."""
+
+    message: str | None = None
+    """Human-readable explanation."""
+
+    status: bool | None = None
+    """Outcome flag of the item."""
+
+
+class GroupLoyaltyCompanyResponse(CapillaryModel):
+    """One company, with the call's warnings."""
+
+    warnings: list[GroupLoyaltyCompanyWarning] | None = None
+    """Warnings; may hold empty items."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    company_id: int | None = Field(default=None, alias="companyId")
+    """Capillary company ID."""
+
+    name: str | None = None
+    """Name."""
+
+    hierarchy_definition_code: str | None = Field(default=None, alias="hierarchyDefinitionCode")
+    """Code of the hierarchy definition of the company."""
+
+    parent_company: GroupLoyaltyCompanyRef | None = Field(default=None, alias="parentCompany")
+    """Reference to another company (the parent). Requests give `externalId`; responses add
+    `companyId` and `name`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The company is active (false once deleted)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class GroupLoyaltyCompanySearchResponse(CapillaryModel):
+    """A page of companies matching an extended field search."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[GroupLoyaltyCompanyMatch] | None = None
+    """Matching companies."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class GroupLoyaltyCompanyUpdate(CapillaryModel):
+    """Company fields to change; fields left out keep their values."""
+
+    name: str | None = None
+    """New name."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the company."""
+
+    hierarchy_definition_code: str | None = Field(default=None, alias="hierarchyDefinitionCode")
+    """Hierarchy code of the company; it cannot be changed."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class GroupLoyaltyRolePermission(CapillaryModel):
+    """A loyalty permission set for every member of a role."""
+
+    permission_code: str | None = Field(default=None, alias="permissionCode")
+    """Permission code, as listed by `GET /v2/fleet/permissions`; e.g.
+    `block_points_redemption`, `block_points_transfer`, `allow_points_redemption`,
+    `allow_points_transfer`, `earn_points`, `burn_points`."""
+
+    permission_value: bool | None = Field(default=None, alias="permissionValue")
+    """`true` turns the permission on, `false` off."""
+
+
+class GroupLoyaltyRole(CapillaryModel):
+    """A role of a hierarchy definition, as returned."""
+
+    code: str | None = None
+    """Code of the role."""
+
+    child_role_code: str | None = Field(default=None, alias="childRoleCode")
+    """Code of the role reporting to this one (absent for the lowest role)."""
+
+    max_child: int | None = Field(default=None, alias="maxChild")
+    """Most child customers per customer in this role."""
+
+    hierarchy_id: int | None = Field(default=None, alias="hierarchyId")
+    """ID of the hierarchy the role belongs to."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created the role."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the role was created."""
+
+    permissions: list[GroupLoyaltyRolePermission] | None = None
+    """Permissions of the role."""
+
+    points_aggregation_role: bool | None = Field(default=None, alias="pointsAggregationRole")
+    """Customers in this role own the auto-created groups."""
+
+
+class GroupLoyaltyHierarchy(CapillaryModel):
+    """A hierarchy definition with its roles."""
+
+    id: int | None = None
+    """ID of the hierarchy."""
+
+    code: str | None = None
+    """Unique code of the hierarchy."""
+
+    name: str | None = None
+    """Name."""
+
+    description: str | None = None
+    """Description."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created the hierarchy."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the hierarchy was created."""
+
+    roles: list[GroupLoyaltyRole] | None = None
+    """Roles of the hierarchy."""
+
+    hierarchy_creation_strict: bool | None = Field(default=None, alias="hierarchyCreationStrict")
+    """The hierarchy's configuration is applied strictly."""
+
+    active: bool | None = None
+    """The hierarchy is active."""
+
+    auto_group_creation_enabled: bool | None = Field(default=None, alias="autoGroupCreationEnabled")
+    """Groups are created automatically."""
+
+    skip_role_allowed: bool | None = Field(default=None, alias="skipRoleAllowed")
+    """Skip-level parent-child links are allowed."""
+
+
+class GroupLoyaltyHierarchiesResponse(CapillaryModel):
+    """Hierarchy definitions of the org."""
+
+    entity: list[GroupLoyaltyHierarchy] | None = None
+    """The hierarchies."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class GroupLoyaltyHierarchyDetails(CapillaryModel):
+    """One hierarchy definition, with the call's warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """ID of the hierarchy."""
+
+    code: str | None = None
+    """Unique code of the hierarchy."""
+
+    name: str | None = None
+    """Name."""
+
+    description: str | None = None
+    """Description."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created the hierarchy."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the hierarchy was created."""
+
+    roles: list[GroupLoyaltyRole] | None = None
+    """Roles of the hierarchy."""
+
+    hierarchy_creation_strict: bool | None = Field(default=None, alias="hierarchyCreationStrict")
+    """The hierarchy's configuration is applied strictly."""
+
+    active: bool | None = None
+    """The hierarchy is active."""
+
+    auto_group_creation_enabled: bool | None = Field(default=None, alias="autoGroupCreationEnabled")
+    """Groups are created automatically."""
+
+    skip_role_allowed: bool | None = Field(default=None, alias="skipRoleAllowed")
+    """Skip-level parent-child links are allowed."""
+
+
+class GroupLoyaltyHierarchyIdResponse(CapillaryModel):
+    """Result of a hierarchy write."""
+
+    entity: int | None = None
+    """ID of the hierarchy created, updated or deleted."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class GroupLoyaltyRoleInput(CapillaryModel):
+    """A role of a hierarchy definition, as sent."""
+
+    code: str | None = None
+    """Code of the role, unique within the hierarchy."""
+
+    child_role_code: str | None = Field(default=None, alias="childRoleCode")
+    """Code of the role that reports to this one; omitted for the lowest role."""
+
+    max_child: int | None = Field(default=None, alias="maxChild")
+    """Most child customers one customer in this role may have (up to 30000)."""
+
+    permissions: list[GroupLoyaltyRolePermission] | None = None
+    """Permissions applied to every customer in this role."""
+
+    points_aggregation_role: bool | None = Field(default=None, alias="pointsAggregationRole")
+    """With `autoGroupCreationEnabled`, a customer registered in this role becomes the owner of
+    a group that automatically takes in the customers linked to it in the hierarchy."""
+
+
+class GroupLoyaltyHierarchyInput(CapillaryModel):
+    """Definition of a hierarchy, for creating or replacing one."""
+
+    code: str
+    """Unique code of the hierarchy."""
+
+    name: str | None = None
+    """Name of the hierarchy."""
+
+    description: str | None = None
+    """Short description."""
+
+    roles: list[GroupLoyaltyRoleInput] | None = None
+    """Roles of the hierarchy, 2 to 8, with their child roles and permissions."""
+
+    default: bool | None = None
+    """Makes this the org's default hierarchy definition."""
+
+    auto_group_creation_enabled: bool | None = Field(default=None, alias="autoGroupCreationEnabled")
+    """Creates groups automatically; needs one role with `pointsAggregationRole` set."""
+
+    hierarchy_creation_strict: bool | None = Field(default=None, alias="hierarchyCreationStrict")
+    """`true` applies the hierarchy's configuration strictly; `false` lets user-level
+    permissions and group settings override it."""
+
+    skip_role_allowed: bool | None = Field(default=None, alias="skipRoleAllowed")
+    """`true` allows a parent to be linked to a child more than one level below it (for roles
+    A>B>C, A directly over C)."""
+
+
+class GroupLoyaltyPermission(CapillaryModel):
+    """A permission that roles can be given."""
+
+    name: str | None = None
+    """Permission code, used as `permissionCode` in hierarchy roles."""
+
+    label: str | None = None
+    """Display label."""
+
+    module: str | None = None
+    """Module the permission belongs to, e.g. `Loyalty`."""
+
+    default_value: bool | None = Field(default=None, alias="defaultValue")
+    """Value used when a role does not set the permission."""
+
+    active: bool | None = None
+    """The permission is available."""
+
+
+class GroupLoyaltyPermissionsResponse(CapillaryModel):
+    """Permissions available to hierarchy roles."""
+
+    data: list[GroupLoyaltyPermission] | None = None
+    """The permissions."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadFollowUp(CapillaryModel):
+    """A follow-up recorded on a lead."""
+
+    id: int | None = None
+    """ID of the follow-up."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer of the lead."""
+
+    lead_id: int | None = Field(default=None, alias="leadId")
+    """Lead the follow-up belongs to."""
+
+    notes: str | None = None
+    """Notes taken during the follow-up."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till that recorded the follow-up."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the follow-up was recorded."""
+
+    followed_up_by: int | None = Field(default=None, alias="followedUpBy")
+    """Staff member who followed up with the customer."""
+
+    followed_up_on: _dt.datetime | None = Field(default=None, alias="followedUpOn")
+    """When the follow-up took place."""
+
+    scheduled_follow_up: _dt.datetime | None = Field(default=None, alias="scheduledFollowUp")
+    """When the follow-up had been scheduled."""
+
+
+class LeadStatusLogEntry(CapillaryModel):
+    """One status change of a lead."""
+
+    id: int | None = None
+    """ID of the log entry."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer of the lead."""
+
+    lead_id: int | None = Field(default=None, alias="leadId")
+    """Lead the change belongs to."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Sub-status set with the change, if any."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till that made the change; `-1` for the system."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the change was made."""
+
+    reason_id: int | None = Field(default=None, alias="reasonId")
+    """ID of the reason given (from `GET /v2/leads/reasons`)."""
+
+    reason: str | None = None
+    """Text of the reason."""
+
+
+class Lead(CapillaryModel):
+    """A lead with its follow-ups and status history."""
+
+    id: int | None = None
+    """ID of the lead."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer the lead belongs to."""
+
+    type: Annotated[LeadType | str, lenient_enum(LeadType)] | None = None
+    """What the lead is about (an item, a category, a brand, or a custom subject)."""
+
+    lead_for: str | None = Field(default=None, alias="leadFor")
+    """SKU, category, brand or custom subject the lead is about (per `type`)."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Current sub-status, if any."""
+
+    next_follow_up: _dt.datetime | None = Field(default=None, alias="nextFollowUp")
+    """When the next follow-up is due."""
+
+    last_follow_up: _dt.datetime | None = Field(default=None, alias="lastFollowUp")
+    """When the most recent follow-up took place."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the lead was created."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till that created the lead."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """When the lead was last changed."""
+
+    last_updated_by: int | None = Field(default=None, alias="lastUpdatedBy")
+    """Staff member or till that last changed the lead."""
+
+    follow_up_details: list[LeadFollowUp] | None = Field(default=None, alias="followUpDetails")
+    """Follow-ups recorded on the lead."""
+
+    status_log_details: list[LeadStatusLogEntry] | None = Field(
+        default=None, alias="statusLogDetails"
+    )
+    """Status changes of the lead."""
+
+    org_source_id: int | None = Field(default=None, alias="orgSourceId")
+    """Source account of the org the lead belongs to; `-1` is in-store."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class LeadFollowUpInput(CapillaryModel):
+    """A follow-up sent along with a new lead."""
+
+    scheduled_follow_up: _dt.datetime | None = Field(default=None, alias="scheduledFollowUp")
+    """When the follow-up was scheduled."""
+
+    followed_up_on: _dt.datetime | None = Field(default=None, alias="followedUpOn")
+    """When the follow-up took place."""
+
+    followed_up_by: int | None = Field(default=None, alias="followedUpBy")
+    """Staff member who followed up with the customer."""
+
+    notes: str | None = None
+    """Notes taken during the follow-up."""
+
+    next_follow_up: _dt.datetime | None = Field(default=None, alias="nextFollowUp")
+    """When the next follow-up is due."""
+
+
+class LeadStatusLogInput(CapillaryModel):
+    """A past status change sent along with a new lead."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till that made the change."""
+
+    reason_id: int | None = Field(default=None, alias="reasonId")
+    """ID of the reason for the change (from `GET /v2/leads/reasons`)."""
+
+
+class LeadAddRequest(CapillaryModel):
+    """A new lead. Give the customer as `userId`, or as `idType` + `identifier` (both then
+    needed)."""
+
+    type: Annotated[LeadType | str, lenient_enum(LeadType)] | None = None
+    """What the lead is about; `SKU` when omitted."""
+
+    lead_for: str = Field(alias="leadFor")
+    """SKU, category, brand or custom subject the lead is about (per `type`)."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID; when omitted, `idType` and `identifier` are required."""
+
+    id_type: Annotated[LeadIdType | str, lenient_enum(LeadIdType)] | None = Field(
+        default=None, alias="idType"
+    )
+    """Kind of identifier the lead's customer is given by."""
+
+    identifier: str | None = None
+    """Email or mobile number of the customer, as `idType` says."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Sub-status of the lead; must be a name created through `POST /v2/leads/substatus`."""
+
+    owner: str | None = None
+    """Username of the staff member the lead is assigned to."""
+
+    next_follow_up: _dt.datetime | None = Field(default=None, alias="nextFollowUp")
+    """When the next follow-up is due."""
+
+    last_follow_up: _dt.datetime | None = Field(default=None, alias="lastFollowUp")
+    """When the most recent follow-up took place."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the lead was created."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member who creates the lead; the calling entity when omitted."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """When the lead was last changed."""
+
+    last_updated_by: int | None = Field(default=None, alias="lastUpdatedBy")
+    """Staff member who last changed the lead."""
+
+    follow_up_details: list[LeadFollowUpInput] | None = Field(default=None, alias="followUpDetails")
+    """Follow-ups already done on the lead."""
+
+    status_log_details: list[LeadStatusLogInput] | None = Field(
+        default=None, alias="statusLogDetails"
+    )
+    """Status changes the lead has already gone through."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    org_source_id: int | None = Field(default=None, alias="orgSourceId")
+    """Source account of the org; `-1` (in-store) when omitted."""
+
+
+class LeadFollowUpListResponse(CapillaryModel):
+    """The follow-ups of a lead."""
+
+    data: list[LeadFollowUp] | None = None
+    """Follow-ups."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadFollowUpRequest(CapillaryModel):
+    """A follow-up to record on a lead."""
+
+    followed_up_on: _dt.datetime = Field(alias="followedUpOn")
+    """When the follow-up with the customer took place."""
+
+    followed_up_by: int | None = Field(default=None, alias="followedUpBy")
+    """Staff member who followed up with the customer."""
+
+    created_by: int = Field(alias="createdBy")
+    """Till (or staff member) recording the follow-up."""
+
+    next_follow_up: _dt.datetime | None = Field(default=None, alias="nextFollowUp")
+    """When the next follow-up is due."""
+
+    notes: str | None = None
+    """Short notes of the follow-up."""
+
+    scheduled_follow_up: _dt.datetime | None = Field(default=None, alias="scheduledFollowUp")
+    """When this follow-up had been scheduled."""
+
+
+class LeadListResponse(CapillaryModel):
+    """A page of leads."""
+
+    data: list[Lead] | None = None
+    """Matching leads."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadReason(CapillaryModel):
+    """A reason configured for the org."""
+
+    id: int | None = None
+    """ID of the reason, used as `reasonId`."""
+
+    reason: str | None = None
+    """Text of the reason."""
+
+
+class LeadReasonInput(CapillaryModel):
+    """A reason to add to the org."""
+
+    reason: str
+    """Text of the reason."""
+
+
+class LeadReasonListResponse(CapillaryModel):
+    """The reasons configured for the org."""
+
+    data: list[LeadReason] | None = None
+    """Reasons."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadStatusLogResponse(CapillaryModel):
+    """The status changes of a lead."""
+
+    data: list[LeadStatusLogEntry] | None = None
+    """Status changes."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadStatusUpdateRequest(CapillaryModel):
+    """A status change of a lead."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)]
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    reason_id: int = Field(alias="reasonId")
+    """ID of the reason for the change (from `GET /v2/leads/reasons`)."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Sub-status to set; must belong to `status`."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till making the change."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the change was made."""
+
+
+class LeadSubstatus(CapillaryModel):
+    """A sub-status and the status it belongs to."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)]
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str = Field(alias="subStatus")
+    """Name of the sub-status."""
+
+
+class LeadSubstatusListResponse(CapillaryModel):
+    """The sub-statuses defined for the org."""
+
+    data: list[LeadSubstatus] | None = None
+    """Sub-statuses."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class LeadSubstatusResponse(CapillaryModel):
+    """The created sub-status, with any warnings."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Name of the sub-status."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class LeadUpdateRequest(CapillaryModel):
+    """Changes to a lead."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    owner: str | None = None
+    """Username of the staff member the lead is reassigned to."""
+
+
+class LeadWriteResponse(CapillaryModel):
+    """The lead as stored after a write, with any warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """ID of the lead."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer the lead belongs to."""
+
+    type: Annotated[LeadType | str, lenient_enum(LeadType)] | None = None
+    """What the lead is about (an item, a category, a brand, or a custom subject)."""
+
+    lead_for: str | None = Field(default=None, alias="leadFor")
+    """SKU, category, brand or custom subject the lead is about (per `type`)."""
+
+    status: Annotated[LeadStatus | str, lenient_enum(LeadStatus)] | None = None
+    """Lifecycle status of a lead: `OPEN` (new), `WON` (converted), `LOST` (not converted),
+    `ON_HOLD`, `DELETED`."""
+
+    sub_status: str | None = Field(default=None, alias="subStatus")
+    """Current sub-status, if any."""
+
+    next_follow_up: _dt.datetime | None = Field(default=None, alias="nextFollowUp")
+    """When the next follow-up is due."""
+
+    last_follow_up: _dt.datetime | None = Field(default=None, alias="lastFollowUp")
+    """When the most recent follow-up took place."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the lead was created."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Staff member or till that created the lead."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """When the lead was last changed."""
+
+    last_updated_by: int | None = Field(default=None, alias="lastUpdatedBy")
+    """Staff member or till that last changed the lead."""
+
+    follow_up_details: list[LeadFollowUp] | None = Field(default=None, alias="followUpDetails")
+    """Follow-ups recorded on the lead."""
+
+    status_log_details: list[LeadStatusLogEntry] | None = Field(
+        default=None, alias="statusLogDetails"
+    )
+    """Status changes of the lead."""
+
+    org_source_id: int | None = Field(default=None, alias="orgSourceId")
+    """Source account of the org the lead belongs to; `-1` is in-store."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class OrgSourceAccountConfigs(CapillaryModel):
+    """Source-specific settings of the account (string values in the samples). The docs show
+    only the keys of a WEB_ENGAGE account (below) and do not explain them; other source
+    types may use other keys."""
+
+    license_code: str | None = Field(default=None, alias="licenseCode")
+    """License code setting."""
+
+    access_token: str | None = Field(default=None, alias="accessToken")
+    """Access token setting."""
+
+    android: str | None = None
+    """Android setting (a `0`/`1` flag in the samples)."""
+
+    ios: str | None = None
+    """iOS setting (a `0`/`1` flag in the samples)."""
+
+    valid_till: str | None = Field(default=None, alias="validTill")
+    """`validTill` setting; not explained by the docs."""
+
+    login_identifier_type: str | None = Field(default=None, alias="loginIdentifierType")
+    """Identifier type customers log in with, e.g. `email`."""
+
+    deeplink: str | None = None
+    """App deep link (may be empty)."""
+
+
+class OrgSourceAccountAttribution(CapillaryModel):
+    """When the account was created and last modified, and by whom."""
+
+    create_date: str | None = Field(default=None, alias="createDate")
+    """Creation day or time."""
+
+    created_by: AttributionActor | None = Field(default=None, alias="createdBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    modified_by: AttributionActor | None = Field(default=None, alias="modifiedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    modified_date: str | None = Field(default=None, alias="modifiedDate")
+    """Day or time of the last change."""
+
+
+class OrgSourceAccount(CapillaryModel):
+    """A source account of the org."""
+
+    id: int | None = None
+    """Account ID."""
+
+    uuid: str | None = None
+    """UUID of the account, used to address it."""
+
+    name: str | None = None
+    """Name of the account."""
+
+    source_account_identifier: str | None = Field(default=None, alias="sourceAccountIdentifier")
+    """Identifier of the account on the source."""
+
+    to_mirror: bool | None = Field(default=None, alias="toMirror")
+    """The account's customer data is mirrored."""
+
+    source_type_id: int | None = Field(default=None, alias="sourceTypeId")
+    """Source type ID."""
+
+    source_type_name: Annotated[OrgSourceTypeName | str, lenient_enum(OrgSourceTypeName)] | None = (
+        Field(default=None, alias="sourceTypeName")
+    )
+    """Source type of an account."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The account is active."""
+
+    comm_channels: list[str] | None = Field(default=None, alias="commChannels")
+    """Communication channels the account supports, e.g. `android`, `ios`, `email`, `mobile`."""
+
+    configs: OrgSourceAccountConfigs | None = None
+    """Source-specific settings of the account (string values in the samples). The docs show
+    only the keys of a WEB_ENGAGE account (below) and do not explain them; other source
+    types may use other keys."""
+
+    attribution: OrgSourceAccountAttribution | None = None
+    """When the account was created and last modified, and by whom."""
+
+
+class OrgSourceAccountInput(CapillaryModel):
+    """Source account to add. The docs mark no body field as mandatory."""
+
+    name: str | None = None
+    """Name of the account."""
+
+    source_account_identifier: str | None = Field(default=None, alias="sourceAccountIdentifier")
+    """Identifier of the account on the source."""
+
+    source_type_name: Annotated[OrgSourceTypeName | str, lenient_enum(OrgSourceTypeName)] | None = (
+        Field(default=None, alias="sourceTypeName")
+    )
+    """Source type of an account."""
+
+    to_mirror: bool | None = Field(default=None, alias="toMirror")
+    """Mirror the account's customer data (the docs do not detail the effect)."""
+
+    configs: OrgSourceAccountConfigs | None = None
+    """Source-specific settings of the account (string values in the samples). The docs show
+    only the keys of a WEB_ENGAGE account (below) and do not explain them; other source
+    types may use other keys."""
+
+
+class OrgSourceAccountResponse(CapillaryModel):
+    """One source account, with warnings. After an update only some members are returned (id,
+    uuid, sourceTypeId, configs, attribution)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Account ID."""
+
+    uuid: str | None = None
+    """UUID of the account, used to address it."""
+
+    name: str | None = None
+    """Name of the account."""
+
+    source_account_identifier: str | None = Field(default=None, alias="sourceAccountIdentifier")
+    """Identifier of the account on the source."""
+
+    to_mirror: bool | None = Field(default=None, alias="toMirror")
+    """The account's customer data is mirrored."""
+
+    source_type_id: int | None = Field(default=None, alias="sourceTypeId")
+    """Source type ID."""
+
+    source_type_name: Annotated[OrgSourceTypeName | str, lenient_enum(OrgSourceTypeName)] | None = (
+        Field(default=None, alias="sourceTypeName")
+    )
+    """Source type of an account."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The account is active."""
+
+    comm_channels: list[str] | None = Field(default=None, alias="commChannels")
+    """Communication channels the account supports, e.g. `android`, `ios`, `email`, `mobile`."""
+
+    configs: OrgSourceAccountConfigs | None = None
+    """Source-specific settings of the account (string values in the samples). The docs show
+    only the keys of a WEB_ENGAGE account (below) and do not explain them; other source
+    types may use other keys."""
+
+    attribution: OrgSourceAccountAttribution | None = None
+    """When the account was created and last modified, and by whom."""
+
+
+class OrgSourceAccountUpdate(CapillaryModel):
+    """New details of the source account. The source type cannot be changed; the documented
+    sample sends the current `sourceTypeId` and `sourceTypeName`."""
+
+    name: str | None = None
+    """Name of the account."""
+
+    source_account_identifier: str | None = Field(default=None, alias="sourceAccountIdentifier")
+    """Identifier of the account on the source."""
+
+    to_mirror: bool | None = Field(default=None, alias="toMirror")
+    """Mirror the account's customer data (the docs do not detail the effect)."""
+
+    source_type_id: int | None = Field(default=None, alias="sourceTypeId")
+    """Current source type ID of the account."""
+
+    source_type_name: Annotated[OrgSourceTypeName | str, lenient_enum(OrgSourceTypeName)] | None = (
+        Field(default=None, alias="sourceTypeName")
+    )
+    """Source type of an account."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """`false` deactivates the account, `true` activates it."""
+
+    configs: OrgSourceAccountConfigs | None = None
+    """Source-specific settings of the account (string values in the samples). The docs show
+    only the keys of a WEB_ENGAGE account (below) and do not explain them; other source
+    types may use other keys."""
+
+
+class OrgSourceAccountsResponse(CapillaryModel):
+    """Source accounts of the org."""
+
+    data: list[OrgSourceAccount] | None = None
+    """Accounts."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class OrganizationConfigRequest(CapillaryModel):
+    """An org configuration key to set."""
+
+    key_name: Annotated[
+        OrganizationConfigRequestKeyName | str, lenient_enum(OrganizationConfigRequestKeyName)
+    ] = Field(alias="keyName")
+    """Configuration key; `CONF_MAX_CARDS_PER_ORG` is the documented one."""
+
+    value: int | str
+    """New value; for CONF_MAX_CARDS_PER_ORG, the number of active cards allowed."""
+
+    scope: Annotated[
+        OrganizationConfigRequestScope | str, lenient_enum(OrganizationConfigRequestScope)
+    ]
+    """Scope of the setting; `ORG` for the whole org."""
+
+
+class OrganizationConfigResponse(CapillaryModel):
+    """An org configuration key and its value."""
+
+    id: int | None = None
+    """ID of the configuration record (0 when not stored as a record)."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """ID of the entity the value belongs to (the org for org scope)."""
+
+    key_name: str | None = Field(default=None, alias="keyName")
+    """Configuration key."""
+
+    value: str | None = None
+    """Value, as a string."""
+
+    scope: str | None = None
+    """Scope of the value, e.g. `ORG`."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationCreatedResponse(CapillaryModel):
+    """ID of the entity (store or associate) just created."""
+
+    created_id: int | None = Field(default=None, alias="createdId")
+    """ID of the new entity."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationCurrencyRatio(CapillaryModel):
+    """Conversion ratio of one currency against the Indian Rupee."""
+
+    ratio_inr: float | None = Field(default=None, alias="ratioInr")
+    """Value of one unit of the currency in INR."""
+
+    currency_code: str | None = Field(default=None, alias="currencyCode")
+    """ISO 4217 code of the currency, e.g. `EUR`, `SGD`, `SAR`."""
+
+
+class OrganizationCurrencyRatioResponse(CapillaryModel):
+    """The currency ratio stored."""
+
+    entity: OrganizationCurrencyRatio | None = None
+    """Conversion ratio of one currency against the Indian Rupee."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+    success: bool | None = None
+    """The ratio was saved."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationCustomField(CapillaryModel):
+    """Definition of one custom field."""
+
+    name: str | None = None
+    """Name of the field, as used in `customFields` objects."""
+
+    type: str | None = None
+    """Input control, e.g. `text`, `datepicker`, `checkbox`, `email_body`."""
+
+    data_type: str | None = Field(default=None, alias="dataType")
+    """Value type, e.g. `String`, `Integer`, `Boolean`."""
+
+    label: str | None = None
+    """Display label."""
+
+    scope: (
+        Annotated[OrganizationCustomFieldScope | str, lenient_enum(OrganizationCustomFieldScope)]
+        | None
+    ) = None
+    """Where a custom field is captured."""
+
+    default_value: str | None = Field(default=None, alias="defaultValue")
+    """Default value; may be JSON text."""
+
+    phase: str | None = None
+    """Capture phase of the field, e.g. `1` or `2`."""
+
+    position: int | None = None
+    """Display position."""
+
+    rule: str | None = None
+    """Validation rule."""
+
+    regex: str | None = None
+    """Validation pattern."""
+
+    error: str | None = None
+    """Message shown when validation fails."""
+
+    options: str | None = None
+    """Allowed options as JSON text (label -> value); empty when free input."""
+
+    is_disabled: int | None = Field(default=None, alias="isDisabled")
+    """1 if the field is disabled."""
+
+    is_compulsory: int | None = Field(default=None, alias="isCompulsory")
+    """1 if a value is required."""
+
+    disable_at_server: int | None = Field(default=None, alias="disableAtServer")
+    """1 if the field is disabled at the server."""
+
+    is_updatable: int | None = Field(default=None, alias="isUpdatable")
+    """1 if the value may be changed after entry."""
+
+
+class OrganizationCustomFieldsResponse(CapillaryModel):
+    """Custom fields of the org."""
+
+    data: list[OrganizationCustomField] | None = None
+    """Custom fields."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+
+class OrganizationExtendedField(CapillaryModel):
+    """Definition of one extended field."""
+
+    id: int | None = None
+    """ID of the extended field."""
+
+    name: str | None = None
+    """Name of the field, as used in `extendedFields` objects."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created it (-1 for the system)."""
+
+    created_on: _dt.date | None = Field(default=None, alias="createdOn")
+    """Creation date."""
+
+    modified_by: int | None = Field(default=None, alias="modifiedBy")
+    """ID of the user that last changed it (-1 for the system)."""
+
+    modified_on: _dt.date | None = Field(default=None, alias="modifiedOn")
+    """Date of the last change."""
+
+    label: str | None = None
+    """Display label (translated when the `language` header is given)."""
+
+    data_type: str | None = Field(default=None, alias="dataType")
+    """Value type, e.g. `STRING`, `INTEGER`, `DOUBLE`, `DATETIME`, `STANDARD_ENUM`,
+    `CUSTOM_ENUM`, `COUNTRY`, `CURRENCY`, `LANGUAGE`, `ORG_ENTITY` (a store),
+    `ASSOCIATE_USER` (a store associate)."""
+
+    parent_id: int | None = Field(default=None, alias="parentId")
+    """ID of the parent field; -1 when there is none."""
+
+
+class OrganizationExtendedFieldConfigRequest(CapillaryModel):
+    """Display settings of one extended field on InTouch."""
+
+    extended_field_id: int = Field(alias="extendedFieldId")
+    """ID of the extended field (see `GET /v2/extendedFields`)."""
+
+    hide_display: bool = Field(alias="hideDisplay")
+    """`true` hides the field on the InTouch screens; `false` shows it."""
+
+    mandatory: bool | None = None
+    """`true` makes the field mandatory on the screens; `false` optional."""
+
+    updatable: bool | None = None
+    """`true` lets users change the value after it is entered."""
+
+    position: int | None = None
+    """Display position of the field among the others."""
+
+    created_on: str | None = Field(default=None, alias="createdOn")
+    """Creation date of the field (YYYY-MM-DD)."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created the field."""
+
+    modified_on: str | None = Field(default=None, alias="modifiedOn")
+    """Date of this change, usually today (YYYY-MM-DD)."""
+
+    modified_by: int | None = Field(default=None, alias="modifiedBy")
+    """ID of the user making the change."""
+
+
+class OrganizationExtendedFieldConfigResponse(CapillaryModel):
+    """Display settings of the extended field after the change."""
+
+    extended_field_id: int | None = Field(default=None, alias="extendedFieldId")
+    """ID of the extended field."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user that created the setting (-1 for the system)."""
+
+    modified_by: int | None = Field(default=None, alias="modifiedBy")
+    """ID of the user that last changed it."""
+
+    hide_display: bool | None = Field(default=None, alias="hideDisplay")
+    """The field is hidden on the InTouch screens."""
+
+    position: int | None = None
+    """Display position."""
+
+    created_on: str | None = Field(default=None, alias="createdOn")
+    """Creation time, as `YYYY-MM-DD HH:MM:SS`."""
+
+    modified_on: str | None = Field(default=None, alias="modifiedOn")
+    """Last change, as `YYYY-MM-DD HH:MM:SS`."""
+
+    mandatory: bool | None = None
+    """The field is mandatory on the screens."""
+
+    updatable: bool | None = None
+    """The value may be changed after entry."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationExtendedFieldsByEntity(CapillaryModel):
+    """Extended field definitions grouped by the entity they apply to."""
+
+    customer: list[OrganizationExtendedField] | None = None
+    """Fields of customers."""
+
+    lineitem: list[OrganizationExtendedField] | None = None
+    """Fields of transaction line items."""
+
+    transaction: list[OrganizationExtendedField] | None = None
+    """Fields of transactions (bill level)."""
+
+
+class OrganizationExtendedFieldsResponse(CapillaryModel):
+    """Extended fields of the org."""
+
+    entity: OrganizationExtendedFieldsByEntity | None = None
+    """Extended field definitions grouped by the entity they apply to."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+    success: bool | None = None
+    """The call succeeded."""
+
+
+class OrganizationExternalIdResponse(CapillaryModel):
+    """A newly generated external ID."""
+
+    entity: str
+    """The external ID, unique within the org."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationFeedCustomer(CapillaryModel):
+    """The customer of the event, given by any one identifier."""
+
+    id: int | str | None = None
+    """Capillary customer ID."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email address."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+
+class OrganizationFeedEventRequest(CapillaryModel):
+    """A customer event to record."""
+
+    event_name: str = Field(alias="eventName")
+    """Name of the event; `GetPromotion` for a scan event."""
+
+    open_id: str | None = Field(default=None, alias="openId")
+    """WeChat open ID of the customer, when known."""
+
+    event_time: _dt.datetime | None = Field(default=None, alias="eventTime")
+    """When the event happened."""
+
+    scan_id: str | None = Field(default=None, alias="scanId")
+    """ID of the scanned code."""
+
+    details: str | None = None
+    """Details of the scanned item."""
+
+    customer: OrganizationFeedCustomer
+    """The customer of the event, given by any one identifier."""
+
+    sku: str | None = None
+    """SKU of the scanned item."""
+
+    promotion_code: str | None = Field(default=None, alias="promotionCode")
+    """Coupon code of a promotion; reserved, not used yet."""
+
+
+class OrganizationFeedSideEffect(CapillaryModel):
+    """An incentive triggered by the event, with the discount of coupons."""
+
+    discount_value: float | None = Field(default=None, alias="discountValue")
+    """Discount value of the coupon."""
+
+    discount_type: str | None = Field(default=None, alias="discountType")
+    """Discount kind, e.g. `PERC` (percentage)."""
+
+    type: str
+    """Kind of side effect, e.g. `points` or `coupon`."""
+
+    awarded_points: float | None = Field(default=None, alias="awardedPoints")
+    """Points awarded (points side effects)."""
+
+    id: int | None = None
+    """Coupon ID (coupon side effects)."""
+
+    coupon_type: str | None = Field(default=None, alias="couponType")
+    """Coupon type code."""
+
+    coupon_code: str | None = Field(default=None, alias="couponCode")
+    """Coupon code issued."""
+
+    trimmed_coupon_code: str | None = Field(default=None, alias="trimmedCouponCode")
+    """Coupon code without formatting."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Coupon expiry."""
+
+    description: str | None = None
+    """Coupon offer description."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code attached to the coupon."""
+
+
+class OrganizationFeedEventResponse(CapillaryModel):
+    """The recorded event and what it triggered."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """ID of the org."""
+
+    open_id: str | None = Field(default=None, alias="openId")
+    """WeChat open ID, if given."""
+
+    event_time: _dt.datetime | None = Field(default=None, alias="eventTime")
+    """When the event happened."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event name as stored (upper case)."""
+
+    scan_id: str | None = Field(default=None, alias="scanId")
+    """ID of the scanned code."""
+
+    details: str | None = None
+    """Details of the scanned item."""
+
+    source: str | None = None
+    """Source the event was recorded on."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account, empty for single-account sources."""
+
+    attributes: dict[str, Any] | None = None
+    """Extra attributes of the event; the docs show only an empty object."""
+
+    auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
+    """When the event was stored."""
+
+    event_mode: int | None = Field(default=None, alias="eventMode")
+    """Processing mode of the event; the docs do not explain the values."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Capillary ID of the customer."""
+
+    sku: str | None = None
+    """SKU of the scanned item."""
+
+    side_effects: list[OrganizationFeedSideEffect] | None = Field(default=None, alias="sideEffects")
+    """Incentives triggered, e.g. coupons issued."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+
+class OrganizationPartnerProgramTier(CapillaryModel):
+    """A tier of a partner program."""
+
+    tier_number: int | None = Field(default=None, alias="tierNumber")
+    """Rank of the tier (1 = entry tier)."""
+
+    tier_name: str | None = Field(default=None, alias="tierName")
+    """Name of the tier."""
+
+
+class OrganizationPartnerProgram(CapillaryModel):
+    """A partner program linked to a loyalty program."""
+
+    partner_program_id: int | None = Field(default=None, alias="partnerProgramId")
+    """ID of the partner program."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Name of the partner program."""
+
+    partner_program_description: str | None = Field(default=None, alias="partnerProgramDescription")
+    """Description."""
+
+    partner_program_tiers: list[OrganizationPartnerProgramTier] | None = Field(
+        default=None, alias="partnerProgramTiers"
+    )
+    """Tiers, for tier-based partner programs."""
+
+    points_exchange_rate: float | None = Field(default=None, alias="pointsExchangeRate")
+    """Points-to-currency ratio configured for the partner program."""
+
+    partner_program_type: (
+        Annotated[
+            OrganizationPartnerProgramPartnerProgramType | str,
+            lenient_enum(OrganizationPartnerProgramPartnerProgramType),
+        ]
+        | None
+    ) = Field(default=None, alias="partnerProgramType")
+    """Kind of partner program."""
+
+    membership_period_type: str | None = Field(default=None, alias="membershipPeriodType")
+    """Unit of the membership period, e.g. `DAYS` (supplementary programs)."""
+
+    membership_period_value: int | None = Field(default=None, alias="membershipPeriodValue")
+    """Length of the membership in `membershipPeriodType` units (0 when unused)."""
+
+    tier_based: bool | None = Field(default=None, alias="tierBased")
+    """`true` for tier-based programs, `false` for membership-based ones."""
+
+
+class OrganizationLoyaltyProgram(CapillaryModel):
+    """An active loyalty program of the org."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """ID of the loyalty program."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Name of the program."""
+
+    points_to_currency_ratio: float | None = Field(default=None, alias="pointsToCurrencyRatio")
+    """Points-to-currency ratio of the program."""
+
+    program_description: str | None = Field(default=None, alias="programDescription")
+    """Description of the program."""
+
+    partner_programs: list[OrganizationPartnerProgram] | None = Field(
+        default=None, alias="partnerPrograms"
+    )
+    """Partner programs linked to this program."""
+
+    default: bool | None = None
+    """This is the org's default program."""
+
+
+class OrganizationLoyaltyProgramsResponse(CapillaryModel):
+    """Active loyalty programs of the org."""
+
+    data: list[OrganizationLoyaltyProgram] | None = None
+    """Loyalty programs."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+
+class OrganizationSource(CapillaryModel):
+    """A source configured for the org."""
+
+    id: int | None = None
+    """ID of the source."""
+
+    name: str | None = None
+    """Name of the source, e.g. `INSTORE`, `WECHAT`, `MOBILE_APP`."""
+
+    comm_channels: list[str] | None = Field(default=None, alias="commChannels")
+    """Communication channels the source supports, e.g. `email`, `mobile`, `android`, `ios`,
+    `wechat`, `line`, `whatsapp`, `viber`, `postmail`."""
+
+
+class OrganizationSourceConfigAttribution(CapillaryModel):
+    """When a source setting was defined and last changed."""
+
+    create_date: _dt.date | None = Field(default=None, alias="createDate")
+    """Creation date."""
+
+    modified_date: _dt.date | None = Field(default=None, alias="modifiedDate")
+    """Date of the last change."""
+
+
+class OrganizationSourceConfig(CapillaryModel):
+    """One setting a source supports."""
+
+    id: int | None = None
+    """ID of the setting."""
+
+    name: str | None = None
+    """Key of the setting, e.g. `accessToken`."""
+
+    type: str | None = None
+    """Value type, e.g. `string`, `bool`, `list`."""
+
+    label: str | None = None
+    """Display label."""
+
+    source_id: int | None = Field(default=None, alias="sourceId")
+    """ID of the source."""
+
+    default_value: str | None = Field(default=None, alias="defaultValue")
+    """Default value; empty when none."""
+
+    display_order: int | None = Field(default=None, alias="displayOrder")
+    """Position of the setting on screen."""
+
+    attribution: OrganizationSourceConfigAttribution | None = None
+    """When a source setting was defined and last changed."""
+
+
+class OrganizationSourceConfigsResponse(CapillaryModel):
+    """Settings of a source."""
+
+    data: list[OrganizationSourceConfig] | None = None
+    """Settings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+
+class OrganizationSourcesResponse(CapillaryModel):
+    """Sources of the org."""
+
+    data: list[OrganizationSource] | None = None
+    """Sources."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    errors: list[ApiError] | None = None
+    """Errors; empty or null when the call succeeded."""
+
+
+class OrganizationStoreAssociateRequest(CapillaryModel):
+    """A new store associate."""
+
+    code: str | None = None
+    """Unique code of the associate."""
+
+    name: str | None = None
+    """Full name of the associate."""
+
+    store_id: int | None = Field(default=None, alias="storeId")
+    """ID of the store the associate works in."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """`true` creates the associate as active."""
+
+
+class OrganizationStoreRequest(CapillaryModel):
+    """A new store."""
+
+    code: str
+    """Unique alphanumeric code of the store."""
+
+    name: str
+    """Store name."""
+
+    description: str | None = None
+    """Short description of the store."""
+
+    type: (
+        Annotated[OrganizationStoreRequestType | str, lenient_enum(OrganizationStoreRequestType)]
+        | None
+    ) = None
+    """Kind of entity; always `STORE`."""
+
+    admin_type: (
+        Annotated[
+            OrganizationStoreRequestAdminType | str, lenient_enum(OrganizationStoreRequestAdminType)
+        ]
+        | None
+    ) = Field(default=None, alias="adminType")
+    """`GENERAL` for a regular store, `ADMIN` for an admin store."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """`true` creates the store as active."""
+
+    time_zone_id: int | None = Field(default=None, alias="timeZoneId")
+    """ID of the store's base time zone."""
+
+    currency_id: int | None = Field(default=None, alias="currencyId")
+    """ID of the store's base currency."""
+
+    language_id: int | None = Field(default=None, alias="languageId")
+    """ID of the store's base language."""
+
+    parent_zone_id: int | None = Field(default=None, alias="parentZoneId")
+    """ID of the zone the store belongs to."""
+
+    external_ids: list[str] | None = Field(default=None, alias="externalIds")
+    """External IDs of the store."""
+
+    email: str | None = None
+    """Contact email of the store."""
+
+    mobile: str | None = None
+    """Contact mobile number, with country code."""
+
+    landline: str | None = None
+    """Landline number."""
+
+    latitude: str | None = None
+    """Latitude of the store location."""
+
+    longitude: str | None = None
+    """Longitude of the store location."""
+
+    address: str | None = None
+    """Postal address."""
+
+    city_id: int | None = Field(default=None, alias="cityId")
+    """ID of the city."""
+
+    area_id: int | None = Field(default=None, alias="areaId")
+    """ID of the area."""
+
+
+class OrganizationTillResponse(CapillaryModel):
+    """Details of a till, as an org entity."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings raised while processing."""
+
+    id: int | None = None
+    """ID of the till, store or user."""
+
+    code: str | None = None
+    """Code of the till or user."""
+
+    name: str | None = None
+    """Name."""
+
+    description: str | None = None
+    """Description."""
+
+    type: str | None = None
+    """Kind of actor, e.g. `TILL`, `STORE`, `ADMIN_USER`."""
+
+    admin_type: str | None = Field(default=None, alias="adminType")
+    """Admin type of the entity, e.g. `GENERAL`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The entity is active."""
+
+    is_ou_enabled: bool | None = Field(default=None, alias="isOuEnabled")
+    """Org units (concepts) are enabled for the entity."""
+
+    is_org_unit: bool | None = Field(default=None, alias="isOrgUnit")
+    """The entity is an org unit."""
+
+    time_zone_id: int | None = Field(default=None, alias="timeZoneId")
+    """Time zone ID of the entity."""
+
+    currency_id: int | None = Field(default=None, alias="currencyId")
+    """Currency ID of the entity."""
+
+    language_id: int | None = Field(default=None, alias="languageId")
+    """Language ID of the entity."""
+
+
+class OtpChannel(CapillaryModel):
+    """One channel to send the code on."""
+
+    type: Annotated[OtpChannelType | str, lenient_enum(OtpChannelType)]
+    """Channel a code is sent on: `SMS`, `MOBILE`, `EMAIL`, `PHONE` (voice call to the number)
+    or `BOTH` (mobile and email)."""
+
+    value: str | None = None
+    """Mobile number or email address to send to, matching `type`."""
+
+
+class OtpDetails(CapillaryModel):
+    """The latest valid code of a customer."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org that issued the code."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer the code was sent to."""
+
+    code: str | None = None
+    """The validation code."""
+
+    valid_upto: _dt.datetime | None = Field(default=None, alias="validUpto")
+    """Time the code expires."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class OtpEmailTemplate(CapillaryModel):
+    """Email used to send the code; a default one is used when it is omitted."""
+
+    subject: str | None = None
+    """Email subject."""
+
+    body: str | None = None
+    """Email body; the `{{ validation_code }}` tag is replaced by the code."""
+
+
+class OtpGenerateRequest(CapillaryModel):
+    """What to generate a code for and where to send it."""
+
+    entity_type: Annotated[OtpEntityType | str, lenient_enum(OtpEntityType)] = Field(
+        alias="entityType"
+    )
+    """How the customer is identified, by mobile number or by email."""
+
+    entity_value: str = Field(alias="entityValue")
+    """Registered mobile number or email of the customer, as `entityType` says."""
+
+    action: Annotated[OtpAction | str, lenient_enum(OtpAction)]
+    """Action a validation code is issued for."""
+
+    template: str | None = None
+    """SMS text carrying the code; the `{{ validation_code }}` tag is replaced by the code."""
+
+    email_template: OtpEmailTemplate | None = Field(default=None, alias="emailTemplate")
+    """Email used to send the code; a default one is used when it is omitted."""
+
+    channels: list[OtpChannel]
+    """Channels to send the code on."""
+
+
+class OtpGenerateResponse(CapillaryModel):
+    """Outcome of an OTP request."""
+
+    created_id: int | None = Field(default=None, alias="createdId")
+    """Internal reference of this OTP request."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors, when the code could not be generated."""
+
+
+class OtpValidateRequest(CapillaryModel):
+    """The code to check and what it was issued for."""
+
+    entity_type: Annotated[OtpEntityType | str, lenient_enum(OtpEntityType)] = Field(
+        alias="entityType"
+    )
+    """How the customer is identified, by mobile number or by email."""
+
+    entity_value: str = Field(alias="entityValue")
+    """Registered mobile number or email of the customer, as `entityType` says."""
+
+    code: str
+    """Code the customer received."""
+
+    action: Annotated[OtpAction | str, lenient_enum(OtpAction)]
+    """Action a validation code is issued for."""
+
+
+class OtpValidateResponse(CapillaryModel):
+    """Outcome of a code check."""
+
+    entity: bool | None = None
+    """`true` if the code is correct and still valid, else `false`."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PartnerProgramBenefitUse(CapillaryModel):
+    """Benefit used in an activity, with the bill it was used on."""
+
+    name: str | None = None
+    """Benefit name."""
+
+    type: str | None = None
+    """Benefit type."""
+
+    bill_date: _dt.datetime | None = Field(default=None, alias="billDate")
+    """Date of the bill."""
+
+    bill_number: str | None = Field(default=None, alias="billNumber")
+    """Bill number."""
+
+    bill_id: int | None = Field(default=None, alias="billId")
+    """Bill (transaction) ID."""
+
+    till_id: int | None = Field(default=None, alias="tillId")
+    """Till ID."""
+
+    till_name: str | None = Field(default=None, alias="tillName")
+    """Till name."""
+
+    store_name: str | None = Field(default=None, alias="storeName")
+    """Store name."""
+
+
+class PartnerProgramActivity(CapillaryModel):
+    """One activity of the customer in the partner program."""
+
+    activity_type: (
+        Annotated[PartnerProgramActivityType | str, lenient_enum(PartnerProgramActivityType)] | None
+    ) = Field(default=None, alias="activityType")
+    """Kind of partner program activity."""
+
+    activity_date: _dt.datetime | None = Field(default=None, alias="activityDate")
+    """When it happened."""
+
+    benefit_details: PartnerProgramBenefitUse | None = Field(default=None, alias="benefitDetails")
+    """Benefit used in an activity, with the bill it was used on."""
+
+
+class PartnerProgramPromotionRef(CapillaryModel):
+    """Promotion behind a partner benefit."""
+
+    promotion_id: int | None = Field(default=None, alias="promotionId")
+    """Promotion ID."""
+
+    promotion_name: str | None = Field(default=None, alias="promotionName")
+    """Promotion name."""
+
+    promotion_reference_number: str | None = Field(default=None, alias="promotionReferenceNumber")
+    """Reference number of the promotion."""
+
+
+class PartnerProgramBenefitSummary(CapillaryModel):
+    """Use of one benefit of the partner program by the customer."""
+
+    name: str | None = None
+    """Benefit name."""
+
+    type: str | None = None
+    """Benefit type."""
+
+    mapped_promotion_details: PartnerProgramPromotionRef | None = Field(
+        default=None, alias="mappedPromotionDetails"
+    )
+    """Promotion behind a partner benefit."""
+
+    maximum_available_in_cycle: int | None = Field(default=None, alias="maximumAvailableInCycle")
+    """How often the benefit can be used in a cycle."""
+
+    additional_issuance_in_current_cycle: int | None = Field(
+        default=None, alias="additionalIssuanceInCurrentCycle"
+    )
+    """Extra issues granted in the current cycle."""
+
+    count_availed_in_current_cycle: int | None = Field(
+        default=None, alias="countAvailedInCurrentCycle"
+    )
+    """Times used in the current cycle."""
+
+    count_availed_in_last365_days: int | None = Field(
+        default=None, alias="countAvailedInLast365Days"
+    )
+    """Times used in the last 365 days."""
+
+
+class PartnerProgramMembershipDetails(CapillaryModel):
+    """The customer's membership in the partner program."""
+
+    partner_program_id: int | None = Field(default=None, alias="partnerProgramId")
+    """Partner program ID."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Partner program name."""
+
+    partner_program_description: str | None = Field(default=None, alias="partnerProgramDescription")
+    """Partner program description."""
+
+    partner_tier_number: int | None = Field(default=None, alias="partnerTierNumber")
+    """Rank of the customer's partner tier (tier-based programs)."""
+
+    partner_tier_name: str | None = Field(default=None, alias="partnerTierName")
+    """Name of that tier."""
+
+    partner_tier_expiry_date: _dt.datetime | None = Field(
+        default=None, alias="partnerTierExpiryDate"
+    )
+    """When that tier expires."""
+
+    partner_membership_id: str | None = Field(default=None, alias="partnerMembershipId")
+    """Membership ID of the customer in the partner program."""
+
+    partner_program_type: str | None = Field(default=None, alias="partnerProgramType")
+    """Kind of partner program, e.g. `EXTERNAL`."""
+
+    partner_program_membership_start_date: _dt.datetime | None = Field(
+        default=None, alias="partnerProgramMembershipStartDate"
+    )
+    """When the membership started."""
+
+    partner_program_membership_end_date: _dt.datetime | None = Field(
+        default=None, alias="partnerProgramMembershipEndDate"
+    )
+    """When the membership ends."""
+
+    partner_program_membership_last_updated_date: _dt.datetime | None = Field(
+        default=None, alias="partnerProgramMembershipLastUpdatedDate"
+    )
+    """Last change of the membership."""
+
+    partner_program_membership_last_updated_activity: str | None = Field(
+        default=None, alias="partnerProgramMembershipLastUpdatedActivity"
+    )
+    """Kind of the last change."""
+
+    benefits_summary: list[PartnerProgramBenefitSummary] | None = Field(
+        default=None, alias="benefitsSummary"
+    )
+    """Benefits of the program and their use."""
+
+    tier_based: bool | None = Field(default=None, alias="tierBased")
+    """The partner program has tiers."""
+
+
+class PartnerProgramActivityHistoryResponse(CapillaryModel):
+    """Membership and activity of a customer in a partner program."""
+
+    partner_program_details: PartnerProgramMembershipDetails | None = Field(
+        default=None, alias="partnerProgramDetails"
+    )
+    """The customer's membership in the partner program."""
+
+    customer_activity_history: list[PartnerProgramActivity] | None = Field(
+        default=None, alias="customerActivityHistory"
+    )
+    """Activities, as filtered by the request."""
+
+    notes: str | None = None
+    """Notes."""
+
+    unique_id: str | None = Field(default=None, alias="uniqueId")
+    """Unique ID of the response."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class PartnerProgramCustomerInput(CapillaryModel):
+    """Registered customer to act on, by mobile number (with country code), email or external
+    ID; give at least one."""
+
+    mobile: str | None = None
+    """Mobile number with country code."""
+
+    email: str | None = None
+    """Email address."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+
+class PartnerProgramItemStatus(CapillaryModel):
+    """Outcome of one part of the request."""
+
+    status: bool | None = None
+    """`true` when this part succeeded."""
+
+    message: str | None = None
+    """Explanation."""
+
+    code: int | None = None
+    """Capillary code (e.g. 1000 customer found, 200 success, 20xx errors)."""
+
+
+class PartnerProgramCustomerResult(CapillaryModel):
+    """The customer as resolved by the call."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    mobile: str | None = None
+    """Mobile number."""
+
+    email: str | None = None
+    """Email address."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID."""
+
+    status: PartnerProgramItemStatus | None = None
+    """Outcome of one part of the request."""
+
+
+class PartnerProgramMembership(CapillaryModel):
+    """The customer's membership in a partner program."""
+
+    partner_membership_id: str = Field(alias="partnerMembershipId")
+    """Membership ID of the customer in the partner program."""
+
+    partner_tier_name: str | None = Field(default=None, alias="partnerTierName")
+    """Partner tier of the customer; required for tier-based programs."""
+
+    partner_tier_expiry_date: _dt.datetime | None = Field(
+        default=None, alias="partnerTierExpiryDate"
+    )
+    """When the partner tier expires."""
+
+
+class PartnerProgramDelinkTarget(CapillaryModel):
+    """A partner program to remove the customer from."""
+
+    partner_program_name: str = Field(alias="partnerProgramName")
+    """Name of the partner program."""
+
+    customer_partner_reference: PartnerProgramMembership | None = Field(
+        default=None, alias="customerPartnerReference"
+    )
+    """The customer's membership in a partner program."""
+
+
+class PartnerProgramDelinkEntry(CapillaryModel):
+    """One customer and the partner programs to remove it from."""
+
+    customer: PartnerProgramCustomerInput
+    """Registered customer to act on, by mobile number (with country code), email or external
+    ID; give at least one."""
+
+    de_link_from_partner_programs: list[PartnerProgramDelinkTarget] | None = Field(
+        default=None, alias="deLinkFromPartnerPrograms"
+    )
+    """Partner programs to leave."""
+
+
+class PartnerProgramDelinkOutcome(CapillaryModel):
+    """Outcome of leaving one partner program."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Name of the partner program."""
+
+    partner_de_link_status: PartnerProgramItemStatus | None = Field(
+        default=None, alias="partnerDeLinkStatus"
+    )
+    """Outcome of one part of the request."""
+
+
+class PartnerProgramDelinkRequest(CapillaryModel):
+    """Customers to remove from partner programs."""
+
+    de_link_customers: list[PartnerProgramDelinkEntry] = Field(alias="deLinkCustomers")
+    """One entry per customer."""
+
+
+class PartnerProgramDelinkResult(CapillaryModel):
+    """Outcome for one customer of a delink request."""
+
+    customer: PartnerProgramCustomerResult | None = None
+    """The customer as resolved by the call."""
+
+    de_link_from_partner_programs: list[PartnerProgramDelinkOutcome] | None = Field(
+        default=None, alias="deLinkFromPartnerPrograms"
+    )
+    """Outcome per partner program."""
+
+
+class PartnerProgramDelinkResponse(CapillaryModel):
+    """Outcome of a delink request."""
+
+    de_link_customers: list[PartnerProgramDelinkResult] | None = Field(
+        default=None, alias="deLinkCustomers"
+    )
+    """One entry per customer, in request order."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PartnerProgramLinkTarget(CapillaryModel):
+    """A partner program to link the customer to."""
+
+    partner_program_name: str = Field(alias="partnerProgramName")
+    """Name of the partner program."""
+
+    customer_partner_reference: PartnerProgramMembership = Field(alias="customerPartnerReference")
+    """The customer's membership in a partner program."""
+
+
+class PartnerProgramLinkEntry(CapillaryModel):
+    """One customer and the partner programs to link it to."""
+
+    customer: PartnerProgramCustomerInput
+    """Registered customer to act on, by mobile number (with country code), email or external
+    ID; give at least one."""
+
+    link_to_partner_programs: list[PartnerProgramLinkTarget] = Field(alias="linkToPartnerPrograms")
+    """Partner programs to link."""
+
+
+class PartnerProgramLinkOutcome(CapillaryModel):
+    """Outcome of linking to one partner program."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Name of the partner program."""
+
+    partner_link_status: PartnerProgramItemStatus | None = Field(
+        default=None, alias="partnerLinkStatus"
+    )
+    """Outcome of one part of the request."""
+
+
+class PartnerProgramLinkRequest(CapillaryModel):
+    """Customers to link to partner programs."""
+
+    link_customers: list[PartnerProgramLinkEntry] = Field(alias="linkCustomers")
+    """One entry per customer."""
+
+
+class PartnerProgramLinkResult(CapillaryModel):
+    """Outcome for one customer of a link request."""
+
+    customer: PartnerProgramCustomerResult | None = None
+    """The customer as resolved by the call."""
+
+    link_to_partner_programs: list[PartnerProgramLinkOutcome] | None = Field(
+        default=None, alias="linkToPartnerPrograms"
+    )
+    """Outcome per partner program."""
+
+
+class PartnerProgramLinkResponse(CapillaryModel):
+    """Outcome of a link request."""
+
+    link_customers: list[PartnerProgramLinkResult] | None = Field(
+        default=None, alias="linkCustomers"
+    )
+    """One entry per customer, in request order."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PartnerProgramTierChange(CapillaryModel):
+    """New partner tier of the customer."""
+
+    updated_tier_name: str = Field(alias="updatedTierName")
+    """Name of the new partner tier."""
+
+    updated_tier_expiry_date: _dt.datetime | None = Field(
+        default=None, alias="updatedTierExpiryDate"
+    )
+    """When the new tier expires; must not be in the past."""
+
+
+class PartnerProgramUpdate(CapillaryModel):
+    """A tier change in one partner program."""
+
+    partner_program_name: str = Field(alias="partnerProgramName")
+    """Name of the partner program."""
+
+    update_type: (
+        Annotated[PartnerProgramUpdateType | str, lenient_enum(PartnerProgramUpdateType)] | None
+    ) = Field(default=None, alias="updateType")
+    """Kind of tier change."""
+
+    update_details: PartnerProgramTierChange = Field(alias="updateDetails")
+    """New partner tier of the customer."""
+
+
+class PartnerProgramUpdateEntry(CapillaryModel):
+    """One customer and the tier changes to apply."""
+
+    customer: PartnerProgramCustomerInput
+    """Registered customer to act on, by mobile number (with country code), email or external
+    ID; give at least one."""
+
+    partner_program_updates: list[PartnerProgramUpdate] = Field(alias="partnerProgramUpdates")
+    """Tier changes, one per partner program."""
+
+
+class PartnerProgramUpdateOutcome(CapillaryModel):
+    """Outcome of a tier change in one partner program."""
+
+    partner_program_name: str | None = Field(default=None, alias="partnerProgramName")
+    """Name of the partner program."""
+
+    update_type: (
+        Annotated[PartnerProgramUpdateType | str, lenient_enum(PartnerProgramUpdateType)] | None
+    ) = Field(default=None, alias="updateType")
+    """Kind of tier change."""
+
+    update_status: PartnerProgramItemStatus | None = Field(default=None, alias="updateStatus")
+    """Outcome of one part of the request."""
+
+
+class PartnerProgramUpdateRequest(CapillaryModel):
+    """Partner tier changes (one customer per call)."""
+
+    customers_partner_updates: list[PartnerProgramUpdateEntry] = Field(
+        alias="customersPartnerUpdates"
+    )
+    """One entry for the customer whose tiers change."""
+
+
+class PartnerProgramUpdateResult(CapillaryModel):
+    """Outcome for the customer of a tier update request."""
+
+    customer: PartnerProgramCustomerResult | None = None
+    """The customer as resolved by the call."""
+
+    partner_program_updates: list[PartnerProgramUpdateOutcome] | None = Field(
+        default=None, alias="partnerProgramUpdates"
+    )
+    """Outcome per partner program."""
+
+
+class PartnerProgramUpdateResponse(CapillaryModel):
+    """Outcome of a tier update request."""
+
+    customers_partner_updates: list[PartnerProgramUpdateResult] | None = Field(
+        default=None, alias="customersPartnerUpdates"
+    )
+    """One entry per customer."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PointsCustomerLoyaltyInfo(CapillaryModel):
+    """Loyalty status of a customer in a transfer check."""
+
+    loyalty_type: (
+        Annotated[
+            PointsCustomerLoyaltyInfoLoyaltyType | str,
+            lenient_enum(PointsCustomerLoyaltyInfoLoyaltyType),
+        ]
+        | None
+    ) = Field(default=None, alias="loyaltyType")
+    """`loyalty` or `non_loyalty`."""
+
+    attribution_v2: Attribution | None = Field(default=None, alias="attributionV2")
+    """Who created and last modified a record, and when."""
+
+
+class PointsCustomer(CapillaryModel):
+    """A customer of a transfer check, with profiles per source."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    profiles: list[CustomerProfile] | None = None
+    """One profile per source."""
+
+    loyalty_info: PointsCustomerLoyaltyInfo | None = Field(default=None, alias="loyaltyInfo")
+    """Loyalty status of a customer in a transfer check."""
+
+    segments: dict[str, Any] | None = None
+    """Segments of the customer (empty in the docs' samples)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class PointsCustomerIdentifier(CapillaryModel):
+    """Identifies a customer in a customer-to-customer transfer."""
+
+    type: Annotated[PointsCustomerIdentifierType | str, lenient_enum(PointsCustomerIdentifierType)]
+    """Kind of identifier naming a customer in a points transfer."""
+
+    value: str
+    """Value of the identifier (customer ID for `ID`)."""
+
+
+class PointsGroupMember(CapillaryModel):
+    """A member of a group (userGroup2)."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID of the member."""
+
+    group_id: int | None = Field(default=None, alias="groupId")
+    """Group ID."""
+
+    default_group: bool | None = Field(default=None, alias="defaultGroup")
+    """This is the member's default group."""
+
+    active: bool | None = None
+    """The membership is active."""
+
+    primary_member: bool | None = Field(default=None, alias="primaryMember")
+    """The member is the group's primary member."""
+
+
+class PointsTransferActor(CapillaryModel):
+    """Customer who asks for the transfer; must be allowed to transfer the points."""
+
+    identifier_type: Annotated[
+        CustomerIdentifierName | str, lenient_enum(CustomerIdentifierName)
+    ] = Field(alias="identifierType")
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    identifier_value: str = Field(alias="identifierValue")
+    """Value of the identifier."""
+
+    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)] | None = None
+    """Source (channel) a customer account belongs to."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account, for sources with several accounts."""
+
+
+class PointsTransferEntity(CapillaryModel):
+    """Source or destination account (customer or group) of a group transfer."""
+
+    type: Annotated[PointsEntityType | str, lenient_enum(PointsEntityType)]
+    """Kind of account in a group transfer."""
+
+    identifier_type: Annotated[
+        PointsEntityIdentifierType | str, lenient_enum(PointsEntityIdentifierType)
+    ] = Field(alias="identifierType")
+    """Identifier kind of a transfer party. Customers: `mobile`, `email`, `externalId`,
+    `cardnumber`, `wechat`, `martjackId`, `fbId`. Groups: `id`, `externalId`,
+    `primaryUserId`, `primaryUserCardnumber`, `primaryUserMobile`, `primaryUserEmail`."""
+
+    identifier_value: str = Field(alias="identifierValue")
+    """Value of the identifier."""
+
+    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)] | None = None
+    """Source of the customer's identifier (customers only)."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account, for sources with several accounts."""
+
+
+class PointsGroupTransferRequest(CapillaryModel):
+    """Points to move between a group and a customer, or between two groups."""
+
+    points_tobe_transferred: float = Field(alias="pointsTobeTransferred")
+    """Number of points to transfer."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Program the points come from; the default program when omitted."""
+
+    notes: str | None = None
+    """Notes of the transfer."""
+
+    transferred_by: PointsTransferActor = Field(alias="transferredBy")
+    """Customer who asks for the transfer; must be allowed to transfer the points."""
+
+    from_entity: PointsTransferEntity = Field(alias="fromEntity")
+    """Source or destination account (customer or group) of a group transfer."""
+
+    to_entity: PointsTransferEntity = Field(alias="toEntity")
+    """Source or destination account (customer or group) of a group transfer."""
+
+
+class PointsLedgerCustomer(CapillaryModel):
+    """Customer (or group) whose ledger is returned."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the customer."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+    entity_type: (
+        Annotated[
+            PointsLedgerCustomerEntityType | str, lenient_enum(PointsLedgerCustomerEntityType)
+        ]
+        | None
+    ) = Field(default=None, alias="entityType")
+    """`CUSTOMER` for an individual, `FLEET` for a group."""
+
+
+class PointsLedgerClosingBalance(CapillaryModel):
+    """Closing balance of one points category of one program."""
+
+    points_category: str | None = Field(default=None, alias="pointsCategory")
+    """Points category, e.g. `Main` (redeemable), `DelayedAccrualPointCategory` or
+    `ExternalTriggerBasedPointCategory` (promised points)."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Loyalty program name."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    closing_balance: str | float | None = Field(default=None, alias="closingBalance")
+    """Balance at the end date."""
+
+
+class PointsLedgerPage(CapillaryModel):
+    """Paging figures of the ledger, plus the closing balances (balance call)."""
+
+    page_number: int | None = Field(default=None, alias="pageNumber")
+    """Current page, starting at 0."""
+
+    page_size: int | None = Field(default=None, alias="pageSize")
+    """Entries per page."""
+
+    total_entries: int | None = Field(default=None, alias="totalEntries")
+    """Ledger entries available for the customer."""
+
+    page_count: int | None = Field(default=None, alias="pageCount")
+    """Number of pages at this page size."""
+
+    ledger_closing_balance: list[PointsLedgerClosingBalance] | None = Field(
+        default=None, alias="ledgerClosingBalance"
+    )
+    """Closing balances per program and category (balance call only)."""
+
+
+class PointsLedgerBalanceResponse(CapillaryModel):
+    """Closing balances of the customer's points."""
+
+    customer_details: PointsLedgerCustomer | None = Field(default=None, alias="customerDetails")
+    """Customer (or group) whose ledger is returned."""
+
+    ledger_details: PointsLedgerPage | None = Field(default=None, alias="ledgerDetails")
+    """Paging figures of the ledger, plus the closing balances (balance call)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PointsLedgerEntryDetail(CapillaryModel):
+    """One credit or debit of a ledger event."""
+
+    ledger_entry_type: (
+        Annotated[PointsLedgerEntryType | str, lenient_enum(PointsLedgerEntryType)] | None
+    ) = Field(default=None, alias="ledgerEntryType")
+    """Kind of ledger entry."""
+
+    points: str | float | None = None
+    """Points credited or debited."""
+
+    points_category: str | None = Field(default=None, alias="pointsCategory")
+    """Points category, e.g. `Main`."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Loyalty program name."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+
+class PointsLedgerTransaction(CapillaryModel):
+    """Transaction behind a ledger event."""
+
+    transaction_id: int | None = Field(default=None, alias="transactionId")
+    """Transaction ID."""
+
+    transaction_number: str | None = Field(default=None, alias="transactionNumber")
+    """Bill number."""
+
+    date: str | None = None
+    """Date of the transaction."""
+
+    amount: float | None = None
+    """Net amount of the transaction."""
+
+
+class PointsLedgerEvent(CapillaryModel):
+    """A ledger event with its credits and debits."""
+
+    event_log_id: int | None = Field(default=None, alias="eventLogId")
+    """ID of the event log record."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event, e.g. `TransactionAdd`, `PointsRedemption`, `DelayedAccrual`, `PointsExpiry`,
+    `CustomerRegistration`, `ReturnBill`."""
+
+    ledger_created_date: str | None = Field(default=None, alias="ledgerCreatedDate")
+    """When the entry was written (`YYYY-MM-DD HH:MM:SS.f`)."""
+
+    entry_details: list[PointsLedgerEntryDetail] | None = Field(default=None, alias="entryDetails")
+    """Credits and debits of the event."""
+
+    net_points_on_event: str | float | None = Field(default=None, alias="netPointsOnEvent")
+    """Credits minus debits of the event."""
+
+    transaction_details: PointsLedgerTransaction | None = Field(
+        default=None, alias="transactionDetails"
+    )
+    """Transaction behind a ledger event."""
+
+    store: str | None = None
+    """Store name."""
+
+    store_code: str | None = Field(default=None, alias="storeCode")
+    """Store code."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Till code."""
+
+
+class PointsLedgerInfoResponse(CapillaryModel):
+    """Ledger entries of the customer."""
+
+    customer_details: PointsLedgerCustomer | None = Field(default=None, alias="customerDetails")
+    """Customer (or group) whose ledger is returned."""
+
+    ledger_details: PointsLedgerPage | None = Field(default=None, alias="ledgerDetails")
+    """Paging figures of the ledger, plus the closing balances (balance call)."""
+
+    ledger_entries: list[PointsLedgerEvent] | None = Field(default=None, alias="ledgerEntries")
+    """Ledger events, one per page slot."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PointsProgramDeduction(CapillaryModel):
+    """Points deducted from one earning program in a group transfer."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Program the points were earned in."""
+
+    deducted_points: float | None = Field(default=None, alias="deductedPoints")
+    """Points deducted from it."""
+
+    program_current_points: float | None = Field(default=None, alias="programCurrentPoints")
+    """Points left in it after the transfer."""
+
+
+class PointsReversalIdentifier(CapillaryModel):
+    """Customer the redemption belongs to."""
+
+    type: Annotated[PointsReversalIdentifierType | str, lenient_enum(PointsReversalIdentifierType)]
+    """Identifier kind of the customer in a reversal."""
+
+    value: str
+    """Identifier value; must match the customer of the redemption."""
+
+
+class PointsReversalRequest(CapillaryModel):
+    """A points redemption to reverse, fully or in part."""
+
+    redemption_id: str = Field(alias="redemptionId")
+    """ID of the points redemption to reverse."""
+
+    points_to_be_reversed: int | None = Field(default=None, alias="pointsToBeReversed")
+    """Points to give back."""
+
+    identifier: PointsReversalIdentifier | None = None
+    """Customer the redemption belongs to."""
+
+
+class PointsReversalResponse(CapillaryModel):
+    """Result of a redemption reversal."""
+
+    redemption_id: str | None = Field(default=None, alias="redemptionId")
+    """Redemption that was reversed."""
+
+    reversal_id: str | None = Field(default=None, alias="reversalId")
+    """ID of the reversal."""
+
+    points_to_be_reversed: float | None = Field(default=None, alias="pointsToBeReversed")
+    """Points asked to reverse."""
+
+    points_reversed: float | None = Field(default=None, alias="pointsReversed")
+    """Points given back."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer ID."""
+
+    identifier: PointsReversalIdentifier | None = None
+    """Customer the redemption belongs to."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class PointsTransferCheck(CapillaryModel):
+    """Outcome of a transfer check. Customer checks also return both customers; group checks
+    return only the points and the verdict."""
+
+    points_tobe_transferred: float | None = Field(default=None, alias="pointsTobeTransferred")
+    """Points checked."""
+
+    transferrable: bool | None = None
+    """The points can be transferred."""
+
+    transfer_from: PointsCustomer | None = Field(default=None, alias="transferFrom")
+    """A customer of a transfer check, with profiles per source."""
+
+    transfer_to: PointsCustomer | None = Field(default=None, alias="transferTo")
+    """A customer of a transfer check, with profiles per source."""
+
+
+class PointsTransferCheckRequest(CapillaryModel):
+    """A customer-to-customer transfer to check, optionally issuing the OTP."""
+
+    issue_otp: bool | None = Field(default=None, alias="issueOtp")
+    """`true` sends an OTP to the sending customer when the points are transferrable; the
+    transfer cannot be made without it. `false` by default."""
+
+    points_tobe_transferred: int = Field(alias="pointsTobeTransferred")
+    """Number of points to transfer."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Program the points come from (multi-program orgs)."""
+
+    notes: str | None = None
+    """Notes or reason of the transfer."""
+
+    group_program_transfer: bool | None = Field(default=None, alias="groupProgramTransfer")
+    """Transfer within a group program (seen only in the docs' samples)."""
+
+    from_customer_identifier: PointsCustomerIdentifier = Field(alias="fromCustomerIdentifier")
+    """Identifies a customer in a customer-to-customer transfer."""
+
+    to_customer_identifier: PointsCustomerIdentifier = Field(alias="toCustomerIdentifier")
+    """Identifies a customer in a customer-to-customer transfer."""
+
+
+class PointsTransferCheckResponse(CapillaryModel):
+    """Result of a transferrable check."""
+
+    data: list[PointsTransferCheck] | None = None
+    """Check results."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings (e.g. the OTP could not be sent)."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class PointsTransferParty(CapillaryModel):
+    """Customer on one side of a transfer."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+
+class PointsUserGroup(CapillaryModel):
+    """Group (userGroup2) on one side of a transfer."""
+
+    id: int | None = None
+    """Group ID."""
+
+    group_status: str | None = Field(default=None, alias="groupStatus")
+    """Status of the group, e.g. `ACTIVE`."""
+
+    fleet_group_users: list[PointsGroupMember] | None = Field(default=None, alias="fleetGroupUsers")
+    """Members of the group."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Till or user that created the group."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the group was created."""
+
+    life_time_purchases: float | None = Field(default=None, alias="lifeTimePurchases")
+    """Lifetime purchase amount of the group."""
+
+
+class PointsTransferRecord(CapillaryModel):
+    """One points transfer. Customer transfers name both customers; group transfers add the
+    entity IDs and types, the source group and the per-program breakdown."""
+
+    transfer_id: int | None = Field(default=None, alias="transferId")
+    """Transfer ID."""
+
+    transfer_type: (
+        Annotated[
+            PointsTransferRecordTransferType | str, lenient_enum(PointsTransferRecordTransferType)
+        ]
+        | None
+    ) = Field(default=None, alias="transferType")
+    """`DEDUCTION` (points sent) or `ADDITION` (points received)."""
+
+    points_transfer_date: str | None = Field(default=None, alias="pointsTransferDate")
+    """When the transfer happened (`YYYY-MM-DD HH:MM:SS`)."""
+
+    points_transferred: float | None = Field(default=None, alias="pointsTransferred")
+    """Points moved."""
+
+    from_entity_id: int | None = Field(default=None, alias="fromEntityId")
+    """ID of the source customer or group."""
+
+    from_entity_type: Annotated[PointsEntityType | str, lenient_enum(PointsEntityType)] | None = (
+        Field(default=None, alias="fromEntityType")
+    )
+    """Kind of account in a group transfer."""
+
+    to_entity_id: int | None = Field(default=None, alias="toEntityId")
+    """ID of the destination customer or group."""
+
+    to_entity_type: Annotated[PointsEntityType | str, lenient_enum(PointsEntityType)] | None = (
+        Field(default=None, alias="toEntityType")
+    )
+    """Kind of account in a group transfer."""
+
+    transferred_from: PointsTransferParty | None = Field(default=None, alias="transferredFrom")
+    """Customer on one side of a transfer."""
+
+    transferred_to: PointsTransferParty | None = Field(default=None, alias="transferredTo")
+    """Customer on one side of a transfer."""
+
+    transferred_from_user_group2: PointsUserGroup | None = Field(
+        default=None, alias="transferredFromUserGroup2"
+    )
+    """Group (userGroup2) on one side of a transfer."""
+
+    notes: str | None = None
+    """Notes of the transfer."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Loyalty program of the points."""
+
+    points_transfer_breakup_by_earning_programs: list[PointsProgramDeduction] | None = Field(
+        default=None, alias="pointsTransferBreakupByEarningPrograms"
+    )
+    """How the deducted points split across earning programs (group transfers)."""
+
+
+class PointsTransferRequest(CapillaryModel):
+    """A customer-to-customer transfer, confirmed with the sender's OTP."""
+
+    code: str
+    """OTP the sending customer received for this transfer."""
+
+    points_tobe_transferred: int = Field(alias="pointsTobeTransferred")
+    """Number of points to transfer."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Program the points come from (multi-program orgs)."""
+
+    notes: str | None = None
+    """Notes or reason of the transfer."""
+
+    group_program_transfer: bool | None = Field(default=None, alias="groupProgramTransfer")
+    """Transfer within a group program (seen only in the docs' samples)."""
+
+    from_customer_identifier: PointsCustomerIdentifier = Field(alias="fromCustomerIdentifier")
+    """Identifies a customer in a customer-to-customer transfer."""
+
+    to_customer_identifier: PointsCustomerIdentifier = Field(alias="toCustomerIdentifier")
+    """Identifies a customer in a customer-to-customer transfer."""
+
+
+class PointsTransferResponse(CapillaryModel):
+    """Points transfers made or found."""
+
+    data: list[PointsTransferRecord] | None = None
+    """Transfers."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class ReferralCodeValidation(CapillaryModel):
+    """Whether a referral code is valid, and its owner."""
+
+    valid: bool | None = None
+    """`true` if the code exists and can be used."""
+
+    referrer: int | None = None
+    """Customer ID of the referrer who owns the code."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
 
 
 class RegisterCustomerRequest(CapillaryModel):
@@ -2864,6 +8971,1320 @@ class TraiConsentResponse(CapillaryModel):
     """Errors."""
 
 
+class TransactionPointsSourceIdentifier(CapillaryModel):
+    """Key-value tag of what the points were computed on (e.g. a tracker)."""
+
+    key: str | None = None
+    """Tag name, e.g. `tracker`."""
+
+    value: str | None = None
+    """Tag value."""
+
+
+class TransactionActionPoints(CapillaryModel):
+    """Points awarded by one evaluation of a loyalty action."""
+
+    points: float | None = None
+    """Points awarded."""
+
+    source_value: float | None = Field(default=None, alias="sourceValue")
+    """Amount the points were computed on."""
+
+    source_identifiers: list[TransactionPointsSourceIdentifier] | None = Field(
+        default=None, alias="sourceIdentifiers"
+    )
+    """What the computation was based on."""
+
+
+class TransactionSideEffect(CapillaryModel):
+    """An incentive the transaction triggered (points or coupon), with the entity that received
+    it."""
+
+    entity_type: str | None = Field(default=None, alias="entityType")
+    """Receiver of the incentive, e.g. `USER`."""
+
+    raw_awarded_points: float | None = Field(default=None, alias="rawAwardedPoints")
+    """Points awarded before rounding."""
+
+    type: str
+    """Kind of side effect, e.g. `points` or `coupon`."""
+
+    awarded_points: float | None = Field(default=None, alias="awardedPoints")
+    """Points awarded (points side effects)."""
+
+    id: int | None = None
+    """Coupon ID (coupon side effects)."""
+
+    coupon_type: str | None = Field(default=None, alias="couponType")
+    """Coupon type code."""
+
+    coupon_code: str | None = Field(default=None, alias="couponCode")
+    """Coupon code issued."""
+
+    trimmed_coupon_code: str | None = Field(default=None, alias="trimmedCouponCode")
+    """Coupon code without formatting."""
+
+    valid_till: _dt.datetime | None = Field(default=None, alias="validTill")
+    """Coupon expiry."""
+
+    description: str | None = None
+    """Coupon offer description."""
+
+    discount_code: str | None = Field(default=None, alias="discountCode")
+    """Discount code attached to the coupon."""
+
+
+class TransactionRawSideEffect(CapillaryModel):
+    """Full detail of one incentive (`rawSideEffects=true`): a points award (`type: AWARD`) or
+    an issued voucher (`type: PE_ISSUE_VOUCHER`). The server sends every value as a string."""
+
+    type: str | None = None
+    """Kind of incentive, e.g. `AWARD` or `PE_ISSUE_VOUCHER`."""
+
+    award_on: str | None = Field(default=None, alias="awardOn")
+    """What the points were awarded on, e.g. `BILL`."""
+
+    award_strategy_id: str | None = Field(default=None, alias="awardStrategyId")
+    """Allocation strategy that awarded the points."""
+
+    awarded_on: str | None = Field(default=None, alias="awardedOn")
+    """Award date as text."""
+
+    awarded_on_millis: str | None = Field(default=None, alias="awardedOnMillis")
+    """Award time in epoch milliseconds."""
+
+    bill_number: str | None = Field(default=None, alias="billNumber")
+    """Bill the points were awarded for."""
+
+    evaluated_entity: str | None = Field(default=None, alias="evaluatedEntity")
+    """Entity the rules were evaluated for, e.g. `USER`."""
+
+    expiry_date: str | None = Field(default=None, alias="expiryDate")
+    """Expiry (date text for points, epoch milliseconds for vouchers)."""
+
+    expiry_date_millis: str | None = Field(default=None, alias="expiryDateMillis")
+    """Points expiry in epoch milliseconds."""
+
+    expiry_strategy_id: str | None = Field(default=None, alias="expiryStrategyId")
+    """Expiry strategy applied to the points."""
+
+    line_item_id: str | None = Field(default=None, alias="lineItemId")
+    """Line item the points were awarded on (-1 for the bill)."""
+
+    point_type_id: str | None = Field(default=None, alias="pointTypeId")
+    """ID of the points category."""
+
+    point_type_is_redeemable: str | None = Field(default=None, alias="pointTypeIsRedeemable")
+    """"true" when the points category is redeemable."""
+
+    point_type_name: str | None = Field(default=None, alias="pointTypeName")
+    """Name of the points category, e.g. `Main`."""
+
+    points: str | None = None
+    """Points awarded."""
+
+    program_id: str | None = Field(default=None, alias="programId")
+    """Loyalty program."""
+
+    promo_id: str | None = Field(default=None, alias="promoId")
+    """Promotion that awarded the points (-1 for none)."""
+
+    promo_identifier: str | None = Field(default=None, alias="promoIdentifier")
+    """Identifier of that promotion."""
+
+    promo_name: str | None = Field(default=None, alias="promoName")
+    """Name of that promotion."""
+
+    source_id: str | None = Field(default=None, alias="sourceId")
+    """ID of the source record (the transaction)."""
+
+    source_type: str | None = Field(default=None, alias="sourceType")
+    """Kind of source record, e.g. `Bill`."""
+
+    source_type_id: str | None = Field(default=None, alias="sourceTypeId")
+    """ID of the source kind."""
+
+    tender_code_id: str | None = Field(default=None, alias="tenderCodeId")
+    """Payment mode the points were awarded on (-1 for none)."""
+
+    amount: str | None = None
+    """Voucher amount."""
+
+    delay_in_sec: str | None = Field(default=None, alias="delayInSec")
+    """Delay before the SMS is sent, in seconds."""
+
+    email_delay_in_sec: str | None = Field(default=None, alias="emailDelayInSec")
+    """Delay before the email is sent, in seconds."""
+
+    email_template_id: str | None = Field(default=None, alias="emailTemplateId")
+    """Email template of the voucher message."""
+
+    mobile_push_delay_in_secs: str | None = Field(default=None, alias="mobilePushDelayInSecs")
+    """Delay before the push message is sent, in seconds."""
+
+    we_chat_delay: str | None = Field(default=None, alias="weChatDelay")
+    """Delay before the WeChat message is sent."""
+
+    issue_date: str | None = Field(default=None, alias="issueDate")
+    """When the voucher was issued, as text."""
+
+    max_redemption_divisor: str | None = Field(default=None, alias="maxRedemptionDivisor")
+    """Redemption divisor of the voucher series."""
+
+    org_id: str | None = Field(default=None, alias="orgId")
+    """Org ID."""
+
+    shorten_url_check: str | None = Field(default=None, alias="shortenUrlCheck")
+    """"1" when URLs in the message are shortened."""
+
+    sms_sender_id: str | None = Field(default=None, alias="smsSenderId")
+    """Sender ID of the SMS."""
+
+    sms_template: str | None = Field(default=None, alias="smsTemplate")
+    """SMS template of the voucher message."""
+
+    user_id: str | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    voucher_code: str | None = Field(default=None, alias="voucherCode")
+    """Voucher (coupon) code issued."""
+
+    voucher_id: str | None = Field(default=None, alias="voucherId")
+    """Voucher ID."""
+
+    voucher_series_id: str | None = Field(default=None, alias="voucherSeriesId")
+    """Voucher series ID."""
+
+
+class TransactionCustomerInfo(CapillaryModel):
+    """Name of the customer the transaction was added for."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+
+class TransactionAddResponse(CapillaryModel):
+    """Result of adding a transaction."""
+
+    created_id: int | None = Field(default=None, alias="createdId")
+    """ID of the transaction created."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    side_effects: list[TransactionSideEffect] | None = Field(default=None, alias="sideEffects")
+    """Incentives triggered (empty with `use_async=true`)."""
+
+    raw_side_effects: list[TransactionRawSideEffect] | None = Field(
+        default=None, alias="rawSideEffects"
+    )
+    """Full incentive details (`rawSideEffects=true`)."""
+
+    customer_info: TransactionCustomerInfo | None = Field(default=None, alias="customerInfo")
+    """Name of the customer the transaction was added for."""
+
+
+class TransactionAttributionEntity(CapillaryModel):
+    """Org entity (till, store, user, ...) the transaction is attributed to."""
+
+    code: str | None = None
+    """Code of the entity."""
+
+    type: (
+        Annotated[
+            TransactionAttributionEntityType | str, lenient_enum(TransactionAttributionEntityType)
+        ]
+        | None
+    ) = None
+    """Kind of org entity a transaction is attributed to."""
+
+
+class TransactionAttributionInput(CapillaryModel):
+    """Attributes the transaction to another till, store or user than the caller."""
+
+    create_date: _dt.datetime | None = Field(default=None, alias="createDate")
+    """Date of the transaction."""
+
+    created_by: TransactionAttributionEntity | None = Field(default=None, alias="createdBy")
+    """Org entity (till, store, user, ...) the transaction is attributed to."""
+
+
+class TransactionReturnDetails(CapillaryModel):
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    canceled: bool | None = None
+    """The bill was cancelled."""
+
+
+class TransactionCurrentPointsSummary(CapillaryModel):
+    """Current state of the points earned."""
+
+    available_points: float | None = Field(default=None, alias="availablePoints")
+    """Points still available."""
+
+    expired_points: float | None = Field(default=None, alias="expiredPoints")
+    """Points expired."""
+
+    redeemed_points: float | None = Field(default=None, alias="redeemedPoints")
+    """Points redeemed."""
+
+    promised_points: float | None = Field(default=None, alias="promisedPoints")
+    """Promised (delayed) points not yet converted."""
+
+    returned_promised_points: float | None = Field(default=None, alias="returnedPromisedPoints")
+    """Promised points taken back because of returns."""
+
+    returned_points: float | None = Field(default=None, alias="returnedPoints")
+    """Points taken back because of returns."""
+
+    promised_points_converted: float | None = Field(default=None, alias="promisedPointsConverted")
+    """Promised points converted into redeemable points."""
+
+
+class TransactionIssuedPointsSummary(CapillaryModel):
+    """Points originally issued."""
+
+    redeemable_points_issued: float | None = Field(default=None, alias="redeemablePointsIssued")
+    """Redeemable points issued."""
+
+    promised_points_issued: float | None = Field(default=None, alias="promisedPointsIssued")
+    """Promised points issued."""
+
+
+class TransactionPointsAction(CapillaryModel):
+    """Loyalty action that awarded points."""
+
+    action_id: int | None = Field(default=None, alias="actionId")
+    """Action ID."""
+
+    source_type: str | None = Field(default=None, alias="sourceType")
+    """What the action ran on, e.g. `lineItem`."""
+
+    action_type: str | None = Field(default=None, alias="actionType")
+    """Kind of action, e.g. `BILL_POINTS_ACTION`."""
+
+    action_points_detail: list[TransactionActionPoints] | None = Field(
+        default=None, alias="actionPointsDetail"
+    )
+    """Points of each evaluation."""
+
+
+class TransactionPointsLot(CapillaryModel):
+    """Available points sharing one expiry."""
+
+    points: float | None = None
+    """Points."""
+
+    expiry_date: _dt.datetime | None = Field(default=None, alias="expiryDate")
+    """When these points expire."""
+
+    expiry_type: str | None = Field(default=None, alias="expiryType")
+    """Expiry rule, e.g. `rolling`."""
+
+    action_source_details: list[TransactionPointsAction] | None = Field(
+        default=None, alias="actionSourceDetails"
+    )
+    """Loyalty actions that awarded the points."""
+
+
+class TransactionRegularPointsInfo(CapillaryModel):
+    """Breakdown of regular (non-promotional) points."""
+
+    available_points_info: list[TransactionPointsLot] | None = Field(
+        default=None, alias="availablePointsInfo"
+    )
+    """Available points by expiry."""
+
+    promised_points_info: dict[str, Any] | None = Field(default=None, alias="promisedPointsInfo")
+    """Promised points breakdown; the docs show only null."""
+
+
+class TransactionPointsBreakup(CapillaryModel):
+    """Breakdown of the current points."""
+
+    regular_points_info: TransactionRegularPointsInfo | Any | None = Field(
+        default=None, alias="regularPointsInfo"
+    )
+    """Regular points; null when there are none."""
+
+    promotional_points_info: dict[str, Any] | None = Field(
+        default=None, alias="promotionalPointsInfo"
+    )
+    """Promotional points breakdown; the docs show only null."""
+
+
+class TransactionProgramPoints(CapillaryModel):
+    """Points earned in one loyalty program."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    current_points_summary: TransactionCurrentPointsSummary | None = Field(
+        default=None, alias="currentPointsSummary"
+    )
+    """Current state of the points earned."""
+
+    issued_points_summary: TransactionIssuedPointsSummary | None = Field(
+        default=None, alias="issuedPointsSummary"
+    )
+    """Points originally issued."""
+
+    current_points_breakup: TransactionPointsBreakup | None = Field(
+        default=None, alias="currentPointsBreakup"
+    )
+    """Breakdown of the current points."""
+
+
+class TransactionPointsEarning(CapillaryModel):
+    """Points earned by a bill (`billPoints`) or a line item (`lineItemPoints`)."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Customer (or group) that earned the points."""
+
+    entity_type: str | None = Field(default=None, alias="entityType")
+    """Kind of earner, e.g. `customer`."""
+
+    bill_points: list[TransactionProgramPoints] | None = Field(default=None, alias="billPoints")
+    """Per-program points of the bill."""
+
+    line_item_points: list[TransactionProgramPoints] | None = Field(
+        default=None, alias="lineItemPoints"
+    )
+    """Per-program points of the line item."""
+
+
+class TransactionBillDetails(CapillaryModel):
+    """Bill-level figures of a stored transaction."""
+
+    bill_number: str | None = Field(default=None, alias="billNumber")
+    """Bill number."""
+
+    billing_time: _dt.datetime | None = Field(default=None, alias="billingTime")
+    """Date and time of the bill."""
+
+    amount: float | None = None
+    """Net amount."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount."""
+
+    note: str | None = None
+    """Notes of the bill."""
+
+    billing_store: AttributionActor | None = Field(default=None, alias="billingStore")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    invalid_bill: bool | None = Field(default=None, alias="invalidBill")
+    """The bill is marked invalid."""
+
+    return_details: TransactionReturnDetails | None = Field(default=None, alias="returnDetails")
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    ni_return_details: TransactionReturnDetails | None = Field(
+        default=None, alias="niReturnDetails"
+    )
+    """Return state for not-interested returns (empty in the docs' samples)."""
+
+    points_earning_entities: TransactionPointsEarning | None = Field(
+        default=None, alias="pointsEarningEntities"
+    )
+    """Points the bill earned (earning call only)."""
+
+
+class TransactionBundleItem(CapillaryModel):
+    """A part of a bundled line item (combo, add-on or split item)."""
+
+    item_code: str | None = Field(default=None, alias="itemCode")
+    """Item code of the part."""
+
+    quantity: float | None = None
+    """Quantity of the part."""
+
+    description: str | None = None
+    """Short description of the part."""
+
+    rate: float | None = None
+    """Unit price of the part."""
+
+    value: float | None = None
+    """Price of the part before discount."""
+
+    combo_type: (
+        Annotated[TransactionBundleType | str, lenient_enum(TransactionBundleType)] | None
+    ) = Field(default=None, alias="comboType")
+    """Role of a bundle part: `COMBO_PARENT` (the pack itself), `COMBO_ITEM` (an item of a
+    pack), `ADD_ON_ITEM` (an extra on top of an item) or `SPLIT` (a component of a split
+    price, such as a making charge)."""
+
+
+class TransactionLineItem(CapillaryModel):
+    """A line item of a bill, as sent (`lineItemsV2`) and as echoed back by the bulk call.
+    Normally `value` = `rate` x `qty` and `amount` = `value` - `discount`."""
+
+    item_code: str | None = Field(default=None, alias="itemCode")
+    """Item (SKU) code."""
+
+    description: str | None = None
+    """Short description of the item."""
+
+    serial: str | int | None = None
+    """Serial number of the line within the bill."""
+
+    qty: float | None = None
+    """Quantity."""
+
+    rate: float | None = None
+    """Unit price."""
+
+    value: float | None = None
+    """Gross amount of the line (usually rate x qty)."""
+
+    discount: float | None = None
+    """Discount on the line."""
+
+    amount: float | None = None
+    """Net amount of the line (value minus discount)."""
+
+    returnable: bool | None = None
+    """The item may be returned after purchase."""
+
+    returnable_days: int | None = Field(default=None, alias="returnableDays")
+    """Days within which the item may be returned (-1 when there is no limit)."""
+
+    img_url: str | None = Field(default=None, alias="imgUrl")
+    """URL of the product image."""
+
+    attributes: dict[str, str] | None = None
+    """Product attributes as name -> value."""
+
+    combo_details: list[TransactionBundleItem] | None = Field(default=None, alias="comboDetails")
+    """Items of a combo pack sold as this line."""
+
+    add_on_details: list[TransactionBundleItem] | None = Field(default=None, alias="addOnDetails")
+    """Add-ons bought with this item."""
+
+    split_details: list[TransactionBundleItem] | None = Field(default=None, alias="splitDetails")
+    """Components the price of this item is split into."""
+
+    type: Annotated[TransactionType | str, lenient_enum(TransactionType)] | None = None
+    """Kind of line: `REGULAR` or `NOT_INTERESTED` purchase, or `RETURN` /
+    `NOT_INTERESTED_RETURN` of an earlier line (exchanges mix both in one bill)."""
+
+    return_type: (
+        Annotated[TransactionLineItemReturnType | str, lenient_enum(TransactionLineItemReturnType)]
+        | None
+    ) = Field(default=None, alias="returnType")
+    """How a line item is returned: `AMOUNT`, `FULL` or `LINE_ITEM`. Ignored when the bill's
+    return type is `FULL` or `AMOUNT`."""
+
+    parent_bill_number: str | None = Field(default=None, alias="parentBillNumber")
+    """Number of the original bill of a returned line (exchange bills only)."""
+
+    purchase_time: _dt.datetime | None = Field(default=None, alias="purchaseTime")
+    """When the returned line was originally bought."""
+
+    applied_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="appliedPromotionIdentifiers"
+    )
+    """Cart or catalog promotions applied to the line, each a Base64-encoded descriptor."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class TransactionPaymentMode(CapillaryModel):
+    """A payment (tender) of the bill, as sent and as echoed by the bulk call."""
+
+    mode: str | None = None
+    """Payment mode name as configured for the org (e.g. `UPI`, `Card Payment`)."""
+
+    value: float | None = None
+    """Amount paid with this mode."""
+
+    notes: str | None = None
+    """Free notes about the payment."""
+
+    attributes: dict[str, str] | None = None
+    """Payment attributes as name -> value (e.g. card type)."""
+
+
+class TransactionRedemptions(CapillaryModel):
+    """Points and coupon redemptions to apply to the bill."""
+
+    points_redemptions: list[int] | None = Field(default=None, alias="pointsRedemptions")
+    """IDs of points redemptions."""
+
+    coupon_redemptions: list[int] | None = Field(default=None, alias="couponRedemptions")
+    """IDs of coupon redemptions."""
+
+
+class TransactionBulkInput(CapillaryModel):
+    """A transaction of the bulk call: the bill fields plus the customer it belongs to and,
+    optionally, the group primary member to tag it to."""
+
+    identifier_type: Annotated[
+        CustomerIdentifierName | str, lenient_enum(CustomerIdentifierName)
+    ] = Field(alias="identifierType")
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    identifier_value: str = Field(alias="identifierValue")
+    """Value of the customer identifier."""
+
+    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)]
+    """Source (channel) a customer account belongs to."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account, for sources with several accounts."""
+
+    user_group2_primary_user_identifier_type: (
+        Annotated[CustomerIdentifierName | str, lenient_enum(CustomerIdentifierName)] | None
+    ) = Field(default=None, alias="userGroup2PrimaryUserIdentifierType")
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    user_group2_primary_user_identifier_value: str | None = Field(
+        default=None, alias="userGroup2PrimaryUserIdentifierValue"
+    )
+    """Identifier value of the group's primary member."""
+
+    user_group2_primary_user_source: (
+        Annotated[CustomerSource | str, lenient_enum(CustomerSource)] | None
+    ) = Field(default=None, alias="userGroup2PrimaryUserSource")
+    """Source (channel) a customer account belongs to."""
+
+    user_group2_primary_user_account_id: str | None = Field(
+        default=None, alias="userGroup2PrimaryUserAccountId"
+    )
+    """Source account of the group's primary member."""
+
+    type: Annotated[TransactionType | str, lenient_enum(TransactionType)]
+    """Kind of transaction: `REGULAR` (loyalty purchase), `RETURN`, `NOT_INTERESTED` (purchase
+    of a shopper who declined loyalty) or `NOT_INTERESTED_RETURN`."""
+
+    return_type: (
+        Annotated[TransactionReturnType | str, lenient_enum(TransactionReturnType)] | None
+    ) = Field(default=None, alias="returnType")
+    """How the bill is returned (return bills only)."""
+
+    bill_number: str = Field(alias="billNumber")
+    """Bill number; unique at till, store or org level for a configured number of days. For
+    returns, the number of the original bill."""
+
+    billing_date: _dt.datetime | None = Field(default=None, alias="billingDate")
+    """Date and time of the bill."""
+
+    purchase_time: _dt.datetime | None = Field(default=None, alias="purchaseTime")
+    """When the returned bill was originally made (returns)."""
+
+    bill_amount: float = Field(alias="billAmount")
+    """Net amount of the bill."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount on the bill."""
+
+    note: str | None = None
+    """Free notes about the bill."""
+
+    not_interested_reason: str | None = Field(default=None, alias="notInterestedReason")
+    """Why the shopper declined loyalty enrollment (`NOT_INTERESTED` bills)."""
+
+    delivery_status: (
+        Annotated[TransactionDeliveryStatus | str, lenient_enum(TransactionDeliveryStatus)] | None
+    ) = Field(default=None, alias="deliveryStatus")
+    """Delivery state of the order."""
+
+    outlier_status: (
+        Annotated[TransactionOutlierStatus | str, lenient_enum(TransactionOutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    currency_code: str | None = Field(default=None, alias="currencyCode")
+    """ISO currency code of a bill in local currency (e.g. `SGD`); the currency must be enabled
+    for the org with a conversion ratio."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """`true` records the bill in the local currency given in `currencyCode`."""
+
+    user_group2_id: int | None = Field(default=None, alias="userGroup2Id")
+    """ID of the group (userGroup2) to tag the bill to."""
+
+    user_group2_primary_user_id: int | None = Field(default=None, alias="userGroup2PrimaryUserId")
+    """Customer ID of the primary member of the group to tag the bill to."""
+
+    user_group2_external_id: str | None = Field(default=None, alias="userGroup2ExternalId")
+    """External ID of the group to tag the bill to."""
+
+    line_items_v2: list[TransactionLineItem] | None = Field(default=None, alias="lineItemsV2")
+    """Line items of the bill."""
+
+    payment_modes: list[TransactionPaymentMode] | None = Field(default=None, alias="paymentModes")
+    """Payments (tenders) of the bill."""
+
+    redemptions: TransactionRedemptions | None = None
+    """Points and coupon redemptions to apply to the bill."""
+
+    attribution: TransactionAttributionInput | None = None
+    """Attributes the transaction to another till, store or user than the caller."""
+
+    promotion_evaluation_id: str | None = Field(default=None, alias="promotionEvaluationId")
+    """ID of the cart/catalog promotion evaluation applied to the bill."""
+
+    applied_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="appliedPromotionIdentifiers"
+    )
+    """Cart/catalog promotions applied to the bill, each a Base64-encoded JSON descriptor
+    (promotion ID, discount, amount, quantities, SKU, version)."""
+
+    loyalty_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="loyaltyPromotionIdentifiers"
+    )
+    """Loyalty promotions to tag to the bill."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class TransactionBulkResultDetails(CapillaryModel):
+    """The transaction as stored by the bulk call: the fields sent, plus the currency, the
+    incentives triggered and the group flag."""
+
+    currency: str | None = None
+    """Currency code of the bill."""
+
+    side_effects: list[TransactionSideEffect] | None = Field(default=None, alias="sideEffects")
+    """Incentives triggered by this transaction."""
+
+    use_default_fleet_group: bool | None = Field(default=None, alias="useDefaultFleetGroup")
+    """The bill was tagged to the customer's default group."""
+
+    identifier_type: Annotated[
+        CustomerIdentifierName | str, lenient_enum(CustomerIdentifierName)
+    ] = Field(alias="identifierType")
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    identifier_value: str = Field(alias="identifierValue")
+    """Value of the customer identifier."""
+
+    source: Annotated[CustomerSource | str, lenient_enum(CustomerSource)]
+    """Source (channel) a customer account belongs to."""
+
+    account_id: str | None = Field(default=None, alias="accountId")
+    """Source account, for sources with several accounts."""
+
+    user_group2_primary_user_identifier_type: (
+        Annotated[CustomerIdentifierName | str, lenient_enum(CustomerIdentifierName)] | None
+    ) = Field(default=None, alias="userGroup2PrimaryUserIdentifierType")
+    """Kind of identifier a customer is addressed by in lookup calls."""
+
+    user_group2_primary_user_identifier_value: str | None = Field(
+        default=None, alias="userGroup2PrimaryUserIdentifierValue"
+    )
+    """Identifier value of the group's primary member."""
+
+    user_group2_primary_user_source: (
+        Annotated[CustomerSource | str, lenient_enum(CustomerSource)] | None
+    ) = Field(default=None, alias="userGroup2PrimaryUserSource")
+    """Source (channel) a customer account belongs to."""
+
+    user_group2_primary_user_account_id: str | None = Field(
+        default=None, alias="userGroup2PrimaryUserAccountId"
+    )
+    """Source account of the group's primary member."""
+
+    type: Annotated[TransactionType | str, lenient_enum(TransactionType)]
+    """Kind of transaction: `REGULAR` (loyalty purchase), `RETURN`, `NOT_INTERESTED` (purchase
+    of a shopper who declined loyalty) or `NOT_INTERESTED_RETURN`."""
+
+    return_type: (
+        Annotated[TransactionReturnType | str, lenient_enum(TransactionReturnType)] | None
+    ) = Field(default=None, alias="returnType")
+    """How the bill is returned (return bills only)."""
+
+    bill_number: str = Field(alias="billNumber")
+    """Bill number; unique at till, store or org level for a configured number of days. For
+    returns, the number of the original bill."""
+
+    billing_date: _dt.datetime | None = Field(default=None, alias="billingDate")
+    """Date and time of the bill."""
+
+    purchase_time: _dt.datetime | None = Field(default=None, alias="purchaseTime")
+    """When the returned bill was originally made (returns)."""
+
+    bill_amount: float = Field(alias="billAmount")
+    """Net amount of the bill."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount on the bill."""
+
+    note: str | None = None
+    """Free notes about the bill."""
+
+    not_interested_reason: str | None = Field(default=None, alias="notInterestedReason")
+    """Why the shopper declined loyalty enrollment (`NOT_INTERESTED` bills)."""
+
+    delivery_status: (
+        Annotated[TransactionDeliveryStatus | str, lenient_enum(TransactionDeliveryStatus)] | None
+    ) = Field(default=None, alias="deliveryStatus")
+    """Delivery state of the order."""
+
+    outlier_status: (
+        Annotated[TransactionOutlierStatus | str, lenient_enum(TransactionOutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    currency_code: str | None = Field(default=None, alias="currencyCode")
+    """ISO currency code of a bill in local currency (e.g. `SGD`); the currency must be enabled
+    for the org with a conversion ratio."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """`true` records the bill in the local currency given in `currencyCode`."""
+
+    user_group2_id: int | None = Field(default=None, alias="userGroup2Id")
+    """ID of the group (userGroup2) to tag the bill to."""
+
+    user_group2_primary_user_id: int | None = Field(default=None, alias="userGroup2PrimaryUserId")
+    """Customer ID of the primary member of the group to tag the bill to."""
+
+    user_group2_external_id: str | None = Field(default=None, alias="userGroup2ExternalId")
+    """External ID of the group to tag the bill to."""
+
+    line_items_v2: list[TransactionLineItem] | None = Field(default=None, alias="lineItemsV2")
+    """Line items of the bill."""
+
+    payment_modes: list[TransactionPaymentMode] | None = Field(default=None, alias="paymentModes")
+    """Payments (tenders) of the bill."""
+
+    redemptions: TransactionRedemptions | None = None
+    """Points and coupon redemptions to apply to the bill."""
+
+    attribution: TransactionAttributionInput | None = None
+    """Attributes the transaction to another till, store or user than the caller."""
+
+    promotion_evaluation_id: str | None = Field(default=None, alias="promotionEvaluationId")
+    """ID of the cart/catalog promotion evaluation applied to the bill."""
+
+    applied_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="appliedPromotionIdentifiers"
+    )
+    """Cart/catalog promotions applied to the bill, each a Base64-encoded JSON descriptor
+    (promotion ID, discount, amount, quantities, SKU, version)."""
+
+    loyalty_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="loyaltyPromotionIdentifiers"
+    )
+    """Loyalty promotions to tag to the bill."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class TransactionBulkResult(CapillaryModel):
+    """Result of one transaction of the bulk call."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """ID of the transaction created."""
+
+    result: TransactionBulkResultDetails | None = None
+    """The transaction as stored by the bulk call: the fields sent, plus the currency, the
+    incentives triggered and the group flag."""
+
+    errors: list[ApiError] | None = None
+    """Errors of this transaction."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings of this transaction."""
+
+
+class TransactionBulkResponse(CapillaryModel):
+    """Results of the bulk call, in request order, with counts."""
+
+    response: list[TransactionBulkResult] | None = None
+    """One result per transaction sent."""
+
+    total_count: int | None = Field(default=None, alias="totalCount")
+    """Number of transactions sent."""
+
+    failure_count: int | None = Field(default=None, alias="failureCount")
+    """Number of transactions that failed."""
+
+
+class TransactionCreditNote(CapillaryModel):
+    """Credit note issued with the bill (`credit_notes=true`)."""
+
+    number: str | None = None
+    """Credit note number."""
+
+    amount: float | None = None
+    """Amount credited."""
+
+    notes: str | None = None
+    """Reason or notes."""
+
+    validity: _dt.date | None = None
+    """Last day the credit note can be used."""
+
+    update_amount: bool | None = Field(default=None, alias="updateAmount")
+    """The credited amount may be changed."""
+
+
+class TransactionLineItemDetails(CapillaryModel):
+    """Details of a stored line item."""
+
+    item_code: str | None = Field(default=None, alias="itemCode")
+    """Item (SKU) code."""
+
+    description: str | None = None
+    """Short description."""
+
+    serial: int | None = None
+    """Serial number of the line."""
+
+    qty: float | None = None
+    """Quantity."""
+
+    rate: float | None = None
+    """Unit price."""
+
+    value: float | None = None
+    """Gross amount of the line."""
+
+    discount: float | None = None
+    """Discount on the line."""
+
+    amount: float | None = None
+    """Net amount of the line."""
+
+    returnable: bool | None = None
+    """The item may be returned."""
+
+    returnable_days: int | None = Field(default=None, alias="returnableDays")
+    """Days within which it may be returned (-1 when unlimited)."""
+
+    attributes: dict[str, str] | None = None
+    """Product attributes as name -> value."""
+
+    attributes_set: list[dict[str, str]] | None = Field(default=None, alias="attributesSet")
+    """The same attributes, one single-entry object per attribute."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class TransactionLineItemRecord(CapillaryModel):
+    """A stored line item with its state."""
+
+    id: int | None = None
+    """Line item ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer of the line (0 in some reads)."""
+
+    details: TransactionLineItemDetails | None = None
+    """Details of a stored line item."""
+
+    outlier_status: (
+        Annotated[TransactionOutlierStatus | str, lenient_enum(TransactionOutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    valid: bool | None = None
+    """The line is valid."""
+
+    ni_return: bool | None = Field(default=None, alias="niReturn")
+    """The line is a not-interested return."""
+
+    return_details: TransactionReturnDetails | None = Field(default=None, alias="returnDetails")
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="returnLineItemsDtos"
+    )
+    """Returns recorded against this line; their shape is not documented."""
+
+    ni_return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="niReturnLineItemsDtos"
+    )
+    """Not-interested returns against this line; their shape is not documented."""
+
+    addon_details: list[dict[str, Any]] | None = Field(default=None, alias="addonDetails")
+    """Add-on items of the line; the docs show only empty lists."""
+
+    split_items_details: list[dict[str, Any]] | None = Field(
+        default=None, alias="splitItemsDetails"
+    )
+    """Split items of the line; the docs show only empty lists."""
+
+    points_earning_entities: TransactionPointsEarning | None = Field(
+        default=None, alias="pointsEarningEntities"
+    )
+    """Points the line earned (earning call only)."""
+
+
+class TransactionPaymentRecord(CapillaryModel):
+    """A stored payment (tender) of the bill (`tenders=true`)."""
+
+    id: int | None = None
+    """Payment record ID."""
+
+    mode: str | None = None
+    """Payment mode name."""
+
+    org_payment_mode_id: int | None = Field(default=None, alias="orgPaymentModeId")
+    """ID of the org's payment mode."""
+
+    amount: float | None = None
+    """Amount paid."""
+
+    notes: str | None = None
+    """Notes of the payment."""
+
+    attributes: list[dict[str, Any]] | None = None
+    """Payment attributes; the docs show only empty lists."""
+
+
+class TransactionDetails(CapillaryModel):
+    """A stored transaction. The earning call adds `pointsEarningEntities` to the bill and to
+    each line item."""
+
+    id: int | None = None
+    """Transaction ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer ID."""
+
+    type: Annotated[TransactionType | str, lenient_enum(TransactionType)] | None = None
+    """Kind of transaction: `REGULAR` (loyalty purchase), `RETURN`, `NOT_INTERESTED` (purchase
+    of a shopper who declined loyalty) or `NOT_INTERESTED_RETURN`."""
+
+    outlier_status: (
+        Annotated[TransactionOutlierStatus | str, lenient_enum(TransactionOutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    attribution: Attribution | None = None
+    """Who created and last modified a record, and when."""
+
+    bill_details: TransactionBillDetails | None = Field(default=None, alias="billDetails")
+    """Bill-level figures of a stored transaction."""
+
+    credit_note: TransactionCreditNote | None = Field(default=None, alias="creditNote")
+    """Credit note issued with the bill (`credit_notes=true`)."""
+
+    line_items: list[TransactionLineItemRecord] | None = Field(default=None, alias="lineItems")
+    """Line items."""
+
+    payment_modes: list[TransactionPaymentRecord] | None = Field(default=None, alias="paymentModes")
+    """Payments of the bill (`tenders=true`)."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    basket_size: float | None = Field(default=None, alias="basketSize")
+    """Number of items in the bill."""
+
+    life_time_purchases: float | None = Field(default=None, alias="lifeTimePurchases")
+    """Lifetime purchases of the customer (0 in the docs' samples)."""
+
+    ignore_points: bool | None = Field(default=None, alias="ignorePoints")
+    """No points are computed for the bill."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """The bill was added in a local currency."""
+
+    use_default_fleet_group: bool | None = Field(default=None, alias="useDefaultFleetGroup")
+    """The bill was tagged to the customer's default group."""
+
+    async_: bool | None = Field(default=None, alias="async")
+    """The bill was processed asynchronously."""
+
+    use_v2: bool | None = Field(default=None, alias="useV2")
+    """Internal processing flag."""
+
+    return_details: TransactionReturnDetails | None = Field(default=None, alias="returnDetails")
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    ni_return_details: TransactionReturnDetails | None = Field(
+        default=None, alias="niReturnDetails"
+    )
+    """Return state for not-interested returns."""
+
+    auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
+    """Last automatic update."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class TransactionInput(CapillaryModel):
+    """A transaction to add: a regular, not-interested, return or exchange bill. Returns name
+    the original bill in `billNumber` and say how it is returned in `returnType`."""
+
+    type: Annotated[TransactionType | str, lenient_enum(TransactionType)]
+    """Kind of transaction: `REGULAR` (loyalty purchase), `RETURN`, `NOT_INTERESTED` (purchase
+    of a shopper who declined loyalty) or `NOT_INTERESTED_RETURN`."""
+
+    return_type: (
+        Annotated[TransactionReturnType | str, lenient_enum(TransactionReturnType)] | None
+    ) = Field(default=None, alias="returnType")
+    """How the bill is returned (return bills only)."""
+
+    bill_number: str = Field(alias="billNumber")
+    """Bill number; unique at till, store or org level for a configured number of days. For
+    returns, the number of the original bill."""
+
+    billing_date: _dt.datetime | None = Field(default=None, alias="billingDate")
+    """Date and time of the bill."""
+
+    purchase_time: _dt.datetime | None = Field(default=None, alias="purchaseTime")
+    """When the returned bill was originally made (returns)."""
+
+    bill_amount: float = Field(alias="billAmount")
+    """Net amount of the bill."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount on the bill."""
+
+    note: str | None = None
+    """Free notes about the bill."""
+
+    not_interested_reason: str | None = Field(default=None, alias="notInterestedReason")
+    """Why the shopper declined loyalty enrollment (`NOT_INTERESTED` bills)."""
+
+    delivery_status: (
+        Annotated[TransactionDeliveryStatus | str, lenient_enum(TransactionDeliveryStatus)] | None
+    ) = Field(default=None, alias="deliveryStatus")
+    """Delivery state of the order."""
+
+    outlier_status: (
+        Annotated[TransactionOutlierStatus | str, lenient_enum(TransactionOutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item. When sent, it overrides what the org's
+    outlier rules would decide."""
+
+    currency_code: str | None = Field(default=None, alias="currencyCode")
+    """ISO currency code of a bill in local currency (e.g. `SGD`); the currency must be enabled
+    for the org with a conversion ratio."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """`true` records the bill in the local currency given in `currencyCode`."""
+
+    user_group2_id: int | None = Field(default=None, alias="userGroup2Id")
+    """ID of the group (userGroup2) to tag the bill to."""
+
+    user_group2_primary_user_id: int | None = Field(default=None, alias="userGroup2PrimaryUserId")
+    """Customer ID of the primary member of the group to tag the bill to."""
+
+    user_group2_external_id: str | None = Field(default=None, alias="userGroup2ExternalId")
+    """External ID of the group to tag the bill to."""
+
+    line_items_v2: list[TransactionLineItem] | None = Field(default=None, alias="lineItemsV2")
+    """Line items of the bill."""
+
+    payment_modes: list[TransactionPaymentMode] | None = Field(default=None, alias="paymentModes")
+    """Payments (tenders) of the bill."""
+
+    redemptions: TransactionRedemptions | None = None
+    """Points and coupon redemptions to apply to the bill."""
+
+    attribution: TransactionAttributionInput | None = None
+    """Attributes the transaction to another till, store or user than the caller."""
+
+    promotion_evaluation_id: str | None = Field(default=None, alias="promotionEvaluationId")
+    """ID of the cart/catalog promotion evaluation applied to the bill."""
+
+    applied_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="appliedPromotionIdentifiers"
+    )
+    """Cart/catalog promotions applied to the bill, each a Base64-encoded JSON descriptor
+    (promotion ID, discount, amount, quantities, SKU, version)."""
+
+    loyalty_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="loyaltyPromotionIdentifiers"
+    )
+    """Loyalty promotions to tag to the bill."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+
+class TransactionProgramLoyalty(CapillaryModel):
+    """Points and tier figures of the customer in one loyalty program."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    program_title: str | None = Field(default=None, alias="programTitle")
+    """Program name."""
+
+    program_description: str | None = Field(default=None, alias="programDescription")
+    """Program description."""
+
+    program_points_to_currency_ratio: float | None = Field(
+        default=None, alias="programPointsToCurrencyRatio"
+    )
+    """Value of one point in the org currency."""
+
+    loyalty_id: int | None = Field(default=None, alias="loyaltyId")
+    """Loyalty account ID."""
+
+    loyalty_points: float | None = Field(default=None, alias="loyaltyPoints")
+    """Points available."""
+
+    lifetime_points: float | None = Field(default=None, alias="lifetimePoints")
+    """Points earned so far."""
+
+    redeemed: float | None = None
+    """Points redeemed."""
+
+    expired: float | None = None
+    """Points expired."""
+
+    returned: float | None = None
+    """Points taken back because of returns."""
+
+    adjusted: float | None = None
+    """Net manual adjustment."""
+
+    cumulative_purchases: float | None = Field(default=None, alias="cumulativePurchases")
+    """Purchase amount counted by the program."""
+
+    current_slab: str | None = Field(default=None, alias="currentSlab")
+    """Current tier."""
+
+    slab_s_no: int | None = Field(default=None, alias="slabSNo")
+    """Rank of the current tier (lowest is 1)."""
+
+    slab_expiry_date: _dt.datetime | None = Field(default=None, alias="slabExpiryDate")
+    """When the current tier expires."""
+
+    next_slab: str | None = Field(default=None, alias="nextSlab")
+    """Next tier."""
+
+    next_slab_serial_number: int | None = Field(default=None, alias="nextSlabSerialNumber")
+    """Rank of the next tier."""
+
+    next_slab_description: str | None = Field(default=None, alias="nextSlabDescription")
+    """Description of the next tier."""
+
+    delayed_points: float | None = Field(default=None, alias="delayedPoints")
+    """Delayed-accrual points not yet available."""
+
+    delayed_returned_points: float | None = Field(default=None, alias="delayedReturnedPoints")
+    """Delayed-accrual points taken back because of returns."""
+
+    total_available_points: float | None = Field(default=None, alias="totalAvailablePoints")
+    """Points the customer can use now."""
+
+    total_returned_points: float | None = Field(default=None, alias="totalReturnedPoints")
+    """All points taken back because of returns."""
+
+
+class TransactionUpdateRequest(CapillaryModel):
+    """Changes to a transaction, addressed by `id` or `number` (at least one of the two)."""
+
+    id: int | None = None
+    """Transaction ID."""
+
+    number: str | None = None
+    """Bill number."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Code of the till the bill was made at."""
+
+    delivery_status: (
+        Annotated[TransactionDeliveryStatus | str, lenient_enum(TransactionDeliveryStatus)] | None
+    ) = Field(default=None, alias="deliveryStatus")
+    """Delivery state of the order."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    loyalty_promotion_identifiers: list[str] | None = Field(
+        default=None, alias="loyaltyPromotionIdentifiers"
+    )
+    """Loyalty promotions to tag to the bill."""
+
+
+class TransactionUpdateResponse(CapillaryModel):
+    """Result of a transaction update."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    loyalty_details: list[TransactionProgramLoyalty] | None = Field(
+        default=None, alias="loyaltyDetails"
+    )
+    """Loyalty figures of the customer per program (`points=MLP`)."""
+
+
 class UpdateCustomerRequest(CapillaryModel):
     """Changes to an existing customer."""
 
@@ -2916,3 +10337,193 @@ class UpdateSubscriptionsRequest(CapillaryModel):
 
     subscriptions: list[Subscription]
     """Status to set per channel, priority and source account."""
+
+
+class UserAuthCredentials(CapillaryModel):
+    """Login to check."""
+
+    mobile: str | None = None
+    """Registered mobile number of the customer, with country code."""
+
+    email: str | None = None
+    """Registered email of the customer."""
+
+    password: str | None = None
+    """MD5 hash (32 hexadecimal digits) of the password to check."""
+
+
+class UserAuthLoyaltyInfo(CapillaryModel):
+    """Loyalty status of the customer."""
+
+    loyalty_type: (
+        Annotated[
+            UserAuthLoyaltyInfoLoyaltyType | str, lenient_enum(UserAuthLoyaltyInfoLoyaltyType)
+        ]
+        | None
+    ) = Field(default=None, alias="loyaltyType")
+    """`loyalty` or `non_loyalty`."""
+
+    attribution_v2: Attribution | None = Field(default=None, alias="attributionV2")
+    """Who created and last modified a record, and when."""
+
+    lifetime_purchases: float | None = Field(default=None, alias="lifetimePurchases")
+    """Total purchase amount of the customer."""
+
+    score: float | None = None
+    """Customer score, as returned."""
+
+
+class UserAuthPasswordUpdateRequest(CapillaryModel):
+    """Customer whose password changes, and the new password."""
+
+    mobile: str | None = None
+    """Registered mobile number of the customer, with country code."""
+
+    email: str | None = None
+    """Registered email of the customer."""
+
+    password: str | None = None
+    """MD5 hash (32 hexadecimal digits) of the new password."""
+
+
+class UserAuthRegisterRequest(CapillaryModel):
+    """Customer to create credentials for, and the password to set."""
+
+    mobile: str | None = None
+    """Mobile number the customer is already registered with (on any source), with country
+    code."""
+
+    email: str | None = None
+    """Email the customer is already registered with (on any source)."""
+
+    password: str | None = None
+    """MD5 hash (32 hexadecimal digits) of the password to set."""
+
+
+class UserAuthRegisterResponse(CapillaryModel):
+    """The customer the credentials were created for."""
+
+    id: int | None = None
+    """Customer ID."""
+
+    profiles: list[CustomerProfile] | None = None
+    """One profile per source."""
+
+    loyalty_info: UserAuthLoyaltyInfo | None = Field(default=None, alias="loyaltyInfo")
+    """Loyalty status of the customer."""
+
+    segments: dict[str, Any] | None = None
+    """Segments of the customer; the docs show only an empty object."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class UserAuthResult(CapillaryModel):
+    """Outcome of a credentials check or password change."""
+
+    entity: bool | None = None
+    """`true` when the credentials match (authorize) or the password was changed (update)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class Vertical(CapillaryModel):
+    """A vertical as set up for an org."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """ID of the org."""
+
+    vertical_id: int | None = Field(default=None, alias="verticalId")
+    """ID of the vertical."""
+
+    vertical_name: str | None = Field(default=None, alias="verticalName")
+    """Name of the vertical."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The vertical is active for the org."""
+
+
+class VerticalAddRequest(CapillaryModel):
+    """The vertical to enable for the org."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """ID of the org the vertical is added to."""
+
+    vertical_id: int = Field(alias="verticalId")
+    """ID of the vertical (from `GET /v2/verticals/meta`)."""
+
+    vertical_name: str | None = Field(default=None, alias="verticalName")
+    """Name of the vertical."""
+
+    is_active: bool = Field(alias="isActive")
+    """`true` activates the vertical for the org (the default)."""
+
+
+class VerticalAddResponse(CapillaryModel):
+    """Outcome of adding a vertical."""
+
+    entity: bool | None = None
+    """`true` when the vertical was added."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class VerticalListResponse(CapillaryModel):
+    """Verticals active for the org."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[Vertical] | None = None
+    """Active verticals."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class VerticalMeta(CapillaryModel):
+    """A vertical offered by Capillary."""
+
+    id: int | None = None
+    """ID of the vertical."""
+
+    name: str | None = None
+    """Name of the vertical."""
+
+
+class VerticalMetaListResponse(CapillaryModel):
+    """Verticals available to the org."""
+
+    pagination: Pagination | None = None
+    """Paging window of a list response."""
+
+    data: list[VerticalMeta] | None = None
+    """Available verticals, active and inactive."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class VerticalRemoveResponse(CapillaryModel):
+    """The org and vertical a removal applied to."""
+
+    org_id: int | None = Field(default=None, alias="orgId")
+    """ID of the org."""
+
+    vertical_id: int | None = Field(default=None, alias="verticalId")
+    """ID of the vertical removed."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """Active flag of the vertical as returned by the call."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
