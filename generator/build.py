@@ -174,6 +174,7 @@ class VersionBuilder:
         parameters = self.parameters(spec_file, op, item, context)
         body = self.body(spec_file, op, context)
         response, error_responses = self.responses(spec_file, op, context)
+        pagination = self.pagination(spec_file, op, parameters, response)
         return ir.Operation(
             operation_id=op_id,
             method_name=method_name,
@@ -197,7 +198,58 @@ class VersionBuilder:
             deprecated=bool(op.get("deprecated", False)),
             source=f"{spec_file.label}:{line}",
             documented_as=tuple(str(d) for d in op.get("x-capillary-documented-as") or ()),
+            pagination=pagination,
         )
+
+    def pagination(
+        self, spec_file: SpecFile, op: YDict, parameters: list[ir.Parameter], response: ir.Response
+    ) -> ir.Pagination | None:
+        """`x-capillary-pagination` resolved against the operation's parameters and response model."""
+        node = op.get("x-capillary-pagination")
+        if node is None:
+            return None
+        line = line_of(op, "x-capillary-pagination")
+        if not isinstance(node, dict) or node.get("style") not in ("offset", "page"):
+            self.error(spec_file, line, "x-capillary-pagination needs style: offset or page", "pagination")
+            return None
+        style = node["style"]
+        position_key = "offset_param" if style == "offset" else "page_param"
+        by_wire = {p.wire: p for p in parameters if p.location == "query"}
+        names = []
+        for key in ("limit_param", position_key):
+            param = by_wire.get(str(node.get(key)))
+            if param is None:
+                self.error(
+                    spec_file,
+                    line,
+                    f"x-capillary-pagination {key} {node.get(key)!r} is not a query parameter",
+                    "pagination",
+                )
+                return None
+            names.append(param.name)
+        located = self._items_at(str(node.get("items", "")), response.type)
+        if isinstance(located, str):
+            self.error(spec_file, line, f"x-capillary-pagination items: {located}", "pagination")
+            return None
+        path, item_type = located
+        first = node.get("first", 0 if style == "offset" else 1)
+        return ir.Pagination(style, names[0], names[1], int(first), path, item_type)
+
+    def _items_at(self, pointer: str, type_ref: ir.TypeRef) -> tuple[tuple[str, ...], ir.TypeRef] | str:
+        """Python attribute path and item type of the list at JSON `pointer`, or what is wrong."""
+        path: list[str] = []
+        for segment in [s for s in pointer.split("/") if s]:
+            model = self.models.get(type_ref.name) if type_ref.kind == "model" else None
+            field = next((f for f in model.fields if f.wire == segment), None) if model else None
+            if field is None:
+                return f"{pointer!r} does not lead to a field of the response ({segment!r} not found)"
+            path.append(field.name)
+            type_ref = field.type
+        if type_ref.kind == "union":
+            type_ref = next((a for a in type_ref.args if a != ir.NONE), type_ref)
+        if type_ref.kind != "list":
+            return f"{pointer!r} is not a list in the response"
+        return tuple(path), type_ref.args[0]
 
     def parameters(self, spec_file: SpecFile, op: YDict, item: YDict, context: str) -> list[ir.Parameter]:
         merged: dict[tuple[str, str], tuple[Any, SpecFile, int]] = {}

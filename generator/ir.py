@@ -198,6 +198,23 @@ class ErrorResponse:
 
 
 @dataclass
+class Pagination:
+    """How a list operation pages (`x-capillary-pagination`), in Python names."""
+
+    style: str
+    """`offset` (the position counts records) or `page` (it counts pages)."""
+    limit: str
+    """Argument holding the page size."""
+    position: str
+    """Argument holding the offset or page number."""
+    first: int
+    """Position of the first page: 0 for offsets, the documented first page number otherwise."""
+    items: tuple[str, ...]
+    """Attribute path from the response to the list of items, e.g. `("entity", "customers")`."""
+    item_type: TypeRef
+
+
+@dataclass
 class Operation:
     operation_id: str
     method_name: str
@@ -218,6 +235,7 @@ class Operation:
     source: str
     documented_as: tuple[str, ...] = ()
     """`METHOD /path` of documented operations this one covers under another method or path."""
+    pagination: Pagination | None = None
 
     @property
     def constant_name(self) -> str:

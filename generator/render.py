@@ -132,6 +132,22 @@ def method_docstring(op: ir.Operation) -> str:
     return docstring("\n".join(parts)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
 
 
+def iterator_docstring(op: ir.Operation, class_name: str, mode: str) -> str:
+    """Docstring of an `iter_*` method: what it yields and how it pages."""
+    assert op.pagination is not None
+    paging = op.pagination
+    loop = "for" if mode == "sync" else "async for"
+    unit = "offset" if paging.style == "offset" else "page number"
+    text = (
+        f"Every item of `{op.method_name}`, page after page: {op.summary.rstrip('.')}.\n\n"
+        f"Use it in a `{loop}` loop; each page is requested when the previous one is used up, with "
+        f"`{paging.limit}` items per page (the server's default when not given), starting at {unit} "
+        f"`{paging.position}` (default {paging.first}). Arguments, errors and options are those of "
+        f"`{class_name}.{op.method_name}`."
+    )
+    return "\n".join(_wrap(text)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
+
+
 def body_hint(body: ir.Body) -> str:
     """What the `body` argument accepts: the model, or plain dicts in its place (also inside a list)."""
     body_type = body.type
@@ -154,11 +170,14 @@ def python_imports(code_fragments: Iterable[str], always: Iterable[str] = ()) ->
     """The import block a generated module needs, judged from the annotations it renders."""
     text = "\n".join(code_fragments)
     typing_names = [name for name in ("Annotated", "Any", "Literal") if re.search(rf"\b{name}\b", text)]
+    abc_names = [name for name in ("AsyncIterator", "Iterator") if re.search(rf"\b{name}\[", text)]
     lines = []
     if "_dt." in text:
         lines.append("import datetime as _dt")
     if "enum.Enum" in text:
         lines.append("import enum")
+    if abc_names:
+        lines.append(f"from collections.abc import {', '.join(abc_names)}")
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
     if lines:
@@ -201,6 +220,7 @@ class Renderer:
             summary_line=summary_line,
             arguments_dict=arguments_dict,
             body_hint=body_hint,
+            iterator_docstring=iterator_docstring,
             field_annotation=field_annotation,
             wrapdoc=wrapdoc,
             field_declaration=field_declaration,
@@ -267,11 +287,19 @@ class Renderer:
                 fragments += [p.type.annotation("models."), p.type.hint("models.")]
             if op.body:
                 fragments += [op.body.type.annotation("models."), body_hint(op.body)]
+            if op.pagination:
+                item = op.pagination.item_type.hint("models.")
+                fragments += [f"Iterator[{item}]", f"AsyncIterator[{item}]"]
         runtime = ["from .._client import AsyncClient, RequestOptions, SyncClient"]
         if any("lenient_enum(" in f for f in fragments):
             runtime.append("from .._model import lenient_enum")
         uses_params = any(op.parameters for op in resource.operations)
-        runtime.append("from .._operation import Operation" + (", Param" if uses_params else ""))
+        operation_names = ["Operation"]
+        if any(op.pagination for op in resource.operations):
+            operation_names.append("Paging")
+        if uses_params:
+            operation_names.append("Param")
+        runtime.append(f"from .._operation import {', '.join(operation_names)}")
         if any("models." in f for f in fragments):
             runtime.append("from . import models")
         return self.render(

@@ -148,6 +148,11 @@ def _info(op: ir.Operation, call: str) -> list[tuple[str, str]]:
     if op.deprecated:
         info.append(("Deprecated", "Yes"))
     info.append(("Python", f"`{call}`"))
+    if op.pagination:
+        paging = op.pagination
+        unit = "offset" if paging.style == "offset" else "page number"
+        info.append(("Pagination", f"`{paging.limit}` per page, {unit} in `{paging.position}`"))
+        info.append(("Every page", f"`{call.rsplit('.', 1)[0]}.iter_{op.method_name}(...)` yields each item"))
     return info
 
 

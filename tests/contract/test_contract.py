@@ -147,3 +147,21 @@ def test_every_operation_of_the_specs_is_covered() -> None:
     }
     assert bundled == {(c.version.name, c.operation.operation_id) for c in cases()}
     assert len(bundled) >= 16
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if c.operation.pagination], ids=lambda c: c.id)
+def test_paged_operation_iterates_over_its_items(case: Case) -> None:
+    """`iter_<method>` yields the items of the example page as models of the documented item type
+    (the mock answers every page with the example, so the walk stops on the repeat)."""
+    from capillary import Capillary
+
+    paging = case.operation.pagination
+    sent: list[httpx.Request] = []
+    http = httpx.Client(transport=httpx.MockTransport(responder(case, sent)))
+    with Capillary(**client_kwargs(case), http_client=http) as client:
+        method = getattr(resource_of(client, case), f"iter_{case.operation.method_name}")
+        items = list(method(**arguments(case)))
+    assert items, "the example page has items"
+    assert {type(item).__name__ for item in items} == {paging.item_type.name}
+    for request in sent:
+        openapi(case.version.name).validate_request(OpenAPIRequest(request))

@@ -35,6 +35,22 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
+class Paging:
+    """How a list operation pages: which arguments move through the pages, where the items are."""
+
+    style: Literal["offset", "page"]
+    """`offset` advances by the number of items received, `page` by one."""
+    limit: str
+    """Argument holding the page size."""
+    position: str
+    """Argument holding the offset or page number."""
+    items: tuple[str, ...]
+    """Attribute path from the parsed response to the list of items."""
+    first: int = 0
+    """Position of the first page when the caller gives none."""
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One HTTP operation of the API, as the spec describes it."""
 
@@ -58,6 +74,8 @@ class Operation:
     """True when a retry cannot apply the request twice; by default decided by the HTTP method."""
     error_codes: Mapping[int, str] = field(default_factory=dict)
     """Capillary error codes documented for this operation: code -> meaning."""
+    paging: Paging | None = None
+    """Set for list operations whose pages the client can walk (`iterate`)."""
 
     def __post_init__(self) -> None:
         if self.idempotent is None:

@@ -23,7 +23,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Self, TypedDict
 from urllib.parse import quote
@@ -47,6 +47,7 @@ from ._model import (
     type_adapter,
 )
 from ._operation import Operation
+from ._pagination import PageWalk
 from ._retry import RetryPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "RequestOptions", "SyncClient"]
@@ -742,6 +743,12 @@ class _BaseClient:
         )
 
 
+def _page_walk(operation: Operation, arguments: Mapping[str, Any] | None) -> PageWalk:
+    if operation.paging is None:
+        raise TypeError(f"{operation.operation_id} is not a paged list operation")
+    return PageWalk(operation.paging, arguments or {})
+
+
 # ---------------------------------------------------------------------------------------------
 # Drivers
 
@@ -767,6 +774,24 @@ class SyncClient(_BaseClient):
         """Validate, send (with retries) and parse one operation call; see the module docs."""
         call = self._prepare(operation, arguments or {}, body, options)
         return self._run(self._flow(call))
+
+    def iterate(
+        self,
+        operation: Operation,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        body: Any = None,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Any]:
+        """Every item of a paged list operation, fetching the next page when the last is used up."""
+        walk = _page_walk(operation, arguments)
+        while True:
+            items = walk.items(self.request(operation, walk.arguments, body=body, options=options))
+            if walk.is_repeat(items):
+                return
+            yield from items
+            if not walk.advance(items):
+                return
 
     def _run(self, flow: Generator[_Action, Any, Any]) -> Any:
         outcome: Any = None
@@ -831,6 +856,25 @@ class AsyncClient(_BaseClient):
         """Validate, send (with retries) and parse one operation call; see the module docs."""
         call = self._prepare(operation, arguments or {}, body, options)
         return await self._run(self._flow(call))
+
+    async def iterate(
+        self,
+        operation: Operation,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        body: Any = None,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Any]:
+        """Every item of a paged list operation, fetching the next page when the last is used up."""
+        walk = _page_walk(operation, arguments)
+        while True:
+            items = walk.items(await self.request(operation, walk.arguments, body=body, options=options))
+            if walk.is_repeat(items):
+                return
+            for item in items:
+                yield item
+            if not walk.advance(items):
+                return
 
     async def _run(self, flow: Generator[_Action, Any, Any]) -> Any:
         outcome: Any = None
