@@ -26,8 +26,12 @@ if TYPE_CHECKING:
     from .partner_programs import AsyncPartnerPrograms, PartnerPrograms
     from .points import AsyncPoints, Points
     from .referrals import AsyncReferrals, Referrals
+    from .staff_users import AsyncStaffUsers, StaffUsers
+    from .surveys import AsyncSurveys, Surveys
     from .transactions import AsyncTransactions, Transactions
     from .user_auth import AsyncUserAuth, UserAuth
+    from .user_group2 import AsyncUserGroup2, UserGroup2
+    from .user_groups import AsyncUserGroups, UserGroups
     from .verticals import AsyncVerticals, Verticals
 
 
@@ -143,6 +147,20 @@ class V2:
         return Referrals(self._client)
 
     @cached_property
+    def staff_users(self) -> StaffUsers:
+        """Staff accounts of the org: create them, verify them by OTP, change identifiers and passwords, move them between stores, list, read, edit and deactivate them, and get staff access tokens."""
+        from .staff_users import StaffUsers
+
+        return StaffUsers(self._client)
+
+    @cached_property
+    def surveys(self) -> Surveys:
+        """Customer surveys: create surveys, manage their questions, and record and read customer answers."""
+        from .surveys import Surveys
+
+        return Surveys(self._client)
+
+    @cached_property
     def transactions(self) -> Transactions:
         """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
         from .transactions import Transactions
@@ -155,6 +173,20 @@ class V2:
         from .user_auth import UserAuth
 
         return UserAuth(self._client)
+
+    @cached_property
+    def user_group2(self) -> UserGroup2:
+        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and delete groups, manage members, move members between groups and list group transactions."""
+        from .user_group2 import UserGroup2
+
+        return UserGroup2(self._client)
+
+    @cached_property
+    def user_groups(self) -> UserGroups:
+        """User groups: create groups, add and remove members (directly or with an OTP), change the admin, and read group details, points contributions and transactions."""
+        from .user_groups import UserGroups
+
+        return UserGroups(self._client)
 
     @cached_property
     def verticals(self) -> Verticals:
@@ -276,6 +308,20 @@ class AsyncV2:
         return AsyncReferrals(self._client)
 
     @cached_property
+    def staff_users(self) -> AsyncStaffUsers:
+        """Staff accounts of the org: create them, verify them by OTP, change identifiers and passwords, move them between stores, list, read, edit and deactivate them, and get staff access tokens."""
+        from .staff_users import AsyncStaffUsers
+
+        return AsyncStaffUsers(self._client)
+
+    @cached_property
+    def surveys(self) -> AsyncSurveys:
+        """Customer surveys: create surveys, manage their questions, and record and read customer answers."""
+        from .surveys import AsyncSurveys
+
+        return AsyncSurveys(self._client)
+
+    @cached_property
     def transactions(self) -> AsyncTransactions:
         """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
         from .transactions import AsyncTransactions
@@ -288,6 +334,20 @@ class AsyncV2:
         from .user_auth import AsyncUserAuth
 
         return AsyncUserAuth(self._client)
+
+    @cached_property
+    def user_group2(self) -> AsyncUserGroup2:
+        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and delete groups, manage members, move members between groups and list group transactions."""
+        from .user_group2 import AsyncUserGroup2
+
+        return AsyncUserGroup2(self._client)
+
+    @cached_property
+    def user_groups(self) -> AsyncUserGroups:
+        """User groups: create groups, add and remove members (directly or with an OTP), change the admin, and read group details, points contributions and transactions."""
+        from .user_groups import AsyncUserGroups
+
+        return AsyncUserGroups(self._client)
 
     @cached_property
     def verticals(self) -> AsyncVerticals:

@@ -293,6 +293,58 @@ class GetCustomerCouponsBasicStatus(str, enum.Enum):
     EXPIRED_UNREDEEMED = "Expired_Unredeemed"
 
 
+class Group2OutlierStatus(str, enum.Enum):
+    """Outlier classification of a bill or line item."""
+
+    NORMAL = "NORMAL"
+    INTERNAL = "INTERNAL"
+    FRAUD = "FRAUD"
+    OUTLIER = "OUTLIER"
+    TEST = "TEST"
+    DELETED = "DELETED"
+    FAILED = "FAILED"
+    OTHER = "OTHER"
+
+
+class Group2PrimaryIdentifierName(str, enum.Enum):
+    """Kind of identifier the group's primary member is addressed by."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+
+
+class Group2SortOrder(str, enum.Enum):
+    """Sort direction, ascending or descending."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class Group2Status(str, enum.Enum):
+    """Lifecycle state of a group."""
+
+    ACTIVE = "ACTIVE"
+    DELETED = "DELETED"
+    INACTIVE = "INACTIVE"
+
+
+class Group2TransactionEmbed(str, enum.Enum):
+    """Extra block of a transaction that can be requested."""
+
+    EXTENDEDFIELDS = "EXTENDEDFIELDS"
+    CUSTOMFIELDS = "CUSTOMFIELDS"
+    LINEITEMS = "LINEITEMS"
+    PAYMENTDETAILS = "PAYMENTDETAILS"
+
+
+class Group2TransactionType(str, enum.Enum):
+    """Kind of transaction, `REGULAR` (purchase) or `RETURN`."""
+
+    REGULAR = "REGULAR"
+    RETURN = "RETURN"
+
+
 class GroupLoyaltyCompanySortField(str, enum.Enum):
     """Field a company list is sorted by."""
 
@@ -610,6 +662,21 @@ class RegisterCustomerRequestEndPointsEnabledItem(str, enum.Enum):
     POINTSENGINE_ENDPOINT = "POINTSENGINE_ENDPOINT"
 
 
+class StaffUserIdentifierType(str, enum.Enum):
+    """Identifier an OTP verifies."""
+
+    EMAIL = "EMAIL"
+    MOBILE = "MOBILE"
+
+
+class StaffUserOtpType(str, enum.Enum):
+    """Purpose of a staff OTP."""
+
+    LOGIN = "LOGIN"
+    VALIDATE_EMAIL = "VALIDATE_EMAIL"
+    VALIDATE_MOBILE = "VALIDATE_MOBILE"
+
+
 class SubscriptionPriority(str, enum.Enum):
     """`TRANS` for personal/transactional messages, `BULK` for campaigns."""
 
@@ -622,6 +689,23 @@ class SubscriptionType(str, enum.Enum):
 
     OPTIN = "OPTIN"
     OPTOUT = "OPTOUT"
+
+
+class SurveyEntityType(str, enum.Enum):
+    """Kind of record a survey response relates to."""
+
+    TRANSACTION = "transaction"
+    COMPLAINT = "complaint"
+    FEEDBACK = "feedback"
+
+
+class SurveyResponseChannel(str, enum.Enum):
+    """Channel through which the customer answered."""
+
+    EMAIL = "Email"
+    CALL_CENTER = "Call Center"
+    SOCIAL = "Social"
+    INSTORE = "Instore"
 
 
 class TraiConsentConsentStatus(str, enum.Enum):
@@ -714,6 +798,71 @@ class UserAuthLoyaltyInfoLoyaltyType(str, enum.Enum):
 
     LOYALTY = "loyalty"
     NON_LOYALTY = "non_loyalty"
+
+
+class UserGroupContributionIdentifierType(str, enum.Enum):
+    """Identifier kinds the contribution history accepts (a member's, or `groupId`)."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+    USER_ID = "userId"
+    GROUP_ID = "groupId"
+
+
+class UserGroupIdentifierType(str, enum.Enum):
+    """Identifier kinds a member can be given by."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "externalId"
+    USER_ID = "userId"
+
+
+class UserGroupMemberRole(str, enum.Enum):
+    """`PRIMARY` for the admin of the group, `SECONDARY` for the other members."""
+
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+
+
+class UserGroupSortOrder(str, enum.Enum):
+    """Sort direction."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class UserGroupTransactionDeliveryStatus(str, enum.Enum):
+    """Delivery state of the order."""
+
+    PLACED = "PLACED"
+    PROCESSED = "PROCESSED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    RETURNED = "RETURNED"
+
+
+class UserGroupTransactionOutlierStatus(str, enum.Enum):
+    """Outlier classification of a transaction or line item."""
+
+    NORMAL = "NORMAL"
+    INTERNAL = "INTERNAL"
+    FRAUD = "FRAUD"
+    OUTLIER = "OUTLIER"
+    TEST = "TEST"
+    DELETED = "DELETED"
+    FAILED = "FAILED"
+    OTHER = "OTHER"
+
+
+class UserGroupTransactionType(str, enum.Enum):
+    """Kind of transaction: `REGULAR`, `RETURN`, `NOT_INTERESTED` or `NOT_INTERESTED_RETURN`."""
+
+    REGULAR = "REGULAR"
+    RETURN = "RETURN"
+    NOT_INTERESTED = "NOT_INTERESTED"
+    NOT_INTERESTED_RETURN = "NOT_INTERESTED_RETURN"
 
 
 class ApiError(CapillaryModel):
@@ -5994,6 +6143,586 @@ class EventWebhookListResponse(CapillaryModel):
     """Errors."""
 
 
+class Group2ActionResponse(CapillaryModel):
+    """Outcome of a group change without payload (delete, remove member, transfer members). The
+    delete call returns only `warnings`."""
+
+    success: bool | None = None
+    """The change was made."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class Group2BillDetails(CapillaryModel):
+    """Bill-level figures of the transaction."""
+
+    bill_number: str | None = Field(default=None, alias="billNumber")
+    """Bill number."""
+
+    billing_time: _dt.datetime | None = Field(default=None, alias="billingTime")
+    """Date and time of the bill."""
+
+    amount: float | None = None
+    """Net amount."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount."""
+
+    note: str | None = None
+    """Notes of the bill."""
+
+    billing_store: AttributionActor | None = Field(default=None, alias="billingStore")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    invalid_bill: bool | None = Field(default=None, alias="invalidBill")
+    """The bill is marked invalid."""
+
+
+class Group2CreateRequest(CapillaryModel):
+    """A new group."""
+
+    external_id: str = Field(alias="externalId")
+    """External ID of the group, unique in the org."""
+
+    group_name: str | None = Field(default=None, alias="groupName")
+    """Display name of the group."""
+
+    max_group_size: int = Field(alias="maxGroupSize")
+    """Largest number of members the group may have."""
+
+
+class Group2CreateResponse(CapillaryModel):
+    """Result of creating a group."""
+
+    entity: int | None = None
+    """ID of the new group."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class Group2ExpiredPointsDetail(CapillaryModel):
+    """One points award whose points expired."""
+
+    pa_type: str | None = Field(default=None, alias="paType")
+    """Level of the award, e.g. `POINT_AWARDED` (bill level) or `POINT_AWARDED_LINEITEM`
+    (line-item level)."""
+
+    pa_id: int | None = Field(default=None, alias="paId")
+    """ID of the points award."""
+
+    expiry_update_reason_type: str | None = Field(default=None, alias="expiryUpdateReasonType")
+    """Why the expiry date was set, e.g. `Expiry strategy`."""
+
+    expiry_update_reason_note: str | None = Field(default=None, alias="expiryUpdateReasonNote")
+    """Note on the expiry reason (`NA` when none)."""
+
+    new_expiry_date: str | None = Field(default=None, alias="newExpiryDate")
+    """Expiry time applied to the points (`YYYY-MM-DD HH:MM:SS.S`)."""
+
+    event_date: str | None = Field(default=None, alias="eventDate")
+    """When the expiry was processed (`YYYY-MM-DD HH:MM:SS.S`)."""
+
+    points: float | None = None
+    """Points of this award that expired."""
+
+    strategy_name: str | None = Field(default=None, alias="strategyName")
+    """Name of the expiry strategy applied."""
+
+
+class Group2ExpiredPoints(CapillaryModel):
+    """Points that expired on one day in one program, with the awards they came from."""
+
+    points: float | None = None
+    """Total points expired."""
+
+    expired_on: _dt.date | None = Field(default=None, alias="expiredOn")
+    """Day the points expired."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program of the points."""
+
+    expired_points_summary: list[Group2ExpiredPointsDetail] | None = Field(
+        default=None, alias="expiredPointsSummary"
+    )
+    """Breakdown by points award."""
+
+
+class Group2PointsExpiryEntry(CapillaryModel):
+    """Points of the group that will expire on one day."""
+
+    points: float | None = None
+    """Points due to expire."""
+
+    expiry_date: _dt.date | None = Field(default=None, alias="expiryDate")
+    """Day they expire."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program of the points."""
+
+
+class Group2UpgradeValues(CapillaryModel):
+    """Where the group stands against the upgrade threshold."""
+
+    current_value: float | None = Field(default=None, alias="currentValue")
+    """Value counted so far (for example cumulative purchases)."""
+
+    gap_to_upgrade: float | None = Field(default=None, alias="gapToUpgrade")
+    """Value still needed to reach the next tier."""
+
+    value_valid_upto: _dt.date | None = Field(default=None, alias="valueValidUpto")
+    """Day until which the counted value stays valid."""
+
+    set_current_value: bool | None = Field(default=None, alias="setCurrentValue")
+    """Presence flag of `currentValue`."""
+
+    set_gap_to_upgrade: bool | None = Field(default=None, alias="setGapToUpgrade")
+    """Presence flag of `gapToUpgrade`."""
+
+    set_value_valid_upto: bool | None = Field(default=None, alias="setValueValidUpto")
+    """Presence flag of `valueValidUpto`."""
+
+
+class Group2GapToUpgrade(CapillaryModel):
+    """Gap between the group's current standing and the next tier."""
+
+    upgrade_based_on: str | None = Field(default=None, alias="upgradeBasedOn")
+    """Measure the tier upgrade is based on, e.g. `CUMULATIVE_PURCHASES`."""
+
+    upgrade_threshold: float | None = Field(default=None, alias="upgradeThreshold")
+    """Value of the measure needed for the upgrade."""
+
+    customer_upgrade_entity_values: Group2UpgradeValues | None = Field(
+        default=None, alias="customerUpgradeEntityValues"
+    )
+    """Where the group stands against the upgrade threshold."""
+
+    set_upgrade_based_on: bool | None = Field(default=None, alias="setUpgradeBasedOn")
+    """Presence flag of `upgradeBasedOn`."""
+
+    set_upgrade_entity_identifiers: bool | None = Field(
+        default=None, alias="setUpgradeEntityIdentifiers"
+    )
+    """Presence flag of the upgrade entity identifiers (not returned)."""
+
+    set_upgrade_threshold: bool | None = Field(default=None, alias="setUpgradeThreshold")
+    """Presence flag of `upgradeThreshold`."""
+
+    set_customer_upgrade_entity_values: bool | None = Field(
+        default=None, alias="setCustomerUpgradeEntityValues"
+    )
+    """Presence flag of `customerUpgradeEntityValues`."""
+
+
+class Group2Details(CapillaryModel):
+    """A group. `expiredPoints`, `expirySchedules` and `gapToUpgrade` appear only when
+    requested."""
+
+    id: int | None = None
+    """Group ID."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the group."""
+
+    group_status: Annotated[Group2Status | str, lenient_enum(Group2Status)] | None = Field(
+        default=None, alias="groupStatus"
+    )
+    """Lifecycle state of a group."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """ID of the user or store entity that created the group."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the group was created."""
+
+    group_name: str | None = Field(default=None, alias="groupName")
+    """Name of the group."""
+
+    max_group_size: int | None = Field(default=None, alias="maxGroupSize")
+    """Member limit of the group (30000 by default)."""
+
+    expired_points: list[Group2ExpiredPoints] | None = Field(default=None, alias="expiredPoints")
+    """History of expired points (`expiredPoints=true`)."""
+
+    expiry_schedules: list[Group2PointsExpiryEntry] | None = Field(
+        default=None, alias="expirySchedules"
+    )
+    """Upcoming points expiries (`expirySchedules=true`)."""
+
+    gap_to_upgrade: list[Group2GapToUpgrade] | None = Field(default=None, alias="gapToUpgrade")
+    """Gap to the next tier, per upgrade criterion."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class Group2Member(CapillaryModel):
+    """A group membership."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID of the member."""
+
+    group_id: int | None = Field(default=None, alias="groupId")
+    """Group ID."""
+
+    permissions: list[str] | None = None
+    """Restrictions of the member."""
+
+    default_group: bool | None = Field(default=None, alias="defaultGroup")
+    """This is the member's default group (`true` for the primary member)."""
+
+    active: bool | None = None
+    """Membership state flag (the docs say it is always true internally)."""
+
+    primary_member: bool | None = Field(default=None, alias="primaryMember")
+    """The member is the group's primary member."""
+
+
+class Group2JoinResult(CapillaryModel):
+    """Result for one customer of the request."""
+
+    entity_id: Group2Member | None = Field(default=None, alias="entityId")
+    """A group membership."""
+
+    result: Group2Member | None = None
+    """A group membership."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this customer."""
+
+
+class Group2JoinResponse(CapillaryModel):
+    """Results of adding customers to a group."""
+
+    response: list[Group2JoinResult] | None = None
+    """One result per customer, in request order."""
+
+    total_count: int | None = Field(default=None, alias="totalCount")
+    """Number of customers in the request."""
+
+    failure_count: int | None = Field(default=None, alias="failureCount")
+    """Number of customers that could not be added."""
+
+
+class Group2LineItemDetails(CapillaryModel):
+    """Details of a line item."""
+
+    item_code: str | None = Field(default=None, alias="itemCode")
+    """Item (SKU) code."""
+
+    description: str | None = None
+    """Short description."""
+
+    serial: int | None = None
+    """Serial number of the line."""
+
+    qty: float | None = None
+    """Quantity."""
+
+    rate: float | None = None
+    """Unit price."""
+
+    value: float | None = None
+    """Gross amount of the line."""
+
+    discount: float | None = None
+    """Discount on the line."""
+
+    amount: float | None = None
+    """Net amount of the line."""
+
+    returnable: bool | None = None
+    """The item may be returned."""
+
+    returnable_days: int | None = Field(default=None, alias="returnableDays")
+    """Days within which it may be returned (-1 when unlimited)."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+
+class Group2ReturnDetails(CapillaryModel):
+    """Return state of a bill or line item; other members are not documented."""
+
+    canceled: bool | None = None
+    """The bill was cancelled."""
+
+
+class Group2LineItem(CapillaryModel):
+    """A line item of the transaction (`embed=LINEITEMS`)."""
+
+    id: int | None = None
+    """Line item ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer of the line (0 in the docs' sample)."""
+
+    details: Group2LineItemDetails | None = None
+    """Details of a line item."""
+
+    outlier_status: (
+        Annotated[Group2OutlierStatus | str, lenient_enum(Group2OutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item."""
+
+    valid: bool | None = None
+    """The line is valid."""
+
+    ni_return: bool | None = Field(default=None, alias="niReturn")
+    """The line is a not-interested return."""
+
+    return_details: Group2ReturnDetails | None = Field(default=None, alias="returnDetails")
+    """Return state of a bill or line item; other members are not documented."""
+
+    return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="returnLineItemsDtos"
+    )
+    """Returns recorded against this line; their shape is not documented."""
+
+    ni_return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="niReturnLineItemsDtos"
+    )
+    """Not-interested returns against this line; their shape is not documented."""
+
+    addon_details: list[dict[str, Any]] | None = Field(default=None, alias="addonDetails")
+    """Add-on items of the line; the docs show only empty lists."""
+
+    split_items_details: list[dict[str, Any]] | None = Field(
+        default=None, alias="splitItemsDetails"
+    )
+    """Split items of the line; the docs show only empty lists."""
+
+
+class Group2MemberInput(CapillaryModel):
+    """A customer to add to the group."""
+
+    user_id: int = Field(alias="userId")
+    """Customer ID to add."""
+
+    primary_member: bool | None = Field(default=None, alias="primaryMember")
+    """`true` adds the customer as the primary member, `false` as a secondary one."""
+
+    permissions: list[str] | None = None
+    """Restrictions for the member, e.g. `block_points_redemption` (the member cannot redeem
+    points)."""
+
+
+class Group2PaymentRecord(CapillaryModel):
+    """A payment (tender) of the bill (`embed=PAYMENTDETAILS`)."""
+
+    id: int | None = None
+    """Payment record ID."""
+
+    mode: str | None = None
+    """Payment mode name."""
+
+    org_payment_mode_id: int | None = Field(default=None, alias="orgPaymentModeId")
+    """ID of the org's payment mode."""
+
+    amount: float | None = None
+    """Amount paid."""
+
+    notes: str | None = None
+    """Notes of the payment."""
+
+    attributes: list[dict[str, Any]] | None = None
+    """Payment attributes; their shape is not documented."""
+
+
+class Group2TransactionPointSummary(CapillaryModel):
+    """Points the transaction earned and what became of them."""
+
+    issued_points: float | None = Field(default=None, alias="issuedPoints")
+    """Points issued for the transaction."""
+
+    returned_points: float | None = Field(default=None, alias="returnedPoints")
+    """Points taken back because of returns."""
+
+    redeemed_points: float | None = Field(default=None, alias="redeemedPoints")
+    """Points redeemed."""
+
+    expired_points: float | None = Field(default=None, alias="expiredPoints")
+    """Points expired."""
+
+    available_points: float | None = Field(default=None, alias="availablePoints")
+    """Points still available."""
+
+    expiry_date: _dt.datetime | None = Field(default=None, alias="expiryDate")
+    """When the points expire."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program of the points."""
+
+    delayed_points: float | None = Field(default=None, alias="delayedPoints")
+    """Points awarded with delayed accrual, not yet available."""
+
+    delayed_points_returned: float | None = Field(default=None, alias="delayedPointsReturned")
+    """Delayed-accrual points taken back because of returns."""
+
+    redeemable_from: _dt.datetime | None = Field(default=None, alias="redeemableFrom")
+    """When the points become redeemable."""
+
+
+class Group2TransactionGroup(CapillaryModel):
+    """Group the transaction is tagged to."""
+
+    id: int | None = None
+    """Group ID."""
+
+    group_status: Annotated[Group2Status | str, lenient_enum(Group2Status)] | None = Field(
+        default=None, alias="groupStatus"
+    )
+    """Lifecycle state of a group."""
+
+    life_time_purchases: float | None = Field(default=None, alias="lifeTimePurchases")
+    """Lifetime purchase amount of the group."""
+
+    primary_user_id: int | None = Field(default=None, alias="primaryUserId")
+    """Customer ID of the group's primary member."""
+
+
+class Group2Transaction(CapillaryModel):
+    """A transaction of the group."""
+
+    id: int | None = None
+    """Transaction ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Member who made the transaction."""
+
+    type: Annotated[Group2TransactionType | str, lenient_enum(Group2TransactionType)] | None = None
+    """Kind of transaction, `REGULAR` (purchase) or `RETURN`."""
+
+    outlier_status: (
+        Annotated[Group2OutlierStatus | str, lenient_enum(Group2OutlierStatus)] | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a bill or line item."""
+
+    transaction_event_status: str | None = Field(default=None, alias="transactionEventStatus")
+    """Processing state of the transaction, e.g. `PROCESSING_COMPLETE`."""
+
+    point_summary: Group2TransactionPointSummary | None = Field(default=None, alias="pointSummary")
+    """Points the transaction earned and what became of them."""
+
+    user_group2: Group2TransactionGroup | None = Field(default=None, alias="userGroup2")
+    """Group the transaction is tagged to."""
+
+    bill_details: Group2BillDetails | None = Field(default=None, alias="billDetails")
+    """Bill-level figures of the transaction."""
+
+    line_items: list[Group2LineItem] | None = Field(default=None, alias="lineItems")
+    """Line items (`embed=LINEITEMS`)."""
+
+    payment_modes: list[Group2PaymentRecord] | None = Field(default=None, alias="paymentModes")
+    """Payments of the bill (`embed=PAYMENTDETAILS`)."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    basket_size: float | None = Field(default=None, alias="basketSize")
+    """Number of items in the bill."""
+
+    life_time_purchases: float | None = Field(default=None, alias="lifeTimePurchases")
+    """Lifetime purchases of the customer (0 in the docs' sample)."""
+
+    ignore_points: bool | None = Field(default=None, alias="ignorePoints")
+    """No points are computed for the bill."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """The bill was added in a local currency."""
+
+    use_default_fleet_group: bool | None = Field(default=None, alias="useDefaultFleetGroup")
+    """The bill was tagged to the customer's default group."""
+
+    async_: bool | None = Field(default=None, alias="async")
+    """The bill was processed asynchronously."""
+
+    use_v2: bool | None = Field(default=None, alias="useV2")
+    """Internal processing flag."""
+
+    auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
+    """Last automatic update."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class Group2TransactionsResponse(CapillaryModel):
+    """One page of a group's transactions."""
+
+    data: list[Group2Transaction] | None = None
+    """Transactions, newest first unless `order=ASC`."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class Group2TransferRequest(CapillaryModel):
+    """Customers to move from one group to another."""
+
+    leave_group_id: int = Field(alias="leaveGroupId")
+    """Group the customers leave; they must be members of it."""
+
+    join_group_id: int = Field(alias="joinGroupId")
+    """Group the customers join."""
+
+    user_ids: list[int] = Field(alias="userIds")
+    """Customer IDs to move."""
+
+
+class Group2UpdateRequest(CapillaryModel):
+    """Changes to a group. Give `id` or `externalId` to address the group; only the fields sent
+    are changed."""
+
+    id: int | None = None
+    """ID of the group to change."""
+
+    external_id: str | None = Field(default=None, alias="externalId")
+    """External ID of the group to change; alternative to `id`."""
+
+    group_name: str | None = Field(default=None, alias="groupName")
+    """New name of the group."""
+
+    max_group_size: int | None = Field(default=None, alias="maxGroupSize")
+    """New member limit of the group (30000 by default)."""
+
+
+class Group2UpdateResponse(CapillaryModel):
+    """The group's values after the update."""
+
+    id: int | None = None
+    """Group ID."""
+
+    group_name: str | None = Field(default=None, alias="groupName")
+    """Name of the group."""
+
+    max_group_size: int | None = Field(default=None, alias="maxGroupSize")
+    """Member limit of the group."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
 class GroupLoyaltyCompaniesPagination(CapillaryModel):
     """Paging window and sort order of a company list."""
 
@@ -8923,6 +9652,694 @@ class RegisterCustomerRequest(CapillaryModel):
     """Marks a test (dummy) customer and the downstream systems that should still process it."""
 
 
+class StaffUserAccessTokenResponse(CapillaryModel):
+    """A newly issued staff access token."""
+
+    entity: str | None = None
+    """The access token, for the `X-CAP-API-ACCESS-TOKEN` header."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserCreateRequest(CapillaryModel):
+    """New staff account. At least one identifier (username, mobile or email) is needed, and a
+    password."""
+
+    username: str | None = None
+    """Login name of the staff user; special characters are not allowed."""
+
+    mobile: str | None = None
+    """Mobile number of the staff user."""
+
+    email: str | None = None
+    """Email of the staff user."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    title: str | None = None
+    """Role or designation of the staff user."""
+
+    password: str
+    """Password of the new account."""
+
+    store_code: str | None = Field(default=None, alias="storeCode")
+    """Store the staff user belongs to; the org's default influence store when omitted."""
+
+    zone_code: str | None = Field(default=None, alias="zoneCode")
+    """Zone of the store; derived from the store when omitted."""
+
+    concept_code: str | None = Field(default=None, alias="conceptCode")
+    """Concept of the store; derived from the store when omitted."""
+
+
+class StaffUserDeactivateRequest(CapillaryModel):
+    """Staff user to deactivate, by any one identifier."""
+
+    username: str | None = None
+    """Username of the staff user."""
+
+    email: str | None = None
+    """Registered email of the staff user."""
+
+    mobile: str | None = None
+    """Registered mobile number of the staff user."""
+
+    ref_id: int | None = Field(default=None, alias="refId")
+    """ID of the staff account."""
+
+
+class StaffUserDetails(CapillaryModel):
+    """A staff account with its store, zone, concept and till."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    username: str | None = None
+    """Username."""
+
+    mobile: str | None = None
+    """Registered mobile number, when set."""
+
+    email: str | None = None
+    """Registered email, when set."""
+
+    store_code: str | None = Field(default=None, alias="storeCode")
+    """Store of the staff user."""
+
+    zone_code: str | None = Field(default=None, alias="zoneCode")
+    """Zone of the staff user."""
+
+    concept_code: str | None = Field(default=None, alias="conceptCode")
+    """Concept of the staff user."""
+
+    till_code: str | None = Field(default=None, alias="tillCode")
+    """Till code that belongs to the staff account."""
+
+
+class StaffUserDetailsResponse(CapillaryModel):
+    """One staff account."""
+
+    entity: StaffUserDetails | None = None
+    """A staff account with its store, zone, concept and till."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserEditRequest(CapillaryModel):
+    """Staff user to edit (any one identifier) and the profile fields to change."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    username: str | None = None
+    """Username of the staff user."""
+
+    mobile: str | None = None
+    """Registered mobile number of the staff user."""
+
+    email: str | None = None
+    """Registered email of the staff user."""
+
+    firstname: str | None = None
+    """New first name."""
+
+    lastname: str | None = None
+    """New last name."""
+
+    title: str | None = None
+    """New role or designation."""
+
+
+class StaffUserProfile(CapillaryModel):
+    """Profile fields of a staff user after an edit."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    firstname: str | None = None
+    """First name."""
+
+    lastname: str | None = None
+    """Last name."""
+
+    title: str | None = None
+    """Role or designation."""
+
+
+class StaffUserEditResponse(CapillaryModel):
+    """Result of a staff profile edit."""
+
+    entity: StaffUserProfile | None = None
+    """Profile fields of a staff user after an edit."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserIdResponse(CapillaryModel):
+    """Result of a staff call that returns the staff account ID."""
+
+    entity: int | None = None
+    """ID of the staff account concerned."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserIdentifierChangeOtpRequest(CapillaryModel):
+    """New identifier to send the OTP to."""
+
+    identifier: str | None = None
+    """The new mobile number or email."""
+
+    type: str | None = None
+    """Kind of identifier being changed, `email` or `mobile`."""
+
+    notes: str | None = None
+    """Free-text reason for the change."""
+
+
+class StaffUserIdentifierChangeRequest(CapillaryModel):
+    """New identifier and the OTP received on it."""
+
+    identifier: str | None = None
+    """The new mobile number or email."""
+
+    type: str | None = None
+    """Kind of identifier being changed, `email` or `mobile`."""
+
+    notes: str | None = None
+    """Free-text reason for the change."""
+
+    otp: str | None = None
+    """OTP received on the new identifier."""
+
+
+class StaffUserSummary(CapillaryModel):
+    """A staff user as listed for a store or zone."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    username: str | None = None
+    """Username."""
+
+    mobile: str | None = None
+    """Registered mobile number, when set."""
+
+    email: str | None = None
+    """Registered email, when set."""
+
+    store_code: str | None = Field(default=None, alias="storeCode")
+    """Store of the staff user."""
+
+    zone_code: str | None = Field(default=None, alias="zoneCode")
+    """Zone of the staff user."""
+
+
+class StaffUserListResponse(CapillaryModel):
+    """Staff users of a store or zone."""
+
+    entity: list[StaffUserSummary] | None = None
+    """The staff users."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserOtpRequest(CapillaryModel):
+    """Staff user to send the OTP to, and the identifier it goes to."""
+
+    id: int
+    """ID of the staff account."""
+
+    username: str
+    """Username of the staff account."""
+
+    mobile: str | None = None
+    """Registered mobile number to send the OTP to (verification or login)."""
+
+    email: str | None = None
+    """Registered email to send the OTP to (verification or login)."""
+
+
+class StaffUserOtpValidationRequest(CapillaryModel):
+    """OTP to check, and the staff user and identifier it was sent for."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    username: str | None = None
+    """Username of the staff account."""
+
+    mobile: str | None = None
+    """Mobile number of the staff user."""
+
+    email: str | None = None
+    """Email of the staff user."""
+
+    identifier_type: (
+        Annotated[StaffUserIdentifierType | str, lenient_enum(StaffUserIdentifierType)] | None
+    ) = Field(default=None, alias="identifierType")
+    """Identifier an OTP verifies."""
+
+    password: str | None = None
+    """Password of the staff account."""
+
+    otp: str | None = None
+    """The OTP received on the identifier named by `identifierType`."""
+
+
+class StaffUserPasswordChangeRequest(CapillaryModel):
+    """New password of the calling staff user."""
+
+    password: str
+    """The new password."""
+
+
+class StaffUserStatusResponse(CapillaryModel):
+    """Result of a staff call that returns no payload."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+    success: bool | None = None
+    """The request succeeded."""
+
+
+class StaffUserTransferRequest(CapillaryModel):
+    """Staff user to move (any one identifier) and the new store."""
+
+    id: int | None = None
+    """ID of the staff account."""
+
+    username: str | None = None
+    """Username of the staff user."""
+
+    mobile: str | None = None
+    """Registered mobile number of the staff user."""
+
+    email: str | None = None
+    """Registered email of the staff user."""
+
+    store_code: str = Field(alias="storeCode")
+    """Code of the store to move the staff user to."""
+
+
+class SurveyCreateRequest(CapillaryModel):
+    """A new survey."""
+
+    title: str
+    """Title of the survey form."""
+
+    survey_type: str | None = Field(default=None, alias="surveyType")
+    """Kind of survey, e.g. a product survey, a store survey or a CloudCherry survey."""
+
+    source: str
+    """Where the survey is hosted, e.g. `Cloudcherry` or `Capillary`."""
+
+    brand_logo: str | None = Field(default=None, alias="brandLogo")
+    """URL of the brand logo shown on the survey."""
+
+    brand_website: str | None = Field(default=None, alias="brandWebsite")
+    """Website of the org's brand."""
+
+    external_ref_id: str = Field(alias="externalRefId")
+    """The vendor's unique reference ID of the survey."""
+
+
+class SurveyDetailsResponse(CapillaryModel):
+    """One survey, with warnings."""
+
+    id: int | None = None
+    """Capillary ID of the survey."""
+
+    brand_logo: str | None = Field(default=None, alias="brandLogo")
+    """URL of the brand logo."""
+
+    brand_website: str | None = Field(default=None, alias="brandWebsite")
+    """Website of the org's brand."""
+
+    source: str | None = None
+    """Where the survey is hosted."""
+
+    survey_type: str | None = Field(default=None, alias="surveyType")
+    """Kind of survey."""
+
+    title: str | None = None
+    """Title of the survey form."""
+
+    external_ref_id: str | None = Field(default=None, alias="externalRefId")
+    """The vendor's reference ID of the survey."""
+
+    last_updated_on: str | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change of the survey (a date in the docs' sample)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class SurveyQuestion(CapillaryModel):
+    """A question of a survey, as stored."""
+
+    id: int | None = None
+    """Capillary ID of the question."""
+
+    qxn_external_id: str | None = Field(default=None, alias="qxnExternalId")
+    """The vendor's ID of the question."""
+
+    question: str | None = None
+    """Text of the question."""
+
+    field_options: str | None = Field(default=None, alias="fieldOptions")
+    """Answer options, as a JSON object serialized into a string."""
+
+    field_type: str | None = Field(default=None, alias="fieldType")
+    """Answer widget, e.g. `Checkboxes`, `Multiple Choice`, `Star Rating`."""
+
+    tag: str | None = None
+    """Category, e.g. `Nps`, `CSAT`, `Comments`, `Feedback`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The question is part of the survey (`false` once removed)."""
+
+    last_updated_on: str | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change of the question (a date in the docs' samples)."""
+
+    parent_id: int | None = Field(default=None, alias="parentId")
+    """Parent question of a sub-question; `0` for a top-level question."""
+
+    params: str | None = None
+    """Extra parameters of the question."""
+
+
+class SurveyQuestionDetailsResponse(CapillaryModel):
+    """One question of a survey, with warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Capillary ID of the question."""
+
+    qxn_external_id: str | None = Field(default=None, alias="qxnExternalId")
+    """The vendor's ID of the question."""
+
+    question: str | None = None
+    """Text of the question."""
+
+    field_options: str | None = Field(default=None, alias="fieldOptions")
+    """Answer options, as a JSON object serialized into a string."""
+
+    field_type: str | None = Field(default=None, alias="fieldType")
+    """Answer widget, e.g. `Checkboxes`, `Multiple Choice`, `Star Rating`."""
+
+    tag: str | None = None
+    """Category, e.g. `Nps`, `CSAT`, `Comments`, `Feedback`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The question is part of the survey (`false` once removed)."""
+
+    last_updated_on: str | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change of the question (a date in the docs' samples)."""
+
+    parent_id: int | None = Field(default=None, alias="parentId")
+    """Parent question of a sub-question; `0` for a top-level question."""
+
+    params: str | None = None
+    """Extra parameters of the question."""
+
+
+class SurveyQuestionInput(CapillaryModel):
+    """A question to add to a survey."""
+
+    tag: str | None = None
+    """Category of the question, e.g. `Nps`, `CSAT`, `Comments` or `Feedback`."""
+
+    field_type: str = Field(alias="fieldType")
+    """Answer widget, e.g. `TextBlock`, `TextAreaBlock`, `Multiple Choice`, `Checkboxes`,
+    `Scale`, `Star Rating`, `multiquestion`, `Add Call us back question` or `nps`."""
+
+    question: str
+    """Text of the question."""
+
+    qxn_external_id: str = Field(alias="qxnExternalId")
+    """The vendor's unique ID of the question."""
+
+    field_options: str | None = Field(default=None, alias="fieldOptions")
+    """Answer options, as a JSON object serialized into a string (option key -> label). Not
+    used by `TextBlock` and `TextAreaBlock` questions."""
+
+    parent_id: int | None = Field(default=None, alias="parentId")
+    """Question this one is a sub-question of; `0` (the default) for a top-level question."""
+
+    params: str | None = None
+    """Extra parameters of the question; the docs do not describe their content."""
+
+
+class SurveyQuestionLookupResponse(CapillaryModel):
+    """Capillary ID of the question looked up."""
+
+    entity: int | None = None
+    """Capillary ID of the question."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class SurveyQuestionUpdateRequest(CapillaryModel):
+    """New values of a question; fields left out (other than `question`) are not changed."""
+
+    question: str
+    """Text of the question (required even when unchanged)."""
+
+    field_type: str | None = Field(default=None, alias="fieldType")
+    """New answer widget (same values as when adding a question)."""
+
+    field_options: str | None = Field(default=None, alias="fieldOptions")
+    """New answer options; not used by `TextBlock` and `TextAreaBlock` questions."""
+
+    tag: str | None = None
+    """New category, e.g. `Nps`, `CSAT`, `Comments` or `Feedback`."""
+
+    params: str | None = None
+    """Extra parameters of the question; the docs do not describe their content."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """`false` removes the question from the survey; `true` restores it."""
+
+
+class SurveyQuestionsResponse(CapillaryModel):
+    """Questions of a survey."""
+
+    data: list[SurveyQuestion] | None = None
+    """Questions."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class SurveyResponseDetailsResponse(CapillaryModel):
+    """One survey response, with warnings."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    id: int | None = None
+    """Capillary ID of the survey response."""
+
+    survey_question_id: int | None = Field(default=None, alias="surveyQuestionId")
+    """Question answered."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Related transaction, complaint or feedback record; `0` when none."""
+
+    entity_type: Annotated[SurveyEntityType | str, lenient_enum(SurveyEntityType)] | None = Field(
+        default=None, alias="entityType"
+    )
+    """Kind of record a survey response relates to."""
+
+    field_value: str | None = Field(default=None, alias="fieldValue")
+    """Answer given."""
+
+    form_id: int | None = Field(default=None, alias="formId")
+    """Survey form of the campaign."""
+
+    response_channel: (
+        Annotated[SurveyResponseChannel | str, lenient_enum(SurveyResponseChannel)] | None
+    ) = Field(default=None, alias="responseChannel")
+    """Channel through which the customer answered."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer who answered."""
+
+    token_id: int | None = Field(default=None, alias="tokenId")
+    """Token the customer submitted the survey with."""
+
+    last_updated_on: str | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change of the response (a date-time or a date in the docs' samples; see the note
+    above SurveyDetailsResponse)."""
+
+
+class SurveyResponseInput(CapillaryModel):
+    """A customer's answer to one survey question."""
+
+    survey_question_id: int = Field(alias="surveyQuestionId")
+    """Capillary ID of the question answered."""
+
+    user_id: int = Field(alias="userId")
+    """Customer ID of the customer who answered."""
+
+    form_id: int = Field(alias="formId")
+    """Unique ID of the survey form of the campaign."""
+
+    token_id: int = Field(alias="tokenId")
+    """Unique token issued to the customer to submit the survey."""
+
+    field_value: str = Field(alias="fieldValue")
+    """Answer given (value or option chosen)."""
+
+    entity_type: Annotated[SurveyEntityType | str, lenient_enum(SurveyEntityType)] | None = Field(
+        default=None, alias="entityType"
+    )
+    """Kind of record a survey response relates to."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """ID of the transaction, complaint or feedback record given in `entityType`."""
+
+    response_channel: (
+        Annotated[SurveyResponseChannel | str, lenient_enum(SurveyResponseChannel)] | None
+    ) = Field(default=None, alias="responseChannel")
+    """Channel through which the customer answered."""
+
+
+class SurveyResponseRecord(CapillaryModel):
+    """A recorded survey response (one customer's answer to one question)."""
+
+    id: int | None = None
+    """Capillary ID of the survey response."""
+
+    survey_question_id: int | None = Field(default=None, alias="surveyQuestionId")
+    """Question answered."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Related transaction, complaint or feedback record; `0` when none."""
+
+    entity_type: Annotated[SurveyEntityType | str, lenient_enum(SurveyEntityType)] | None = Field(
+        default=None, alias="entityType"
+    )
+    """Kind of record a survey response relates to."""
+
+    field_value: str | None = Field(default=None, alias="fieldValue")
+    """Answer given."""
+
+    form_id: int | None = Field(default=None, alias="formId")
+    """Survey form of the campaign."""
+
+    response_channel: (
+        Annotated[SurveyResponseChannel | str, lenient_enum(SurveyResponseChannel)] | None
+    ) = Field(default=None, alias="responseChannel")
+    """Channel through which the customer answered."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer who answered."""
+
+    token_id: int | None = Field(default=None, alias="tokenId")
+    """Token the customer submitted the survey with."""
+
+    last_updated_on: str | None = Field(default=None, alias="lastUpdatedOn")
+    """Last change of the response (a date-time or a date in the docs' samples; see the note
+    above SurveyDetailsResponse)."""
+
+
+class SurveyResponseUpdateRequest(CapillaryModel):
+    """New answer of a survey response."""
+
+    field_value: str = Field(alias="fieldValue")
+    """New answer value."""
+
+
+class SurveyResponsesAddResponse(CapillaryModel):
+    """Survey responses recorded."""
+
+    data: list[SurveyResponseRecord] | None = None
+    """Responses recorded, with their IDs."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class SurveyUpdateRequest(CapillaryModel):
+    """New details of a survey; fields left out are not changed."""
+
+    title: str | None = None
+    """New title of the survey form."""
+
+    brand_logo: str | None = Field(default=None, alias="brandLogo")
+    """New URL of the brand logo."""
+
+    brand_website: str | None = Field(default=None, alias="brandWebsite")
+    """New website of the org's brand."""
+
+
+class SurveyWriteResponse(CapillaryModel):
+    """Result of a survey write (create or update of a survey, question or response)."""
+
+    created_id: int | None = Field(default=None, alias="createdId")
+    """ID of the survey, question or response created or updated."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors; not shown in the documented samples."""
+
+
 class TraiConsent(CapillaryModel):
     """The customer's consent to receive messages."""
 
@@ -10427,6 +11844,680 @@ class UserAuthResult(CapillaryModel):
 
     warnings: list[ApiWarning] | None = None
     """Warnings."""
+
+
+class UserGroupIdentifier(CapillaryModel):
+    """An identifier of a member, as returned."""
+
+    type: str | None = None
+    """Identifier kind, e.g. `mobile`, `email`, `externalId` or `userId`."""
+
+    value: str | None = None
+    """Identifier value."""
+
+
+class UserGroupMemberProgramPoints(CapillaryModel):
+    """Points and tier figures of a member in one loyalty program."""
+
+    program_id: int | None = Field(default=None, alias="programId")
+    """Loyalty program ID."""
+
+    loyalty_id: int | None = Field(default=None, alias="loyaltyId")
+    """Loyalty account ID."""
+
+    loyalty_points: float | None = Field(default=None, alias="loyaltyPoints")
+    """Points available."""
+
+    lifetime_points: float | None = Field(default=None, alias="lifetimePoints")
+    """Points earned so far."""
+
+    redeemed: float | None = None
+    """Points redeemed."""
+
+    expired: float | None = None
+    """Points expired."""
+
+    returned: float | None = None
+    """Points taken back because of returns."""
+
+    adjusted: float | None = None
+    """Net manual adjustment."""
+
+    cumulative_purchases: float | None = Field(default=None, alias="cumulativePurchases")
+    """Purchase amount counted by the program."""
+
+    current_slab: str | None = Field(default=None, alias="currentSlab")
+    """Current tier."""
+
+    next_slab: str | None = Field(default=None, alias="nextSlab")
+    """Next tier."""
+
+    next_slab_serial_number: int | None = Field(default=None, alias="nextSlabSerialNumber")
+    """Rank of the next tier."""
+
+    next_slab_description: str | None = Field(default=None, alias="nextSlabDescription")
+    """Description of the next tier."""
+
+    slab_s_no: int | None = Field(default=None, alias="slabSNo")
+    """Rank of the current tier (lowest is 1)."""
+
+    slab_expiry_date: _dt.datetime | None = Field(default=None, alias="slabExpiryDate")
+    """When the current tier expires."""
+
+    delayed_points: float | None = Field(default=None, alias="delayedPoints")
+    """Points with delayed accrual, not yet available."""
+
+    delayed_returned_points: float | None = Field(default=None, alias="delayedReturnedPoints")
+    """Delayed-accrual points taken back because of returns."""
+
+    total_available_points: float | None = Field(default=None, alias="totalAvailablePoints")
+    """Points the member can use now."""
+
+    total_returned_points: float | None = Field(default=None, alias="totalReturnedPoints")
+    """All points taken back because of returns."""
+
+    linked_partner_programs: list[dict[str, Any]] | None = Field(
+        default=None, alias="linkedPartnerPrograms"
+    )
+    """Partner programs the member is linked to; this resource's docs show only empty lists, so
+    the entries are not modelled."""
+
+    program_title: str | None = Field(default=None, alias="programTitle")
+    """Program name."""
+
+    program_description: str | None = Field(default=None, alias="programDescription")
+    """Program description."""
+
+    program_points_to_currency_ratio: float | None = Field(
+        default=None, alias="programPointsToCurrencyRatio"
+    )
+    """Value of one point in the org currency for this program."""
+
+    points_contribution_to_group: float | None = Field(
+        default=None, alias="pointsContributionToGroup"
+    )
+    """Points the member has contributed to the group in this program."""
+
+
+class UserGroupProgramRef(CapillaryModel):
+    """A loyalty program that belongs to a group program."""
+
+    id: int | None = None
+    """Program ID."""
+
+    name: str | None = None
+    """Program name."""
+
+    description: str | None = None
+    """Program description."""
+
+
+class UserGroupProgramDetails(CapillaryModel):
+    """A group loyalty program and the member's points in it."""
+
+    group_program_id: int | None = Field(default=None, alias="groupProgramId")
+    """Group program ID."""
+
+    title: str | None = None
+    """Group program name."""
+
+    description: str | None = None
+    """Group program description."""
+
+    programs_list: list[UserGroupProgramRef] | None = Field(default=None, alias="programsList")
+    """Programs in the group program."""
+
+    lifetime_points: float | None = Field(default=None, alias="lifetimePoints")
+    """Points earned so far."""
+
+    loyalty_points: float | None = Field(default=None, alias="loyaltyPoints")
+    """Points available."""
+
+    promised_points: float | None = Field(default=None, alias="promisedPoints")
+    """Points promised but not yet available."""
+
+    points_to_currency_ratio: float | None = Field(default=None, alias="pointsToCurrencyRatio")
+    """Value of one point in the org currency."""
+
+
+class UserGroupMemberLoyaltySummary(CapillaryModel):
+    """Loyalty figures of a member (`loyaltyDetails=true`)."""
+
+    enrolled_programs: list[UserGroupMemberProgramPoints] | None = Field(
+        default=None, alias="enrolledPrograms"
+    )
+    """One entry per loyalty program the member is enrolled in."""
+
+    group_programs: list[UserGroupProgramDetails] | None = Field(
+        default=None, alias="groupPrograms"
+    )
+    """One entry per group program."""
+
+
+class UserGroupMember(CapillaryModel):
+    """A member of a group. Name, join source and identifiers appear in some answers only;
+    `loyaltySummary` only with `loyaltyDetails=true`."""
+
+    group_id: int | None = Field(default=None, alias="groupId")
+    """Group ID."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID of the member."""
+
+    role: Annotated[UserGroupMemberRole | str, lenient_enum(UserGroupMemberRole)] | None = None
+    """`PRIMARY` for the admin of the group, `SECONDARY` for the other members."""
+
+    joined_on: _dt.datetime | None = Field(default=None, alias="joinedOn")
+    """When the member joined."""
+
+    added_by: int | None = Field(default=None, alias="addedBy")
+    """Till or user that added the member."""
+
+    auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
+    """Last change of the membership record."""
+
+    name: str | None = None
+    """Full name of the member."""
+
+    join_source: str | None = Field(default=None, alias="joinSource")
+    """Source the member joined from (empty when not recorded)."""
+
+    join_account_id: str | None = Field(default=None, alias="joinAccountId")
+    """Source account the member joined from (empty when not recorded)."""
+
+    identifiers: list[UserGroupIdentifier] | None = None
+    """Identifiers of the member."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    last_name: str | None = Field(default=None, alias="lastName")
+    """Last name."""
+
+    loyalty_summary: UserGroupMemberLoyaltySummary | None = Field(
+        default=None, alias="loyaltySummary"
+    )
+    """Loyalty figures of a member (`loyaltyDetails=true`)."""
+
+
+class UserGroup(CapillaryModel):
+    """A user group with its members."""
+
+    id: int | None = None
+    """Group ID."""
+
+    name: str | None = None
+    """Group name."""
+
+    primary_user_id: int | None = Field(default=None, alias="primaryUserId")
+    """Customer ID of the admin."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the group was created."""
+
+    created_by: int | None = Field(default=None, alias="createdBy")
+    """Till or user that created the group."""
+
+    updated_on: _dt.datetime | None = Field(default=None, alias="updatedOn")
+    """Last update of the group."""
+
+    updated_by: int | None = Field(default=None, alias="updatedBy")
+    """Till or user that last updated the group."""
+
+    members: list[UserGroupMember] | None = None
+    """Members, admin included."""
+
+    lifetime_purchases: float | None = Field(default=None, alias="lifetimePurchases")
+    """Total purchases of the group."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class UserGroupAdminUpdateRequest(CapillaryModel):
+    """New admin of the group and, optionally, a new group name."""
+
+    primary_user_id: int = Field(alias="primaryUserId")
+    """Customer ID of the member who becomes the admin."""
+
+    name: str | None = None
+    """New group name."""
+
+
+class UserGroupMemberIdentifier(CapillaryModel):
+    """A customer given by one identifier."""
+
+    type: Annotated[UserGroupIdentifierType | str, lenient_enum(UserGroupIdentifierType)]
+    """Identifier kinds a member can be given by."""
+
+    value: str
+    """Identifier value (a customer ID is sent as a string)."""
+
+
+class UserGroupCreateRequest(CapillaryModel):
+    """Name and primary member (admin) of a new group; the admin is given by customer ID
+    (`primaryUserId`) or by an identifier (`primaryMemberIdentifier`)."""
+
+    name: str
+    """Group name."""
+
+    primary_user_id: int | None = Field(default=None, alias="primaryUserId")
+    """Customer ID of the admin."""
+
+    primary_member_identifier: UserGroupMemberIdentifier | None = Field(
+        default=None, alias="primaryMemberIdentifier"
+    )
+    """A customer given by one identifier."""
+
+
+class UserGroupEventIdentifier(CapillaryModel):
+    """A key/value that identifies the event behind a contribution."""
+
+    key: str | None = None
+    """Name of the key, e.g. `customerId`."""
+
+    value: str | None = None
+    """Its value."""
+
+
+class UserGroupJoinRequest(CapillaryModel):
+    """Customers to add to the group as secondary members."""
+
+    secondary_member_identifiers: list[UserGroupMemberIdentifier] = Field(
+        alias="secondaryMemberIdentifiers"
+    )
+    """One identifier per customer to add."""
+
+
+class UserGroupJoinedMember(CapillaryModel):
+    """The customer a join result refers to."""
+
+    identifier: list[UserGroupIdentifier] | None = None
+    """Identifier(s) the customer was given by in the request."""
+
+
+class UserGroupJoinResult(CapillaryModel):
+    """Result of adding one customer."""
+
+    entity: UserGroupJoinedMember | None = None
+    """The customer a join result refers to."""
+
+    success: bool | None = None
+    """The customer was added."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings for this customer."""
+
+    errors: list[ApiError] | None = None
+    """Errors for this customer."""
+
+
+class UserGroupJoinResponse(CapillaryModel):
+    """Results of adding customers to a group, one per customer."""
+
+    data: list[UserGroupJoinResult] | None = None
+    """One result per customer, in request order."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class UserGroupPointsContribution(CapillaryModel):
+    """Points one member passed to the group on one event."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID of the contributing member."""
+
+    role: Annotated[UserGroupMemberRole | str, lenient_enum(UserGroupMemberRole)] | None = None
+    """`PRIMARY` for the admin of the group, `SECONDARY` for the other members."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name of the member."""
+
+    identifiers: list[UserGroupIdentifier] | None = None
+    """Identifiers of the member."""
+
+    loyalty_program_id: int | None = Field(default=None, alias="loyaltyProgramId")
+    """Loyalty program the points belong to."""
+
+    points_contributed: float | None = Field(default=None, alias="pointsContributed")
+    """Points contributed."""
+
+    points_contributed_date: _dt.datetime | None = Field(
+        default=None, alias="pointsContributedDate"
+    )
+    """When the points were contributed."""
+
+    till_id: int | None = Field(default=None, alias="tillId")
+    """Till the event was attributed to."""
+
+    program_name: str | None = Field(default=None, alias="programName")
+    """Name of the loyalty program."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Event that triggered the contribution, e.g. `GroupMemberJoin`."""
+
+    event_identifiers: list[UserGroupEventIdentifier] | None = Field(
+        default=None, alias="eventIdentifiers"
+    )
+    """Keys identifying the event."""
+
+
+class UserGroupPrimaryMember(CapillaryModel):
+    """The admin of the group, in the contribution history."""
+
+    user_id: int | None = Field(default=None, alias="userId")
+    """Customer ID."""
+
+    first_name: str | None = Field(default=None, alias="firstName")
+    """First name."""
+
+    primary_member_identifier: list[UserGroupIdentifier] | None = Field(
+        default=None, alias="primaryMemberIdentifier"
+    )
+    """Identifiers of the admin."""
+
+
+class UserGroupPointsContributionHistory(CapillaryModel):
+    """A group and the points its members contributed to it."""
+
+    id: int | None = None
+    """Group ID."""
+
+    name: str | None = None
+    """Group name."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """When the group was created."""
+
+    updated_on: _dt.datetime | None = Field(default=None, alias="updatedOn")
+    """Last update of the group."""
+
+    primary_member: UserGroupPrimaryMember | None = Field(default=None, alias="primaryMember")
+    """The admin of the group, in the contribution history."""
+
+    group_point_contribution_records: int | None = Field(
+        default=None, alias="groupPointContributionRecords"
+    )
+    """Number of contribution records."""
+
+    group_point_contributions: list[UserGroupPointsContribution] | None = Field(
+        default=None, alias="groupPointContributions"
+    )
+    """Contribution records (one page)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class UserGroupStatusResponse(CapillaryModel):
+    """Outcome of a membership change."""
+
+    success: bool | None = None
+    """The change was made (or, for OTP calls, started)."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
+
+
+class UserGroupTransactionReturnDetails(CapillaryModel):
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    canceled: bool | None = None
+    """The bill was cancelled."""
+
+
+class UserGroupTransactionBillDetails(CapillaryModel):
+    """Bill-level figures of a transaction."""
+
+    bill_number: str | None = Field(default=None, alias="billNumber")
+    """Bill number."""
+
+    billing_time: _dt.datetime | None = Field(default=None, alias="billingTime")
+    """Date and time of the bill."""
+
+    amount: float | None = None
+    """Net amount."""
+
+    gross_amount: float | None = Field(default=None, alias="grossAmount")
+    """Amount before discount."""
+
+    discount: float | None = None
+    """Discount."""
+
+    note: str | None = None
+    """Notes of the bill."""
+
+    billing_store: AttributionActor | None = Field(default=None, alias="billingStore")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    invalid_bill: bool | None = Field(default=None, alias="invalidBill")
+    """The bill is marked invalid."""
+
+    return_details: UserGroupTransactionReturnDetails | None = Field(
+        default=None, alias="returnDetails"
+    )
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    ni_return_details: UserGroupTransactionReturnDetails | None = Field(
+        default=None, alias="niReturnDetails"
+    )
+    """Return state for not-interested returns (empty in the docs' sample)."""
+
+
+class UserGroupTransactionLineItemDetails(CapillaryModel):
+    """Details of a line item."""
+
+    item_code: str | None = Field(default=None, alias="itemCode")
+    """Item (SKU) code."""
+
+    description: str | None = None
+    """Short description."""
+
+    serial: int | None = None
+    """Serial number of the line."""
+
+    qty: float | None = None
+    """Quantity."""
+
+    rate: float | None = None
+    """Unit price."""
+
+    value: float | None = None
+    """Gross amount of the line."""
+
+    discount: float | None = None
+    """Discount on the line."""
+
+    amount: float | None = None
+    """Net amount of the line."""
+
+    qty_supporting_null: float | None = Field(default=None, alias="qtySupportingNull")
+    """Quantity, null when not given."""
+
+    rate_supporting_null: float | None = Field(default=None, alias="rateSupportingNull")
+    """Unit price, null when not given."""
+
+    value_supporting_null: float | None = Field(default=None, alias="valueSupportingNull")
+    """Gross amount, null when not given."""
+
+    discount_supporting_null: float | None = Field(default=None, alias="discountSupportingNull")
+    """Discount, null when not given."""
+
+    attributes: dict[str, str] | None = None
+    """Product attributes as name -> value."""
+
+    attributes_set: list[dict[str, Any]] | None = Field(default=None, alias="attributesSet")
+    """The same attributes as a list; the docs show only empty lists."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    extended_fields_set: list[dict[str, Any]] | None = Field(
+        default=None, alias="extendedFieldsSet"
+    )
+    """Extended fields as a list; the docs show only empty lists."""
+
+
+class UserGroupTransactionLineItem(CapillaryModel):
+    """A line item with its state."""
+
+    id: int | None = None
+    """Line item ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer of the line (0 in the docs' sample)."""
+
+    details: UserGroupTransactionLineItemDetails | None = None
+    """Details of a line item."""
+
+    outlier_status: (
+        Annotated[
+            UserGroupTransactionOutlierStatus | str, lenient_enum(UserGroupTransactionOutlierStatus)
+        ]
+        | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a transaction or line item."""
+
+    valid: bool | None = None
+    """The line is valid."""
+
+    ni_return: bool | None = Field(default=None, alias="niReturn")
+    """The line is a not-interested return."""
+
+    return_details: UserGroupTransactionReturnDetails | None = Field(
+        default=None, alias="returnDetails"
+    )
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="returnLineItemsDtos"
+    )
+    """Returns recorded against this line; their shape is not documented."""
+
+    ni_return_line_items_dtos: list[dict[str, Any]] | None = Field(
+        default=None, alias="niReturnLineItemsDtos"
+    )
+    """Not-interested returns against this line; their shape is not documented."""
+
+    addon_details: list[dict[str, Any]] | None = Field(default=None, alias="addonDetails")
+    """Add-on items of the line; the docs show only empty lists."""
+
+    split_items_details: list[dict[str, Any]] | None = Field(
+        default=None, alias="splitItemsDetails"
+    )
+    """Split items of the line; the docs show only empty lists."""
+
+
+class UserGroupTransaction(CapillaryModel):
+    """A transaction of a group member. Credit notes (`credit_notes=true`) and payment modes
+    (`tenders=true`) are not shown in this resource's docs and are not modelled."""
+
+    id: int | None = None
+    """Transaction ID."""
+
+    customer_id: int | None = Field(default=None, alias="customerId")
+    """Customer (group member) the transaction belongs to."""
+
+    type: (
+        Annotated[UserGroupTransactionType | str, lenient_enum(UserGroupTransactionType)] | None
+    ) = None
+    """Kind of transaction: `REGULAR`, `RETURN`, `NOT_INTERESTED` or `NOT_INTERESTED_RETURN`."""
+
+    outlier_status: (
+        Annotated[
+            UserGroupTransactionOutlierStatus | str, lenient_enum(UserGroupTransactionOutlierStatus)
+        ]
+        | None
+    ) = Field(default=None, alias="outlierStatus")
+    """Outlier classification of a transaction or line item."""
+
+    delivery_status: (
+        Annotated[
+            UserGroupTransactionDeliveryStatus | str,
+            lenient_enum(UserGroupTransactionDeliveryStatus),
+        ]
+        | None
+    ) = Field(default=None, alias="deliveryStatus")
+    """Delivery state of the order."""
+
+    attribution: Attribution | None = None
+    """Who created and last modified a record, and when."""
+
+    bill_details: UserGroupTransactionBillDetails | None = Field(default=None, alias="billDetails")
+    """Bill-level figures of a transaction."""
+
+    line_items: list[UserGroupTransactionLineItem] | None = Field(default=None, alias="lineItems")
+    """Line items."""
+
+    custom_fields: dict[str, str | float | bool] | None = Field(default=None, alias="customFields")
+    """Custom fields configured for the org, as name -> value."""
+
+    custom_fields_set: list[dict[str, Any]] | None = Field(default=None, alias="customFieldsSet")
+    """Custom fields as a list; the docs show only empty lists."""
+
+    extended_fields: dict[str, str | float | bool | None] | None = Field(
+        default=None, alias="extendedFields"
+    )
+    """Extended fields as name -> value. Only fields enabled for the org (see `GET
+    /v2/extendedFields`), with their configured types, are accepted."""
+
+    extended_fields_set: list[dict[str, Any]] | None = Field(
+        default=None, alias="extendedFieldsSet"
+    )
+    """Extended fields as a list; the docs show only empty lists."""
+
+    basket_size: float | None = Field(default=None, alias="basketSize")
+    """Number of items in the bill."""
+
+    life_time_purchases: float | None = Field(default=None, alias="lifeTimePurchases")
+    """Lifetime purchases of the customer (0 in the docs' sample)."""
+
+    ignore_points: bool | None = Field(default=None, alias="ignorePoints")
+    """No points are computed for the bill."""
+
+    add_with_local_currency: bool | None = Field(default=None, alias="addWithLocalCurrency")
+    """The bill was added in a local currency."""
+
+    return_details: UserGroupTransactionReturnDetails | None = Field(
+        default=None, alias="returnDetails"
+    )
+    """Return state of a bill or line item. The docs show only `canceled`; other members are
+    not documented."""
+
+    ni_return_details: UserGroupTransactionReturnDetails | None = Field(
+        default=None, alias="niReturnDetails"
+    )
+    """Return state for not-interested returns."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+
+class UserGroupTransactionsResponse(CapillaryModel):
+    """Transactions of the group's members (one page)."""
+
+    data: list[UserGroupTransaction] | None = None
+    """Transactions."""
+
+    warnings: list[ApiWarning] | None = None
+    """Warnings."""
+
+    errors: list[ApiError] | None = None
+    """Errors."""
 
 
 class Vertical(CapillaryModel):

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._client import AsyncClient, SyncClient
+    from .integrations import AsyncIntegrations, Integrations
     from .oauth import AsyncOauth, Oauth
+    from .target_groups import AsyncTargetGroups, TargetGroups
+    from .webhooks import AsyncWebhooks, Webhooks
 
 
 class V3:
@@ -21,11 +24,32 @@ class V3:
         self._client = client
 
     @cached_property
+    def integrations(self) -> Integrations:
+        """API client accounts of the org: scopes, and creating, listing, reading, updating and deleting clients, whose key and secret feed the OAuth token call."""
+        from .integrations import Integrations
+
+        return Integrations(self._client)
+
+    @cached_property
     def oauth(self) -> Oauth:
         """Exchange a client key and secret for a short-lived access token."""
         from .oauth import Oauth
 
         return Oauth(self._client)
+
+    @cached_property
+    def target_groups(self) -> TargetGroups:
+        """Target loyalty (milestones): target groups, their periods and targets, target channels and communication templates."""
+        from .target_groups import TargetGroups
+
+        return TargetGroups(self._client)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Event notifications: add and update webhook accounts, list the org's events and their payload schemas, and read delivery logs."""
+        from .webhooks import Webhooks
+
+        return Webhooks(self._client)
 
 
 class AsyncV3:
@@ -35,8 +59,29 @@ class AsyncV3:
         self._client = client
 
     @cached_property
+    def integrations(self) -> AsyncIntegrations:
+        """API client accounts of the org: scopes, and creating, listing, reading, updating and deleting clients, whose key and secret feed the OAuth token call."""
+        from .integrations import AsyncIntegrations
+
+        return AsyncIntegrations(self._client)
+
+    @cached_property
     def oauth(self) -> AsyncOauth:
         """Exchange a client key and secret for a short-lived access token."""
         from .oauth import AsyncOauth
 
         return AsyncOauth(self._client)
+
+    @cached_property
+    def target_groups(self) -> AsyncTargetGroups:
+        """Target loyalty (milestones): target groups, their periods and targets, target channels and communication templates."""
+        from .target_groups import AsyncTargetGroups
+
+        return AsyncTargetGroups(self._client)
+
+    @cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """Event notifications: add and update webhook accounts, list the org's events and their payload schemas, and read delivery logs."""
+        from .webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self._client)

@@ -7,9 +7,95 @@ models you build for requests are checked strictly.
 
 from __future__ import annotations
 
+import datetime as _dt
+import enum
+from typing import Annotated, Any
+
 from pydantic import Field
 
-from .._model import CapillaryModel
+from .._model import CapillaryModel, lenient_enum
+
+
+class IntegrationPermission(str, enum.Enum):
+    """Access granted on a scope entity."""
+
+    READ = "READ"
+    READWRITE = "READWRITE"
+    WRITE = "WRITE"
+
+
+class TargetCommunicationType(str, enum.Enum):
+    """Event a target communication is sent for."""
+
+    START = "START"
+    FINISH = "FINISH"
+    CHANGE = "CHANGE"
+    REMINDER = "REMINDER"
+
+
+class TargetEnrolmentMethod(str, enum.Enum):
+    """How customers join the target: `TRANSACTION` enrols loyalty customers who transact in
+    the period; `IMPORT` takes an imported customer list with per-customer target values."""
+
+    TRANSACTION = "TRANSACTION"
+    IMPORT = "IMPORT"
+
+
+class TargetEntity(str, enum.Enum):
+    """What the target condition is evaluated on: the whole transaction, its line items, or
+    points."""
+
+    TRANSACTION = "TRANSACTION"
+    LINEITEM = "LINEITEM"
+    POINTS = "POINTS"
+
+
+class TargetFilterEntityType(str, enum.Enum):
+    """Kind of org entity a target is restricted to."""
+
+    STORE = "STORE"
+    ZONE = "ZONE"
+    CONCEPT = "CONCEPT"
+
+
+class TargetFrequencyType(str, enum.Enum):
+    """How the cycles of a target group recur."""
+
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+    HALF_YEARLY = "HALF_YEARLY"
+    YEARLY = "YEARLY"
+    CUSTOM = "CUSTOM"
+
+
+class TargetPeriodStatus(str, enum.Enum):
+    """State of a target period."""
+
+    RUNNING = "RUNNING"
+    NOT_STARTED = "NOT_STARTED"
+    ENDED = "ENDED"
+
+
+class TargetType(str, enum.Enum):
+    """Measure counted towards the target."""
+
+    QUANTITY = "QUANTITY"
+    SALES = "SALES"
+    COUNT = "COUNT"
+    VISIT = "VISIT"
+
+
+class WebhookMethodType(str, enum.Enum):
+    """HTTP method Capillary uses to call the webhook; the docs name only `POST`."""
+
+    POST = "POST"
+
+
+class WebhookType(str, enum.Enum):
+    """Kind of webhook account."""
+
+    HTTP = "HTTP"
+    QUEUE = "queue"
 
 
 class ApiError(CapillaryModel):
@@ -24,6 +110,773 @@ class ApiError(CapillaryModel):
 
     status: bool | None = None
     """Outcome flag of the item; `false` for errors."""
+
+
+class AttributionActor(CapillaryModel):
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    id: int | None = None
+    """ID of the till, store or user."""
+
+    code: str | None = None
+    """Code of the till or user."""
+
+    name: str | None = None
+    """Name."""
+
+    description: str | None = None
+    """Description."""
+
+    type: str | None = None
+    """Kind of actor, e.g. `TILL`, `STORE`, `ADMIN_USER`."""
+
+    admin_type: str | None = Field(default=None, alias="adminType")
+    """Admin type of the entity, e.g. `GENERAL`."""
+
+    is_active: bool | None = Field(default=None, alias="isActive")
+    """The entity is active."""
+
+    is_ou_enabled: bool | None = Field(default=None, alias="isOuEnabled")
+    """Org units (concepts) are enabled for the entity."""
+
+    is_org_unit: bool | None = Field(default=None, alias="isOrgUnit")
+    """The entity is an org unit."""
+
+    time_zone_id: int | None = Field(default=None, alias="timeZoneId")
+    """Time zone ID of the entity."""
+
+    currency_id: int | None = Field(default=None, alias="currencyId")
+    """Currency ID of the entity."""
+
+    language_id: int | None = Field(default=None, alias="languageId")
+    """Language ID of the entity."""
+
+
+class IntegrationAttribution(CapillaryModel):
+    """Who created and last changed the client, and when."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """Creation time."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """Time of the last change (the creation time if never changed)."""
+
+    last_updated_by: AttributionActor | None = Field(default=None, alias="lastUpdatedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    created_by: AttributionActor | None = Field(default=None, alias="createdBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+
+class IntegrationClientScope(CapillaryModel):
+    """A scope of an API client, as returned (without its resources)."""
+
+    permission: (
+        Annotated[IntegrationPermission | str, lenient_enum(IntegrationPermission)] | None
+    ) = None
+    """Access granted on a scope entity."""
+
+    entity_id: int | None = Field(default=None, alias="entityId")
+    """Scope entity ID."""
+
+
+class IntegrationClient(CapillaryModel):
+    """An API client account of the org."""
+
+    id: int | None = None
+    """ID of the API client."""
+
+    attribution: IntegrationAttribution | None = None
+    """Who created and last changed the client, and when."""
+
+    name: str | None = None
+    """Name of the API client."""
+
+    client_key: str | None = Field(default=None, alias="clientKey")
+    """Generated client key; the `key` of the OAuth token call."""
+
+    client_secret: str | None = Field(default=None, alias="clientSecret")
+    """Generated client secret; the `secret` of the OAuth token call. Returned only by the
+    create call; keep it safe."""
+
+    is_valid: bool | None = Field(default=None, alias="isValid")
+    """The client is valid; `false` once it has been deleted."""
+
+    description: str | None = None
+    """Short description of the API client."""
+
+    expiration_token_time: int | None = Field(default=None, alias="expirationTokenTime")
+    """Lifetime, in seconds, of the access tokens issued to the client."""
+
+    default_till_id: int | None = Field(default=None, alias="defaultTillId")
+    """ID of the till the client acts as by default."""
+
+    scopes: list[IntegrationClientScope] | None = None
+    """Scopes of the client (not included in the list call)."""
+
+
+class IntegrationScopeGrant(CapillaryModel):
+    """A scope granted to an API client, as sent in create and update calls."""
+
+    entity_id: int = Field(alias="entityId")
+    """Scope entity ID from "Get integration scopes" (documented: `1` target groups, `2`
+    everything, `3` v1.1 transactions)."""
+
+    permission: Annotated[IntegrationPermission | str, lenient_enum(IntegrationPermission)]
+    """Access granted on a scope entity."""
+
+    resources: list[str]
+    """Regular expressions of the API paths the scope covers, e.g. `.*v3/targetGroups.*` for
+    every target-group call or `.*v1.1/transaction/add` for adding transactions only; may be
+    empty."""
+
+
+class IntegrationClientCreateRequest(CapillaryModel):
+    """API client to create."""
+
+    name: str
+    """Name of the API client."""
+
+    description: str
+    """Short description of the API client."""
+
+    expiration_token_time: int = Field(alias="expirationTokenTime")
+    """Lifetime, in seconds, of the access tokens issued to the client."""
+
+    default_till_id: int = Field(alias="defaultTillId")
+    """ID of the till the client acts as by default."""
+
+    scopes: list[IntegrationScopeGrant]
+    """Scopes the client may access."""
+
+
+class IntegrationClientListResponse(CapillaryModel):
+    """v3 envelope around the API clients of the org."""
+
+    data: list[IntegrationClient]
+    """API clients of the org."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class IntegrationClientResponse(CapillaryModel):
+    """v3 envelope around one API client."""
+
+    data: IntegrationClient
+    """An API client account of the org."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class IntegrationClientUpdateRequest(CapillaryModel):
+    """New settings of the API client; the scopes sent replace its scopes."""
+
+    name: str | None = None
+    """New name of the API client."""
+
+    description: str | None = None
+    """Short description of the API client."""
+
+    expiration_token_time: int = Field(alias="expirationTokenTime")
+    """Lifetime, in seconds, of the access tokens issued to the client."""
+
+    default_till_id: int = Field(alias="defaultTillId")
+    """ID of the till the client acts as by default."""
+
+    scopes: list[IntegrationScopeGrant]
+    """Scopes the client may access."""
+
+
+class IntegrationScope(CapillaryModel):
+    """A scope entity of the org that clients can be granted."""
+
+    id: int | None = None
+    """Scope entity ID, as used in a client scope's `entityId`."""
+
+    entity: str | None = None
+    """Name of the scope entity, e.g. `TargetGroups`, `Transaction`, `All`."""
+
+
+class IntegrationScopeListResponse(CapillaryModel):
+    """v3 envelope around the scope entities of the org."""
+
+    data: list[IntegrationScope]
+    """Scope entities of the org."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetAttribution(CapillaryModel):
+    """Who created and last changed a target-loyalty record, and when."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """Creation time."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """Time of the last change."""
+
+    created_by: AttributionActor | None = Field(default=None, alias="createdBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    last_updated_by: AttributionActor | None = Field(default=None, alias="lastUpdatedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+
+class TargetFilter(CapillaryModel):
+    """Restricts a target to some org entities."""
+
+    entity_type: (
+        Annotated[TargetFilterEntityType | str, lenient_enum(TargetFilterEntityType)] | None
+    ) = Field(default=None, alias="entityType")
+    """Kind of org entity a target is restricted to."""
+
+    entity_ids: list[int] | None = Field(default=None, alias="entityIds")
+    """IDs of the entities of `entityType` (store IDs for `STORE`, ...)."""
+
+
+class TargetDefaultValue(CapillaryModel):
+    """Default target value of a target for one period."""
+
+    id: int | None = None
+    """ID of the default-value record."""
+
+    period_id: int | None = Field(default=None, alias="periodId")
+    """Period the value applies to."""
+
+    default_value: float | None = Field(default=None, alias="defaultValue")
+    """Value to reach in that period (amount, quantity, count or visits)."""
+
+
+class Target(CapillaryModel):
+    """A target of a target group, as returned."""
+
+    id: int | None = None
+    """Target ID."""
+
+    attribution: TargetAttribution | None = None
+    """Who created and last changed a target-loyalty record, and when."""
+
+    name: str | None = None
+    """Name of the target."""
+
+    description: str | None = None
+    """Short description of the target."""
+
+    emf_rule_set_id: int | None = Field(default=None, alias="emfRuleSetId")
+    """ID of the rule set evaluating the target."""
+
+    emf_unrolled_ruleset_id: int | None = Field(default=None, alias="emfUnrolledRulesetId")
+    """ID of the unrolled rule set (absent for some targets)."""
+
+    target_type: Annotated[TargetType | str, lenient_enum(TargetType)] | None = Field(
+        default=None, alias="targetType"
+    )
+    """Measure counted towards the target."""
+
+    target_entity: Annotated[TargetEntity | str, lenient_enum(TargetEntity)] | None = Field(
+        default=None, alias="targetEntity"
+    )
+    """What the target condition is evaluated on: the whole transaction, its line items, or
+    points."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group the target belongs to."""
+
+    active: bool | None = None
+    """The target is active."""
+
+    expression: str | None = None
+    """Rule expression of the target condition."""
+
+    expression_json: str | None = Field(default=None, alias="expressionJson")
+    """The rule expression as a JSON document in a string."""
+
+    filters: list[TargetFilter] | None = None
+    """Store, zone or concept restrictions of the target."""
+
+    enrolment_method: (
+        Annotated[TargetEnrolmentMethod | str, lenient_enum(TargetEnrolmentMethod)] | None
+    ) = Field(default=None, alias="enrolmentMethod")
+    """How customers join the target: `TRANSACTION` enrols loyalty customers who transact in
+    the period; `IMPORT` takes an imported customer list with per-customer target values."""
+
+    default_values: list[TargetDefaultValue] | None = Field(default=None, alias="defaultValues")
+    """Default target value per period (returned by the list call)."""
+
+
+class TargetBooleanResponse(CapillaryModel):
+    """v3 envelope of a delete or deactivate call; `data` tells whether the change was made.
+    The docs' sample carries a placeholder error item (code 0) next to `data: true`."""
+
+    data: bool
+    """`true` when the record was removed or deactivated."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null / empty on success."""
+
+
+class TargetChannel(CapillaryModel):
+    """A channel target communications can be sent on."""
+
+    id: int | None = None
+    """Channel ID, used as `channelId`."""
+
+    name: str | None = None
+    """Channel name, e.g. `SMS`, `EMAIL`, `MOBILE PUSH`."""
+
+
+class TargetChannelListResponse(CapillaryModel):
+    """v3 envelope around the target channels."""
+
+    data: list[TargetChannel]
+    """The channels."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetCommunication(CapillaryModel):
+    """A communication template of a target, as returned."""
+
+    id: int | None = None
+    """Template ID."""
+
+    attribution: TargetAttribution | None = None
+    """Who created and last changed a target-loyalty record, and when."""
+
+    target_id: int | None = Field(default=None, alias="targetId")
+    """Target the template belongs to."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """Group of that target."""
+
+    communication_type: (
+        Annotated[TargetCommunicationType | str, lenient_enum(TargetCommunicationType)] | None
+    ) = Field(default=None, alias="communicationType")
+    """Event a target communication is sent for."""
+
+    channel_id: int | None = Field(default=None, alias="channelId")
+    """Channel the message is sent on."""
+
+    subject_template: str | None = Field(default=None, alias="subjectTemplate")
+    """Subject line."""
+
+    message_template: str | None = Field(default=None, alias="messageTemplate")
+    """Message body."""
+
+    sender: str | None = None
+    """Sender ID."""
+
+    offset_days: int | None = Field(default=None, alias="offsetDays")
+    """Day offset of the sending."""
+
+    active: bool | None = None
+    """The communication is active."""
+
+    configs: list[dict[str, Any]] | None = None
+    """Extra configuration of the template; the docs show only empty lists."""
+
+
+class TargetCommunicationInput(CapillaryModel):
+    """A communication template of a target, as sent."""
+
+    active: bool | None = None
+    """`true` makes the communication active."""
+
+    channel_id: int | None = Field(default=None, alias="channelId")
+    """Channel to send on (see getTargetChannels)."""
+
+    communication_type: (
+        Annotated[TargetCommunicationType | str, lenient_enum(TargetCommunicationType)] | None
+    ) = Field(default=None, alias="communicationType")
+    """Event a target communication is sent for."""
+
+    message_template: str | None = Field(default=None, alias="messageTemplate")
+    """Message body."""
+
+    offset_days: int | None = Field(default=None, alias="offsetDays")
+    """Day offset of the sending; the docs do not explain it further."""
+
+    sender: str | None = None
+    """Sender ID the message goes out from."""
+
+    subject_template: str | None = Field(default=None, alias="subjectTemplate")
+    """Subject line (for channels that have one)."""
+
+
+class TargetCommunicationListResponse(CapillaryModel):
+    """v3 envelope around a list of target communication templates."""
+
+    data: list[TargetCommunication]
+    """The templates."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetPeriod(CapillaryModel):
+    """A period of a target group, as returned. The group's `activePeriod` uses the same shape
+    without `id`, `attribution` and `targetGroupId`."""
+
+    id: int | None = None
+    """Period ID."""
+
+    attribution: TargetAttribution | None = None
+    """Who created and last changed a target-loyalty record, and when."""
+
+    start_date: _dt.date | None = Field(default=None, alias="startDate")
+    """First day of the period."""
+
+    end_date: _dt.date | None = Field(default=None, alias="endDate")
+    """Last day of the period."""
+
+    ref_code: str | None = Field(default=None, alias="refCode")
+    """Reference code of the period."""
+
+    period_status: Annotated[TargetPeriodStatus | str, lenient_enum(TargetPeriodStatus)] | None = (
+        Field(default=None, alias="periodStatus")
+    )
+    """State of a target period."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group the period belongs to."""
+
+    description: str | None = None
+    """Short description of the period."""
+
+    active: bool | None = None
+    """The period is active."""
+
+
+class TargetGroup(CapillaryModel):
+    """A target group, as returned."""
+
+    id: int | None = None
+    """Group ID."""
+
+    attribution: TargetAttribution | None = None
+    """Who created and last changed a target-loyalty record, and when."""
+
+    name: str | None = None
+    """Name of the group."""
+
+    description: str | None = None
+    """Short description of the group."""
+
+    from_date: _dt.date | None = Field(default=None, alias="fromDate")
+    """First day of the group's validity."""
+
+    to_date: _dt.date | None = Field(default=None, alias="toDate")
+    """Last day of the group's validity."""
+
+    active: bool | None = None
+    """The group is active."""
+
+    preferred_till_id: int | None = Field(default=None, alias="preferredTillId")
+    """ID of the till that issues the points earned by completing targets."""
+
+    total_periods: int | None = Field(default=None, alias="totalPeriods")
+    """Number of periods in the group."""
+
+    periods: list[TargetPeriod] | None = None
+    """Periods of the group (returned by the create call)."""
+
+    active_period: TargetPeriod | None = Field(default=None, alias="activePeriod")
+    """A period of a target group, as returned. The group's `activePeriod` uses the same shape
+    without `id`, `attribution` and `targetGroupId`."""
+
+    target_evaluation_type: str | None = Field(default=None, alias="targetEvaluationType")
+    """How periods are laid out, e.g. `FIXED_CALENDAR_WINDOW`."""
+
+    recurring_cycles: int | None = Field(default=None, alias="recurringCycles")
+    """Number of recurring cycles. The docs show `-1` for a group read back without saying what
+    it means."""
+
+    frequency: int | None = None
+    """Length in days of one cycle, for custom recurrence (0 otherwise)."""
+
+    frequency_type: (
+        Annotated[TargetFrequencyType | str, lenient_enum(TargetFrequencyType)] | None
+    ) = Field(default=None, alias="frequencyType")
+    """How the cycles of a target group recur."""
+
+    target_cycle_start_date: _dt.datetime | None = Field(default=None, alias="targetCycleStartDate")
+    """When the first target cycle starts."""
+
+
+class TargetPeriodInput(CapillaryModel):
+    """A period (evaluation cycle) of a target group, as sent."""
+
+    active: bool | None = None
+    """`true` for an active period, `false` for an inactive one."""
+
+    description: str
+    """Short description of the period."""
+
+    start_date: _dt.datetime = Field(alias="startDate")
+    """Start of the period."""
+
+    end_date: _dt.datetime = Field(alias="endDate")
+    """End of the period; after `startDate`."""
+
+    period_status: Annotated[TargetPeriodStatus | str, lenient_enum(TargetPeriodStatus)] | None = (
+        Field(default=None, alias="periodStatus")
+    )
+    """State of a target period."""
+
+    ref_code: str | None = Field(default=None, alias="refCode")
+    """Reference code of the period."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group; the group in the path is the one used."""
+
+
+class TargetGroupInput(CapillaryModel):
+    """A target group, as sent to create it."""
+
+    name: str
+    """Name of the group."""
+
+    description: str | None = None
+    """Short description of the group."""
+
+    active: bool | None = None
+    """`true` keeps the group active, `false` makes it inactive."""
+
+    from_date: _dt.datetime | None = Field(default=None, alias="fromDate")
+    """Start of the group's validity; a future time."""
+
+    to_date: _dt.datetime | None = Field(default=None, alias="toDate")
+    """End of the group's validity; a future time after `fromDate`."""
+
+    preferred_till_id: int = Field(alias="preferredTillId")
+    """ID of the till that issues the points earned by completing targets."""
+
+    total_periods: int | None = Field(default=None, alias="totalPeriods")
+    """Number of periods in the group."""
+
+    frequency: int | None = None
+    """Length in days of one cycle, for custom recurrence."""
+
+    recurring_cycles: int | None = Field(default=None, alias="recurringCycles")
+    """Number of recurring cycles."""
+
+    target_cycle_start_date: _dt.datetime | None = Field(default=None, alias="targetCycleStartDate")
+    """When the first target cycle starts."""
+
+    periods: list[TargetPeriodInput] | None = None
+    """Periods to create with the group."""
+
+    active_period: TargetPeriodInput | None = Field(default=None, alias="activePeriod")
+    """A period (evaluation cycle) of a target group, as sent."""
+
+
+class TargetGroupResponse(CapillaryModel):
+    """v3 envelope around a target group."""
+
+    data: TargetGroup
+    """A target group, as returned."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetGroupUpdateInput(CapillaryModel):
+    """A changed target group; `id` names the group."""
+
+    id: int | None = None
+    """ID of the group to change."""
+
+    name: str
+    """Name of the group."""
+
+    description: str | None = None
+    """Short description of the group."""
+
+    active: bool | None = None
+    """`true` keeps the group active, `false` makes it inactive."""
+
+    from_date: _dt.datetime | None = Field(default=None, alias="fromDate")
+    """Start of the group's validity; a future time."""
+
+    to_date: _dt.datetime | None = Field(default=None, alias="toDate")
+    """End of the group's validity; a future time after `fromDate`."""
+
+    preferred_till_id: int = Field(alias="preferredTillId")
+    """ID of the till that issues the points earned by completing targets."""
+
+    total_periods: int | None = Field(default=None, alias="totalPeriods")
+    """Number of periods in the group."""
+
+    frequency: int | None = None
+    """Length in days of one cycle, for custom recurrence."""
+
+    recurring_cycles: int | None = Field(default=None, alias="recurringCycles")
+    """Number of recurring cycles."""
+
+    target_cycle_start_date: _dt.datetime | None = Field(default=None, alias="targetCycleStartDate")
+    """When the first target cycle starts."""
+
+    periods: list[TargetPeriodInput] | None = None
+    """Periods to create with the group."""
+
+    active_period: TargetPeriodInput | None = Field(default=None, alias="activePeriod")
+    """A period (evaluation cycle) of a target group, as sent."""
+
+
+class TargetInput(CapillaryModel):
+    """A target, as sent to create it."""
+
+    name: str
+    """Name of the target."""
+
+    description: str | None = None
+    """Short description of the target."""
+
+    active: bool | None = None
+    """The target is active."""
+
+    emf_rule_set_id: int | None = Field(default=None, alias="emfRuleSetId")
+    """ID of the rule set evaluating the target; the samples send 0 and the response carries
+    the ID assigned."""
+
+    emf_unrolled_ruleset_id: int | None = Field(default=None, alias="emfUnrolledRulesetId")
+    """ID of the unrolled rule set; the samples send 0."""
+
+    enrolment_method: (
+        Annotated[TargetEnrolmentMethod | str, lenient_enum(TargetEnrolmentMethod)] | None
+    ) = Field(default=None, alias="enrolmentMethod")
+    """How customers join the target: `TRANSACTION` enrols loyalty customers who transact in
+    the period; `IMPORT` takes an imported customer list with per-customer target values."""
+
+    expression: str | None = None
+    """Rule expression of the target condition, e.g. `true`."""
+
+    expression_json: str | None = Field(default=None, alias="expressionJson")
+    """The rule expression as a JSON document in a string, evaluated on `targetEntity`."""
+
+    filters: list[TargetFilter] | None = None
+    """Store, zone or concept restrictions of the target."""
+
+    target_entity: Annotated[TargetEntity | str, lenient_enum(TargetEntity)] | None = Field(
+        default=None, alias="targetEntity"
+    )
+    """What the target condition is evaluated on: the whole transaction, its line items, or
+    points."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group the target belongs to."""
+
+    target_type: Annotated[TargetType | str, lenient_enum(TargetType)] = Field(alias="targetType")
+    """Measure counted towards the target."""
+
+
+class TargetListResponse(CapillaryModel):
+    """v3 envelope around a list of targets."""
+
+    data: list[Target]
+    """The targets."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetPeriodListResponse(CapillaryModel):
+    """v3 envelope around a list of target periods."""
+
+    data: list[TargetPeriod]
+    """The periods."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class TargetPeriodUpdate(CapillaryModel):
+    """A change to an existing target period."""
+
+    id: int
+    """ID of the period to change."""
+
+    active: bool | None = None
+    """`true` for an active period, `false` for an inactive one."""
+
+    description: str
+    """Short description of the period."""
+
+    start_date: _dt.datetime = Field(alias="startDate")
+    """Start of the period."""
+
+    end_date: _dt.datetime = Field(alias="endDate")
+    """End of the period; after `startDate`."""
+
+    period_status: Annotated[TargetPeriodStatus | str, lenient_enum(TargetPeriodStatus)] | None = (
+        Field(default=None, alias="periodStatus")
+    )
+    """State of a target period."""
+
+    ref_code: str | None = Field(default=None, alias="refCode")
+    """Reference code of the period."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group; the group in the path is the one used."""
+
+
+class TargetUpdate(CapillaryModel):
+    """A change to an existing target; `id` names the target."""
+
+    id: int | None = None
+    """ID of the target to change."""
+
+    name: str
+    """Name of the target."""
+
+    description: str | None = None
+    """Short description of the target."""
+
+    active: bool | None = None
+    """The target is active."""
+
+    emf_rule_set_id: int | None = Field(default=None, alias="emfRuleSetId")
+    """ID of the rule set evaluating the target; the samples send 0 and the response carries
+    the ID assigned."""
+
+    emf_unrolled_ruleset_id: int | None = Field(default=None, alias="emfUnrolledRulesetId")
+    """ID of the unrolled rule set; the samples send 0."""
+
+    enrolment_method: (
+        Annotated[TargetEnrolmentMethod | str, lenient_enum(TargetEnrolmentMethod)] | None
+    ) = Field(default=None, alias="enrolmentMethod")
+    """How customers join the target: `TRANSACTION` enrols loyalty customers who transact in
+    the period; `IMPORT` takes an imported customer list with per-customer target values."""
+
+    expression: str | None = None
+    """Rule expression of the target condition, e.g. `true`."""
+
+    expression_json: str | None = Field(default=None, alias="expressionJson")
+    """The rule expression as a JSON document in a string, evaluated on `targetEntity`."""
+
+    filters: list[TargetFilter] | None = None
+    """Store, zone or concept restrictions of the target."""
+
+    target_entity: Annotated[TargetEntity | str, lenient_enum(TargetEntity)] | None = Field(
+        default=None, alias="targetEntity"
+    )
+    """What the target condition is evaluated on: the whole transaction, its line items, or
+    points."""
+
+    target_group_id: int | None = Field(default=None, alias="targetGroupId")
+    """ID of the group the target belongs to."""
+
+    target_type: Annotated[TargetType | str, lenient_enum(TargetType)] = Field(alias="targetType")
+    """Measure counted towards the target."""
 
 
 class TokenData(CapillaryModel):
@@ -54,3 +907,286 @@ class TokenResponse(CapillaryModel):
 
     errors: list[ApiError] | None = None
     """Errors, or null on success."""
+
+
+class WebhookAttribution(CapillaryModel):
+    """Who created and last changed the record, and when."""
+
+    created_on: _dt.datetime | None = Field(default=None, alias="createdOn")
+    """Creation time."""
+
+    last_updated_on: _dt.datetime | None = Field(default=None, alias="lastUpdatedOn")
+    """Time of the last change (the creation time if never changed)."""
+
+    last_updated_by: AttributionActor | None = Field(default=None, alias="lastUpdatedBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+    created_by: AttributionActor | None = Field(default=None, alias="createdBy")
+    """Till, store or user of the org that performed or is tied to a change (who created,
+    modified, requested or issued something)."""
+
+
+class Webhook(CapillaryModel):
+    """A webhook account as stored."""
+
+    attribution: WebhookAttribution | None = None
+    """Who created and last changed the record, and when."""
+
+    web_hook_id: str | None = Field(default=None, alias="webHookId")
+    """Generated ID of the account; used in the update call."""
+
+    name: str | None = None
+    """Account name, unique within the cluster."""
+
+    event_names: list[str] | None = Field(default=None, alias="eventNames")
+    """Events the account receives. Documented standard names: `customerAdded`,
+    `customerUpdated`, `transactionAdded`, `transactionUpdated`, `pointsIssued`,
+    `pointsRedeemed`, `redeemedPointsReversed`, `pointsExpired`, `pointsExpiryReminder`,
+    `promisedToCurrentPointsConversion`, `pointsTransferredInitiated`,
+    `pointsTransferredReceived`, `tierUpgraded`, `tierDowngraded`, `tierRenewed`,
+    `tierDowngradeReminder`; the org events call lists the names the org accepts, custom
+    events included."""
+
+    web_hook_url: str | None = Field(default=None, alias="webHookUrl")
+    """Address the notifications are delivered to."""
+
+    web_hook_type: Annotated[WebhookType | str, lenient_enum(WebhookType)] | None = Field(
+        default=None, alias="webHookType"
+    )
+    """Kind of webhook account."""
+
+    method_type: Annotated[WebhookMethodType | str, lenient_enum(WebhookMethodType)] | None = Field(
+        default=None, alias="methodType"
+    )
+    """HTTP method Capillary uses to call the webhook; the docs name only `POST`."""
+
+    web_hook_headers: dict[str, str] | None = Field(default=None, alias="webHookHeaders")
+    """Headers sent with every notification, as name -> value (for example `Content-Type`, an
+    access token or client credentials the receiving endpoint expects)."""
+
+    no_of_retry_attempts: int | None = Field(default=None, alias="noOfRetryAttempts")
+    """How many times a failed notification is retried."""
+
+    max_allowed_connections: int | None = Field(default=None, alias="maxAllowedConnections")
+    """Maximum number of parallel notification calls."""
+
+    active: bool | None = None
+    """The account is enabled."""
+
+    sla_in_seconds: int | None = Field(default=None, alias="slaInSeconds")
+    """Expected delivery time of a notification, in seconds."""
+
+    consumer_group_id: str | None = Field(default=None, alias="consumerGroupId")
+    """ID of the consumer group that delivers the account's notifications; the event logs carry
+    it too."""
+
+
+class WebhookConsumerResponse(CapillaryModel):
+    """How the webhook endpoint answered the notification."""
+
+    webhook_http_status: int | None = Field(default=None, alias="webhookHttpStatus")
+    """HTTP status returned by the webhook endpoint."""
+
+    time_taken: float | None = None
+    """Duration of the webhook call (the docs do not state the unit; the values suggest
+    milliseconds)."""
+
+
+class WebhookCreateRequest(CapillaryModel):
+    """Webhook account to add. The docs mark no field as mandatory."""
+
+    active: bool | None = None
+    """The account is enabled; `true` when omitted."""
+
+    event_names: list[str] | None = Field(default=None, alias="eventNames")
+    """Events the account receives. Documented standard names: `customerAdded`,
+    `customerUpdated`, `transactionAdded`, `transactionUpdated`, `pointsIssued`,
+    `pointsRedeemed`, `redeemedPointsReversed`, `pointsExpired`, `pointsExpiryReminder`,
+    `promisedToCurrentPointsConversion`, `pointsTransferredInitiated`,
+    `pointsTransferredReceived`, `tierUpgraded`, `tierDowngraded`, `tierRenewed`,
+    `tierDowngradeReminder`; the org events call lists the names the org accepts, custom
+    events included."""
+
+    max_allowed_connections: int | None = Field(default=None, alias="maxAllowedConnections")
+    """Maximum number of notification calls that may run in parallel against the webhook URL."""
+
+    method_type: Annotated[WebhookMethodType | str, lenient_enum(WebhookMethodType)] | None = Field(
+        default=None, alias="methodType"
+    )
+    """HTTP method Capillary uses to call the webhook; the docs name only `POST`."""
+
+    name: str | None = None
+    """Account name; must be unique within the cluster."""
+
+    sla_in_seconds: int | None = Field(default=None, alias="slaInSeconds")
+    """Delivery time expected for a notification, in seconds; slower deliveries are flagged as
+    SLA breaches."""
+
+    web_hook_headers: dict[str, str] | None = Field(default=None, alias="webHookHeaders")
+    """Headers sent with every notification, as name -> value (for example `Content-Type`, an
+    access token or client credentials the receiving endpoint expects)."""
+
+    web_hook_type: Annotated[WebhookType | str, lenient_enum(WebhookType)] | None = Field(
+        default=None, alias="webHookType"
+    )
+    """Kind of webhook account."""
+
+    web_hook_url: str | None = Field(default=None, alias="webHookUrl")
+    """Address the notifications are delivered to."""
+
+
+class WebhookEventStatus(CapillaryModel):
+    """An event of the org and whether it is active."""
+
+    active: bool | None = None
+    """The event is active for the org."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Name of the event."""
+
+
+class WebhookEventListResponse(CapillaryModel):
+    """v3 envelope around the events of the org."""
+
+    data: list[WebhookEventStatus]
+    """Events of the org, standard and custom."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class WebhookEventLog(CapillaryModel):
+    """Delivery log of one event notification."""
+
+    ref_id: str | None = Field(default=None, alias="refId")
+    """Reference ID of the entity the event concerns (`{orgId}_{entityId}`)."""
+
+    request_id_: str | None = Field(default=None, alias="requestId")
+    """Request ID of the API call that raised the event."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Name of the event."""
+
+    event_id: str | None = Field(default=None, alias="eventId")
+    """ID of the event notification."""
+
+    consumer_group_id: str | None = Field(default=None, alias="consumerGroupId")
+    """Consumer group (webhook account) that delivered the notification."""
+
+    event_ingestion_timestamp: _dt.datetime | None = Field(
+        default=None, alias="eventIngestionTimestamp"
+    )
+    """When the event was received by the notification system."""
+
+    event_start_timestamp: _dt.datetime | None = Field(default=None, alias="eventStartTimestamp")
+    """When delivery to the webhook started."""
+
+    event_end_timestamp: _dt.datetime | None = Field(default=None, alias="eventEndTimestamp")
+    """When delivery to the webhook ended."""
+
+    sla_breach_timestamp: _dt.datetime | None = Field(default=None, alias="slaBreachTimestamp")
+    """When the delivery SLA was breached; null if it was not."""
+
+    consumer_response: WebhookConsumerResponse | None = Field(
+        default=None, alias="consumerResponse"
+    )
+    """How the webhook endpoint answered the notification."""
+
+
+class WebhookEventLogListResponse(CapillaryModel):
+    """v3 envelope around a list of delivery logs."""
+
+    data: list[WebhookEventLog]
+    """Delivery logs, one per event notification."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class WebhookEventLogResponse(CapillaryModel):
+    """v3 envelope around one event's delivery log."""
+
+    data: WebhookEventLog
+    """Delivery log of one event notification."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class WebhookEventMetadata(CapillaryModel):
+    """An event with the schema of its payload."""
+
+    active: bool | None = None
+    """The event is active for the org."""
+
+    event_name: str | None = Field(default=None, alias="eventName")
+    """Name of the event."""
+
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """JSON Schema (draft-04) of the event payload: its top-level fields and the event's
+    `attributes` with their types. Free-form, as it differs per event."""
+
+
+class WebhookEventMetadataResponse(CapillaryModel):
+    """v3 envelope around one event's metadata."""
+
+    data: WebhookEventMetadata
+    """An event with the schema of its payload."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class WebhookResponse(CapillaryModel):
+    """v3 envelope around one webhook account."""
+
+    data: Webhook
+    """A webhook account as stored."""
+
+    errors: list[ApiError] | None = None
+    """Errors, or null on success."""
+
+
+class WebhookUpdateRequest(CapillaryModel):
+    """New settings of the webhook account. `eventNames` replaces the whole list. The docs mark
+    no field as mandatory."""
+
+    event_names: list[str] | None = Field(default=None, alias="eventNames")
+    """Events the account receives. Documented standard names: `customerAdded`,
+    `customerUpdated`, `transactionAdded`, `transactionUpdated`, `pointsIssued`,
+    `pointsRedeemed`, `redeemedPointsReversed`, `pointsExpired`, `pointsExpiryReminder`,
+    `promisedToCurrentPointsConversion`, `pointsTransferredInitiated`,
+    `pointsTransferredReceived`, `tierUpgraded`, `tierDowngraded`, `tierRenewed`,
+    `tierDowngradeReminder`; the org events call lists the names the org accepts, custom
+    events included."""
+
+    max_allowed_connections: int | None = Field(default=None, alias="maxAllowedConnections")
+    """Maximum number of notification calls that may run in parallel against the webhook URL."""
+
+    method_type: Annotated[WebhookMethodType | str, lenient_enum(WebhookMethodType)] | None = Field(
+        default=None, alias="methodType"
+    )
+    """HTTP method Capillary uses to call the webhook; the docs name only `POST`."""
+
+    name: str | None = None
+    """Account name; must be unique within the cluster."""
+
+    no_of_retry_attempts: int | None = Field(default=None, alias="noOfRetryAttempts")
+    """How many times a failed notification is retried."""
+
+    sla_in_seconds: int | None = Field(default=None, alias="slaInSeconds")
+    """Delivery time expected for a notification, in seconds; slower deliveries are flagged as
+    SLA breaches."""
+
+    web_hook_headers: dict[str, str] | None = Field(default=None, alias="webHookHeaders")
+    """Headers sent with every notification, as name -> value (for example `Content-Type`, an
+    access token or client credentials the receiving endpoint expects)."""
+
+    web_hook_type: Annotated[WebhookType | str, lenient_enum(WebhookType)] | None = Field(
+        default=None, alias="webHookType"
+    )
+    """Kind of webhook account."""
+
+    web_hook_url: str | None = Field(default=None, alias="webHookUrl")
+    """Address the notifications are delivered to."""
