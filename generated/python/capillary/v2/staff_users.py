@@ -23,8 +23,8 @@ _GET = Operation(
     api="v2",
     response=models.StaffUserDetailsResponse,
     params=(
-        Param("x_cap_api_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("staff_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
         Param("username", "username", "query", str),
         Param("mobile", "mobile", "query", str),
         Param("email", "email", "query", str),
@@ -39,8 +39,8 @@ _CREATE = Operation(
     api="v2",
     response=models.StaffUserIdResponse,
     params=(
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
     ),
     body=models.StaffUserCreateRequest,
     body_required=True,
@@ -66,8 +66,8 @@ _SEND_OTP = Operation(
             Annotated[models.StaffUserOtpType | str, lenient_enum(models.StaffUserOtpType)],
             required=True,
         ),
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
     ),
     body=models.StaffUserOtpRequest,
     body_required=True,
@@ -84,8 +84,8 @@ _VALIDATE_OTP = Operation(
     api="v2",
     response=models.StaffUserIdResponse,
     params=(
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
     ),
     body=models.StaffUserOtpValidationRequest,
     body_required=True,
@@ -135,8 +135,8 @@ _TRANSFER = Operation(
     api="v2",
     response=models.StaffUserIdResponse,
     params=(
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
     ),
     body=models.StaffUserTransferRequest,
     body_required=True,
@@ -152,8 +152,8 @@ _LIST = Operation(
     api="v2",
     response=models.StaffUserListResponse,
     params=(
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
         Param("store_code", "storeCode", "query", str),
         Param("zone_code", "zoneCode", "query", str),
     ),
@@ -166,8 +166,8 @@ _DEACTIVATE = Operation(
     api="v2",
     response=models.StaffUserStatusResponse,
     params=(
-        Param("x_cap_api_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
-        Param("x_cap_api_auth_org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
+        Param("admin_auth_key", "X-CAP-API-AUTH-KEY", "header", str, required=True),
+        Param("org_id", "X-CAP-API-AUTH-ORG-ID", "header", int, required=True),
     ),
     body=models.StaffUserDeactivateRequest,
     body_required=True,
@@ -179,7 +179,7 @@ _CHANGE_PASSWORD = Operation(
     path="/v2/staff/changePassword",
     api="v2",
     response=models.StaffUserIdResponse,
-    params=(Param("x_cap_api_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str),),
+    params=(Param("staff_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str),),
     body=models.StaffUserPasswordChangeRequest,
     body_required=True,
 )
@@ -196,7 +196,7 @@ _UPDATE = Operation(
     path="/v2/staff/edit",
     api="v2",
     response=models.StaffUserEditResponse,
-    params=(Param("x_cap_api_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str),),
+    params=(Param("staff_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str),),
     body=models.StaffUserEditRequest,
     body_required=True,
     error_codes={1009: "Invalid identifier details.", 1011: "The staff user is inactive."},
@@ -207,9 +207,7 @@ _LOGOUT = Operation(
     path="/v2/staff/logout",
     api="v2",
     response=models.StaffUserStatusResponse,
-    params=(
-        Param("x_cap_api_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str, required=True),
-    ),
+    params=(Param("staff_access_token", "X-CAP-API-ACCESS-TOKEN", "header", str, required=True),),
 )
 
 
@@ -224,8 +222,8 @@ class StaffUsers:
     def get(
         self,
         *,
-        x_cap_api_access_token: str,
-        x_cap_api_auth_org_id: int,
+        staff_access_token: str,
+        org_id: int,
         username: str | None = None,
         mobile: str | None = None,
         email: str | None = None,
@@ -239,8 +237,8 @@ class StaffUsers:
         of an org admin.
 
         Args:
-            x_cap_api_access_token: Access token of an admin user of the org. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            staff_access_token: Access token of an admin user of the org. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             username: Username of the staff user. Send exactly one of username, mobile, email,
             refId.
             mobile: Registered mobile number of the staff user, with country code.
@@ -261,8 +259,8 @@ class StaffUsers:
         return self._client.request(
             _GET,
             {
-                "x_cap_api_access_token": x_cap_api_access_token,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
+                "staff_access_token": staff_access_token,
+                "org_id": org_id,
                 "username": username,
                 "mobile": mobile,
                 "email": email,
@@ -274,8 +272,8 @@ class StaffUsers:
     def create(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserCreateRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -287,8 +285,8 @@ class StaffUsers:
         and email are then verified with the OTP calls.
 
         Args:
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             body: Request body (StaffUserCreateRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -308,10 +306,7 @@ class StaffUsers:
         """
         return self._client.request(
             _CREATE,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -320,8 +315,8 @@ class StaffUsers:
         self,
         *,
         otp_type: models.StaffUserOtpType | str,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserOtpRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -334,8 +329,8 @@ class StaffUsers:
         Args:
             otp_type: What the OTP is for: `LOGIN` (OTP login), `VALIDATE_EMAIL` or
             `VALIDATE_MOBILE` (verify that identifier). Required.
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             body: Request body (StaffUserOtpRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -353,11 +348,7 @@ class StaffUsers:
         """
         return self._client.request(
             _SEND_OTP,
-            {
-                "otp_type": otp_type,
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"otp_type": otp_type, "admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -365,8 +356,8 @@ class StaffUsers:
     def validate_otp(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserOtpValidationRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -376,8 +367,8 @@ class StaffUsers:
         `identifierType` says which of the two is being verified.
 
         Args:
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             body: Request body (StaffUserOtpValidationRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -395,10 +386,7 @@ class StaffUsers:
         """
         return self._client.request(
             _VALIDATE_OTP,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -479,8 +467,8 @@ class StaffUsers:
     def transfer(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserTransferRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -490,8 +478,8 @@ class StaffUsers:
         `username`, `mobile` or `email`; `storeCode` names the new store.
 
         Args:
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             body: Request body (StaffUserTransferRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -508,10 +496,7 @@ class StaffUsers:
         """
         return self._client.request(
             _TRANSFER,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -519,8 +504,8 @@ class StaffUsers:
     def list(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         store_code: str | None = None,
         zone_code: str | None = None,
         request_options: RequestOptions | None = None,
@@ -531,8 +516,8 @@ class StaffUsers:
         the two must be given. Admin users only. The list is not paged.
 
         Args:
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             store_code: Code of the store whose staff users to list. Give this or `zoneCode`.
             zone_code: Code of the zone whose staff users to list. Give this or `storeCode`.
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
@@ -550,8 +535,8 @@ class StaffUsers:
         return self._client.request(
             _LIST,
             {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
+                "admin_auth_key": admin_auth_key,
+                "org_id": org_id,
                 "store_code": store_code,
                 "zone_code": zone_code,
             },
@@ -561,8 +546,8 @@ class StaffUsers:
     def deactivate(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserDeactivateRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserStatusResponse:
@@ -572,8 +557,8 @@ class StaffUsers:
         `refId`.
 
         Args:
-            x_cap_api_auth_key: Authentication key of the admin user making the call. Required.
-            x_cap_api_auth_org_id: ID of the org the staff account belongs to. Required.
+            admin_auth_key: Authentication key of the admin user making the call. Required.
+            org_id: ID of the org the staff account belongs to. Required.
             body: Request body (StaffUserDeactivateRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -590,10 +575,7 @@ class StaffUsers:
         """
         return self._client.request(
             _DEACTIVATE,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -601,7 +583,7 @@ class StaffUsers:
     def change_password(
         self,
         *,
-        x_cap_api_access_token: str | None = None,
+        staff_access_token: str | None = None,
         body: models.StaffUserPasswordChangeRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -611,8 +593,8 @@ class StaffUsers:
         credentials or by a staff access token in `X-CAP-API-ACCESS-TOKEN`.
 
         Args:
-            x_cap_api_access_token: Staff access token (from the get-access-token call), for
-            token-based login instead of credentials.
+            staff_access_token: Staff access token (from the get-access-token call), for token-based
+            login instead of credentials.
             body: Request body (StaffUserPasswordChangeRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -625,7 +607,7 @@ class StaffUsers:
         """
         return self._client.request(
             _CHANGE_PASSWORD,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             body=body,
             options=request_options,
         )
@@ -660,7 +642,7 @@ class StaffUsers:
     def update(
         self,
         *,
-        x_cap_api_access_token: str | None = None,
+        staff_access_token: str | None = None,
         body: models.StaffUserEditRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserEditResponse:
@@ -671,8 +653,8 @@ class StaffUsers:
         `X-CAP-API-ACCESS-TOKEN`.
 
         Args:
-            x_cap_api_access_token: Staff access token (from the get-access-token call), for
-            token-based login instead of credentials.
+            staff_access_token: Staff access token (from the get-access-token call), for token-based
+            login instead of credentials.
             body: Request body (StaffUserEditRequest or an equivalent dict).
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
@@ -689,7 +671,7 @@ class StaffUsers:
         """
         return self._client.request(
             _UPDATE,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             body=body,
             options=request_options,
         )
@@ -697,7 +679,7 @@ class StaffUsers:
     def logout(
         self,
         *,
-        x_cap_api_access_token: str,
+        staff_access_token: str,
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserStatusResponse:
         """Logout.
@@ -705,7 +687,7 @@ class StaffUsers:
         Ends the staff access token sent in `X-CAP-API-ACCESS-TOKEN` (token-based login only).
 
         Args:
-            x_cap_api_access_token: The staff access token to end. Required.
+            staff_access_token: The staff access token to end. Required.
             request_options: Per-call overrides: timeout, retries, extra headers, attribution.
 
         Returns:
@@ -717,7 +699,7 @@ class StaffUsers:
         """
         return self._client.request(
             _LOGOUT,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             options=request_options,
         )
 
@@ -733,8 +715,8 @@ class AsyncStaffUsers:
     async def get(
         self,
         *,
-        x_cap_api_access_token: str,
-        x_cap_api_auth_org_id: int,
+        staff_access_token: str,
+        org_id: int,
         username: str | None = None,
         mobile: str | None = None,
         email: str | None = None,
@@ -748,8 +730,8 @@ class AsyncStaffUsers:
         return await self._client.request(
             _GET,
             {
-                "x_cap_api_access_token": x_cap_api_access_token,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
+                "staff_access_token": staff_access_token,
+                "org_id": org_id,
                 "username": username,
                 "mobile": mobile,
                 "email": email,
@@ -761,8 +743,8 @@ class AsyncStaffUsers:
     async def create(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserCreateRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -772,10 +754,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _CREATE,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -784,8 +763,8 @@ class AsyncStaffUsers:
         self,
         *,
         otp_type: models.StaffUserOtpType | str,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserOtpRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -795,11 +774,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _SEND_OTP,
-            {
-                "otp_type": otp_type,
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"otp_type": otp_type, "admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -807,8 +782,8 @@ class AsyncStaffUsers:
     async def validate_otp(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserOtpValidationRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -818,10 +793,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _VALIDATE_OTP,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -863,8 +835,8 @@ class AsyncStaffUsers:
     async def transfer(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserTransferRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -874,10 +846,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _TRANSFER,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -885,8 +854,8 @@ class AsyncStaffUsers:
     async def list(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         store_code: str | None = None,
         zone_code: str | None = None,
         request_options: RequestOptions | None = None,
@@ -898,8 +867,8 @@ class AsyncStaffUsers:
         return await self._client.request(
             _LIST,
             {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
+                "admin_auth_key": admin_auth_key,
+                "org_id": org_id,
                 "store_code": store_code,
                 "zone_code": zone_code,
             },
@@ -909,8 +878,8 @@ class AsyncStaffUsers:
     async def deactivate(
         self,
         *,
-        x_cap_api_auth_key: str,
-        x_cap_api_auth_org_id: int,
+        admin_auth_key: str,
+        org_id: int,
         body: models.StaffUserDeactivateRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserStatusResponse:
@@ -920,10 +889,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _DEACTIVATE,
-            {
-                "x_cap_api_auth_key": x_cap_api_auth_key,
-                "x_cap_api_auth_org_id": x_cap_api_auth_org_id,
-            },
+            {"admin_auth_key": admin_auth_key, "org_id": org_id},
             body=body,
             options=request_options,
         )
@@ -931,7 +897,7 @@ class AsyncStaffUsers:
     async def change_password(
         self,
         *,
-        x_cap_api_access_token: str | None = None,
+        staff_access_token: str | None = None,
         body: models.StaffUserPasswordChangeRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserIdResponse:
@@ -941,7 +907,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _CHANGE_PASSWORD,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             body=body,
             options=request_options,
         )
@@ -964,7 +930,7 @@ class AsyncStaffUsers:
     async def update(
         self,
         *,
-        x_cap_api_access_token: str | None = None,
+        staff_access_token: str | None = None,
         body: models.StaffUserEditRequest | dict[str, Any],
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserEditResponse:
@@ -974,7 +940,7 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _UPDATE,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             body=body,
             options=request_options,
         )
@@ -982,7 +948,7 @@ class AsyncStaffUsers:
     async def logout(
         self,
         *,
-        x_cap_api_access_token: str,
+        staff_access_token: str,
         request_options: RequestOptions | None = None,
     ) -> models.StaffUserStatusResponse:
         """Logout.
@@ -991,6 +957,6 @@ class AsyncStaffUsers:
         """
         return await self._client.request(
             _LOGOUT,
-            {"x_cap_api_access_token": x_cap_api_access_token},
+            {"staff_access_token": staff_access_token},
             options=request_options,
         )
