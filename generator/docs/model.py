@@ -262,10 +262,21 @@ class DocsBuilder:
         doc = candidates[0]
         writer = SampleWriter(doc.version, self.formatter)
         resource, op = doc.example_call
-        return {
+        samples = {
             "quickstart": writer.request_id(resource, op),
             "authentication": writer.constructors(bool(doc.auth.basic), bool(doc.auth.token)),
             "errors": writer.error_handling(resource, op),
             "retries": writer.retries(resource, op),
             "async": writer.asynchronous(resource, op),
         }
+        # Paging and uploads are shown with the newest version that has such an operation.
+        for name, wanted in (("pages", lambda o: o.pagination), ("upload", lambda o: o.body and o.body.multipart)):
+            found = next(
+                ((v, r, o) for v in reversed(versions) for r in v.version.resources for o in r.operations if wanted(o)),
+                None,
+            )
+            if found:
+                version_doc, found_resource, found_op = found
+                make = SampleWriter(version_doc.version, self.formatter)
+                samples[name] = getattr(make, name)(found_resource, found_op)
+        return samples

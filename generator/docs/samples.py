@@ -269,6 +269,23 @@ class SampleWriter:
         ]
         return self.python(f"{self.version.name} async", lines)
 
+    def pages(self, resource: ir.Resource, op: ir.Operation) -> Sample:
+        """Walking every page of a paged list operation with its `iter_` twin."""
+        call = self.call(resource, op).replace(f".{op.method_name}(", f".iter_{op.method_name}(", 1)
+        lines = [_IMPORT, "", self.client_line(op.auth), f"for item in {call}:", "    print(item)"]
+        return self.python(f"{self.version.name} pages", lines)
+
+    def upload(self, resource: ir.Resource, op: ir.Operation) -> Sample:
+        """A multipart upload: the file field gets a `File` (bytes, a binary file or a Path also do)."""
+        lines = [
+            self.imports(op),
+            "",
+            self.client_line(op.auth),
+            f"result = {self.call(resource, op)}",
+            "print(result)",
+        ]
+        return self.python(f"{self.version.name} upload", lines)
+
     def retries(self, resource: ir.Resource, op: ir.Operation) -> Sample:
         policy = "max_retries=RetryPolicy(max_retries=4, backoff_cap=2.0)"
         options = 'request_options={"max_retries": 0, "timeout": 5.0}'
