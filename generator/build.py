@@ -16,6 +16,10 @@ from .validate import iter_operations
 _COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
+# Folders named like `v2` or `v1.1` are CRM API versions; any other folder is a separate service.
+VERSION_NAME = re.compile(r"v\d+(?:\.\d+)*")
+# Envelope and error conventions the runtime knows (`x-capillary-family` of a service root).
+FAMILIES = ("v1.1", "v2", "v3")
 # Class names the models module imports itself; a schema may not take them.
 _TAKEN_BY_MODULE = {"Annotated", "Any", "Literal", "Field", "CapillaryModel", "Enum", "FileField"}
 
@@ -26,6 +30,8 @@ def build_api(spec_set: SpecSet) -> ir.Api:
     versions = [VersionBuilder(spec_set, name, errors).build() for name in spec_set.versions()]
     clusters: dict[str, str] = {}
     for version in versions:
+        if version.service:
+            continue
         root = spec_set.version_root(version.name)
         for server in version.servers:
             known = clusters.setdefault(server.cluster, server.url)
@@ -40,7 +46,8 @@ def build_api(spec_set: SpecSet) -> ir.Api:
                 )
     if errors:
         raise SpecErrors(errors)
-    return ir.Api(versions=versions, clusters=dict(sorted(clusters.items())))
+    service_clusters = {v.module: {s.cluster: s.url for s in v.servers} for v in versions if v.service}
+    return ir.Api(versions=versions, clusters=dict(sorted(clusters.items())), service_clusters=service_clusters)
 
 
 def _text(node: Any, key: str) -> str:
@@ -80,6 +87,15 @@ class VersionBuilder:
         doc = self.root.doc
         info = doc.get("info") or {}
         resources = [self.resource(f) for f in self.spec_set.resources(self.version)]
+        service = not VERSION_NAME.fullmatch(self.version)
+        family = doc.get("x-capillary-family", "v2" if service else self.version)
+        if family not in FAMILIES:
+            self.error(
+                self.root,
+                line_of(doc, "x-capillary-family"),
+                f"x-capillary-family must be one of {', '.join(FAMILIES)}",
+                "family",
+            )
         return ir.Version(
             name=self.version,
             module=naming.module_name(self.version),
@@ -91,6 +107,8 @@ class VersionBuilder:
             resources=resources,
             enums=[self.enums[name] for name in sorted(self.enums)],
             models=self._ordered_models(),
+            service=service,
+            family=str(family),
         )
 
     def servers(self) -> list[ir.Server]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import naming
+
 # --- types ------------------------------------------------------------------------------------
 
 
@@ -285,10 +287,14 @@ class Version:
     resources: list[Resource]
     enums: list[Enum]
     models: list[Model]
+    service: bool = False
+    """A separate Capillary service (its own folder, hosts and namespace), not a CRM API version."""
+    family: str = ""
+    """Envelope and error conventions its operations follow: `v1.1`, `v2` or `v3`."""
 
     @property
     def class_name(self) -> str:
-        return self.module.upper()
+        return naming.class_name(self.module) if self.service else self.module.upper()
 
     @property
     def operations(self) -> list[Operation]:
@@ -299,4 +305,6 @@ class Version:
 class Api:
     versions: list[Version]
     clusters: dict[str, str] = field(default_factory=dict)
-    """Cluster name -> base URL, across versions."""
+    """Cluster name -> base URL of the CRM API versions (they share their hosts)."""
+    service_clusters: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Service module -> cluster name -> base URL: each service has hosts of its own."""

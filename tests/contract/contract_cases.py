@@ -66,6 +66,14 @@ def arguments(case: Case) -> dict[str, Any]:
     return kwargs
 
 
+def hosts(case: Case, url: str) -> dict[str, Any]:
+    """Client settings that send the case's calls to `url`: a service's calls go to its own host."""
+    settings: dict[str, Any] = {"base_url": url}
+    if case.version.service:
+        settings["service_urls"] = {case.version.module: url}
+    return settings
+
+
 def resource_of(client: Any, case: Case) -> Any:
     return getattr(getattr(client, case.version.module), case.resource.module)
 

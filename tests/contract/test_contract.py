@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from contract_cases import REQUEST_ID, Case, api, arguments, bundle, cases, check_result_type, resource_of
+from contract_cases import REQUEST_ID, Case, api, arguments, bundle, cases, check_result_type, hosts, resource_of
 
 
 @cache
@@ -59,7 +59,7 @@ def responder(case: Case, sent: list[httpx.Request]):
 
 
 def client_kwargs(case: Case) -> dict[str, Any]:
-    return {"base_url": case.version.servers[0].url, "till": "contract.till", "password": "contract-pass"}
+    return {**hosts(case, case.version.servers[0].url), "till": "contract.till", "password": "contract-pass"}
 
 
 def check_exchange(case: Case, sent: list[httpx.Request], result: Any) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_cases import REPO, Case, arguments, cases, check_result_type, resource_of
+from contract_cases import REPO, Case, arguments, cases, check_result_type, hosts, resource_of
 
 PRISM = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "prism"
 # Prism must answer fast; a hang fails the test instead of stalling the run.
@@ -102,7 +102,7 @@ class Exchanges:
 
 
 def client_kwargs(case: Case, url: str) -> dict[str, Any]:
-    return {"base_url": url, "till": "prism.till", "password": "prism-pass", "max_retries": 0}
+    return {**hosts(case, url), "till": "prism.till", "password": "prism-pass", "max_retries": 0}
 
 
 def servable(case: Case) -> Case:

@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 
 class Capillary(SyncClient):
-    """Synchronous client: one namespace per API version."""
+    """Synchronous client: one namespace per API version and service."""
 
     @cached_property
     def v1_1(self) -> V1_1:
@@ -63,7 +63,7 @@ class Capillary(SyncClient):
 
 
 class AsyncCapillary(AsyncClient):
-    """Asynchronous client: one namespace per API version, every method a coroutine."""
+    """Asynchronous client: one namespace per API version and service, every method a coroutine."""
 
     @cached_property
     def v1_1(self) -> AsyncV1_1:

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from . import errors
 from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth
-from ._clusters import CLUSTERS
+from ._clusters import CLUSTERS, SERVICE_CLUSTERS
 from ._envelope import extract_error, read_v11_envelope
 from ._files import encode_multipart
 from ._model import (
@@ -192,28 +192,44 @@ def _normalise_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _cluster_url(name: str) -> str:
-    url = CLUSTERS.get(name) or CLUSTERS.get(name.lower())
-    if url is None:
-        raise errors.ConfigurationError(
-            f"unknown cluster {name!r}; valid clusters: {', '.join(sorted(CLUSTERS))} (or pass base_url=...)"
-        )
-    return url
+def _known_clusters() -> list[str]:
+    return sorted(set(CLUSTERS).union(*SERVICE_CLUSTERS.values()))
 
 
-def _resolve_base_url(cluster: str | None, base_url: str | None) -> str:
-    """Argument `base_url`, argument `cluster`, then `CAPILLARY_BASE_URL`, then `CAPILLARY_CLUSTER`."""
+def _resolve_hosts(cluster: str | None, base_url: str | None) -> tuple[str | None, str | None]:
+    """`(CRM API base URL, cluster name)`: argument `base_url`, argument `cluster`, then
+    `CAPILLARY_BASE_URL`, then `CAPILLARY_CLUSTER`. A cluster only services serve leaves the CRM
+    URL unset (calls of the CRM API then fail before sending)."""
     if not base_url and not cluster:
         base_url = _env("CAPILLARY_BASE_URL")
         cluster = None if base_url else _env("CAPILLARY_CLUSTER")
+    if cluster is not None:
+        cluster = cluster.lower()
+        # With base_url the cluster only picks the hosts of the separate services.
+        if not base_url and cluster not in _known_clusters():
+            raise errors.ConfigurationError(
+                f"unknown cluster {cluster!r}; valid clusters: {', '.join(_known_clusters())} (or pass base_url=...)"
+            )
     if base_url:
-        return _normalise_base_url(base_url)
+        return _normalise_base_url(base_url), cluster
     if not cluster:
         raise errors.ConfigurationError(
             f"no API host: pass cluster= (one of {', '.join(sorted(CLUSTERS))}) or base_url=, "
             "or set CAPILLARY_CLUSTER or CAPILLARY_BASE_URL"
         )
-    return _normalise_base_url(_cluster_url(cluster))
+    url = CLUSTERS.get(cluster)
+    return (_normalise_base_url(url) if url else None), cluster
+
+
+def _service_urls(urls: Mapping[str, str] | None) -> dict[str, str]:
+    resolved = {}
+    for service, url in (urls or {}).items():
+        if service not in SERVICE_CLUSTERS:
+            raise errors.ConfigurationError(
+                f"service_urls: unknown service {service!r}; services: {', '.join(sorted(SERVICE_CLUSTERS)) or 'none'}"
+            )
+        resolved[service] = _normalise_base_url(url)
+    return resolved
 
 
 def _basic_auth(till: str | None, password: str | None) -> BasicAuth | None:
@@ -317,11 +333,14 @@ class _BaseClient:
         max_retries: int | RetryPolicy | None = None,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
         user_agent: str | None = None,
+        service_urls: Mapping[str, str] | None = None,
     ) -> None:
         """Create a client.
 
         - `cluster` (e.g. `"eu"`) or `base_url` (wins over `cluster`); environment fallbacks
           `CAPILLARY_BASE_URL`, `CAPILLARY_CLUSTER`.
+        - `service_urls`: hosts of the separate services (`{"auth_engine": "https://..."}`); by
+          default each service uses its own host for `cluster`.
         - Basic auth: `till` + `password` (`CAPILLARY_TILL`, `CAPILLARY_PASSWORD`).
         - OAuth: `oauth_key` + `oauth_secret` (`CAPILLARY_OAUTH_KEY`, `CAPILLARY_OAUTH_SECRET`)
           and/or a pre-issued `access_token` (`CAPILLARY_ACCESS_TOKEN`); the token travels in
@@ -332,7 +351,8 @@ class _BaseClient:
         - `http_client`: your own `httpx.Client` (sync) / `httpx.AsyncClient` (async); it is used
           as is and not closed by `close()`.
         """
-        self._base_url = _resolve_base_url(cluster, base_url)
+        self._base_url, self._cluster = _resolve_hosts(cluster, base_url)
+        self._service_urls = _service_urls(service_urls)
         self._basic = _basic_auth(till, password)
         self._oauth = _oauth(oauth_key, oauth_secret, access_token, oauth_header)
 
@@ -379,9 +399,30 @@ class _BaseClient:
         raise NotImplementedError
 
     @property
-    def base_url(self) -> str:
-        """Scheme and host every request goes to, e.g. `https://eu.api.capillarytech.com`."""
+    def base_url(self) -> str | None:
+        """Scheme and host of the CRM API, e.g. `https://eu.api.capillarytech.com` (None when the
+        cluster serves only separate services)."""
         return self._base_url
+
+    def _host_for(self, operation: Operation) -> str:
+        """Base URL of the API or service that serves `operation`."""
+        service = operation.service
+        if service is None:
+            if self._base_url is None:
+                raise errors.ConfigurationError(
+                    f"{operation.operation_id}: cluster {self._cluster!r} has no CRM API host; pass base_url="
+                )
+            return self._base_url
+        url = self._service_urls.get(service) or SERVICE_CLUSTERS.get(service, {}).get(
+            self._cluster or ""
+        )
+        if url is None:
+            clusters = ", ".join(sorted(SERVICE_CLUSTERS.get(service, {}))) or "none"
+            raise errors.ConfigurationError(
+                f"{operation.operation_id}: no {service} host for cluster {self._cluster!r} (its clusters: "
+                f"{clusters}); pass service_urls={{{service!r}: 'https://...'}}"
+            )
+        return url.rstrip("/")
 
     @property
     def auth_kind(self) -> str:
@@ -483,7 +524,12 @@ class _BaseClient:
             return path_values[wire]
 
         path = _PLACEHOLDER.sub(substitute, operation.path)
-        if operation.api == "v1.1" and not any(key == "format" for key, _ in query):
+        # v1.1 answers XML unless told otherwise; services with v1.1-style envelopes take no `format`.
+        if (
+            operation.api == "v1.1"
+            and operation.service is None
+            and not any(key == "format" for key, _ in query)
+        ):
             query.append(("format", "json"))
 
         content: bytes | None = None
@@ -533,7 +579,7 @@ class _BaseClient:
 
         return _Call(
             operation=operation,
-            url=self._base_url + path,
+            url=self._host_for(operation) + path,
             params=tuple(query),
             headers=headers,
             extra_headers=extra,

@@ -76,6 +76,8 @@ class Operation:
     """Capillary error codes documented for this operation: code -> meaning."""
     paging: Paging | None = None
     """Set for list operations whose pages the client can walk (`iterate`)."""
+    service: str | None = None
+    """For a separate Capillary service: its name, which picks its own host (`SERVICE_CLUSTERS`)."""
 
     def __post_init__(self) -> None:
         if self.idempotent is None:
