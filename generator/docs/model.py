@@ -163,10 +163,10 @@ class DocsBuilder:
         self.formatter = formatter
 
     def versions(self, api: ir.Api) -> list[VersionDoc]:
-        return [self.version(version) for version in api.versions]
+        return [self.version(version, api.clusters) for version in api.versions]
 
-    def version(self, version: ir.Version) -> VersionDoc:
-        writer = SampleWriter(version, self.formatter)
+    def version(self, version: ir.Version, crm_clusters: dict[str, str] | None = None) -> VersionDoc:
+        writer = SampleWriter(version, self.formatter, crm_clusters)
         schemes = version.security_schemes.values()
         auth = AuthDoc(
             basic=next((s for s in schemes if s.get("type") == "http" and s.get("scheme") == "basic"), None),

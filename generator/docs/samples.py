@@ -70,13 +70,15 @@ def _wire_text(value: Any) -> str:
 class SampleWriter:
     """Writes the samples of one version: its host, credentials and formatted Python."""
 
-    def __init__(self, version: ir.Version, formatter: Formatter) -> None:
+    def __init__(self, version: ir.Version, formatter: Formatter, crm_clusters: dict[str, str] | None = None) -> None:
         self.version = version
         self.formatter = formatter
         server = next(
             (s for s in version.servers if s.cluster == "eu"), version.servers[0] if version.servers else None
         )
         self.base_url = server.url if server else FALLBACK_BASE_URL
+        # OAuth tokens always come from the CRM host of the cluster, also for a service's calls.
+        self.token_base_url = (crm_clusters or {}).get(server.cluster, self.base_url) if server else self.base_url
         self.client_location = f"cluster={server.cluster!r}" if server else f"base_url={FALLBACK_BASE_URL!r}"
         self.basic = basic_example()
 
@@ -220,7 +222,7 @@ class SampleWriter:
 
     def token_curl(self) -> Sample:
         body = {"key": "<client key>", "secret": "<client secret>"}
-        return self.curl("POST", self.base_url + TOKEN_PATH, [], body)
+        return self.curl("POST", self.token_base_url + TOKEN_PATH, [], body)
 
     def constructors(self, basic: bool, oauth: bool) -> Sample:
         lines = [_IMPORT, ""]

@@ -57,7 +57,13 @@ def test_the_basic_auth_example_is_computed() -> None:
     example = basic_example("store.server", "server123")
     assert example.digest == "8a16a6b70505eb1f1ff7cdc0cd5559a7"
     assert example.header == "Basic c3RvcmUuc2VydmVyOjhhMTZhNmI3MDUwNWViMWYxZmY3Y2RjMGNkNTU1OWE3"
-    for version in api().versions:
+    basic_parts = [
+        v
+        for v in api().versions
+        if any(s.get("type") == "http" and s.get("scheme") == "basic" for s in v.security_schemes.values())
+    ]
+    assert len(basic_parts) >= 3
+    for version in basic_parts:
         index = (DOCS / "slate" / version.name / "index.html.md").read_text(encoding="utf-8")
         assert f"`Authorization: {example.header}`" in index
         assert f"# Authorization: {example.header}" in index  # the shell sample

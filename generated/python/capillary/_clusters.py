@@ -23,4 +23,20 @@ CLUSTERS: dict[str, str] = {
     "us-legacy": "https://us.intouch.capillarytech.com",
 }
 
-SERVICE_CLUSTERS: dict[str, dict[str, str]] = {}
+# The separate services have hosts of their own, under the same cluster names where the region matches.
+SERVICE_CLUSTERS: dict[str, dict[str, str]] = {
+    "auth_engine": {
+        "apac2": "https://apac2-auth-api.capillarytech.com",
+        "eu": "https://eu-auth-api.capillarytech.com",
+        "india": "https://apac-s3wrapper.capillarytech.com",
+        "india-gateway": "https://apac-apigateway.capillarytech.com/mobile",
+        "apac2-gateway": "https://apac2-api-gateway.capillarytech.com/mobile",
+    },
+    "storecare": {
+        "india": "https://storecare.capillarytech.com",
+        "apac2": "https://sg.storecare.capillarytech.com",
+        "eu": "https://eu.storecare.capillarytech.com",
+        "us": "https://us.storecare.capillarytech.com",
+        "china": "https://storecare.capillarytech.cn.com",
+    },
+}
