@@ -11,7 +11,7 @@ from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA, MULTIPART_MEDIA
 from .load import YDict
 from .specset import SpecFile, SpecSet, line_of
-from .validate import iter_operations
+from .validate import HTTP_METHODS, iter_operations
 
 _COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -171,8 +171,44 @@ class VersionBuilder:
                 )
             seen[op.method_name] = op
         return ir.Resource(
-            spec_file.stem, module, naming.class_name(spec_file.stem), description, operations, spec_file.label
+            spec_file.stem,
+            module,
+            naming.class_name(spec_file.stem),
+            description,
+            operations,
+            spec_file.label,
+            self.webhooks(spec_file),
         )
+
+    def webhooks(self, spec_file: SpecFile) -> list[ir.Webhook]:
+        """OpenAPI `webhooks` of a file: requests Capillary sends, each with a JSON payload."""
+        hooks = []
+        for name, item in (spec_file.doc.get("webhooks") or {}).items():
+            for method in HTTP_METHODS:
+                op = item.get(method) if isinstance(item, dict) else None
+                if not isinstance(op, dict):
+                    continue
+                context = naming.class_name(str(name))
+                payload = self.body(spec_file, op, context)
+                if payload is None or payload.multipart:
+                    self.error(spec_file, line_of(item, method), f"webhook {name!r} needs a JSON payload", "build")
+                    continue
+                acknowledgement, _ = self.responses(spec_file, op, context)
+                hooks.append(
+                    ir.Webhook(
+                        name=str(name),
+                        function_name="parse_" + naming.snake_case(str(name)),
+                        http_method=method.upper(),
+                        summary=_text(op, "summary"),
+                        description=_text(op, "description"),
+                        payload=payload,
+                        acknowledgement=acknowledgement,
+                        external_docs=(op.get("externalDocs") or {}).get("url"),
+                        source=f"{spec_file.label}:{line_of(item, method)}",
+                        documented_as=tuple(str(d) for d in op.get("x-capillary-documented-as") or ()),
+                    )
+                )
+        return hooks
 
     # --- operations -----------------------------------------------------------------------
 

@@ -44,6 +44,13 @@ class Bundler:
                         continue  # a duplicate route; the lint reports it
                     merged[key] = self.copy(value, spec_file)
         out["paths"] = paths
+        webhooks = {
+            name: self.copy(item, spec_file)
+            for spec_file in self.spec_set.resources(self.version)
+            for name, item in (spec_file.doc.get("webhooks") or {}).items()
+        }
+        if webhooks:
+            out["webhooks"] = webhooks
         if self.components:
             out["components"] = {
                 kind: dict(sorted(entries.items())) for kind, entries in sorted(self.components.items())

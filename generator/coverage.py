@@ -76,8 +76,10 @@ def read_inventory(path: Path) -> list[Row]:
 def specified_routes(api: ir.Api) -> set[tuple[str, str]]:
     routes = set()
     for version in api.versions:
-        for op in version.operations:
-            routes.add(route(op.http_method, op.path))
+        # A webhook has no path of ours; it covers the documented rows it names.
+        for op in [*version.operations, *version.webhooks]:
+            if isinstance(op, ir.Operation):
+                routes.add(route(op.http_method, op.path))
             for documented in op.documented_as:
                 method, _, path = documented.partition(" ")
                 routes.add(route(method, path))
@@ -86,13 +88,23 @@ def specified_routes(api: ir.Api) -> set[tuple[str, str]]:
 
 def assess(api: ir.Api, rows: list[Row], exclusions: dict) -> list[Outcome]:
     routes = specified_routes(api)
-    excluded = {route(e["method"], e["path"]): e["reason"] for e in exclusions.get("excluded") or []}
+    excluded = {
+        route(e["method"], e["path"]): e["reason"] for e in exclusions.get("excluded") or [] if "title" not in e
+    }
+    # An entry with a title excludes that one row, when another row shares its method and path.
+    excluded_rows = {
+        (route(e["method"], e["path"]), e["title"]): e["reason"]
+        for e in exclusions.get("excluded") or []
+        if "title" in e
+    }
     pending = {(p["version"], p["service"], p["resource"]): p["issue"] for p in exclusions.get("pending") or []}
     outcomes = []
     for row in rows:
         key = route(row.method, row.path)
         unknown_method = row.method.upper() == "UNKNOWN"
-        if key in routes or (unknown_method and any(path == key[1] for _, path in routes)):
+        if (key, row.title) in excluded_rows:
+            outcomes.append(Outcome(row, "excluded", excluded_rows[(key, row.title)]))
+        elif key in routes or (unknown_method and any(path == key[1] for _, path in routes)):
             outcomes.append(Outcome(row, "specified"))
         elif key in excluded:
             outcomes.append(Outcome(row, "excluded", excluded[key]))
@@ -106,13 +118,14 @@ def assess(api: ir.Api, rows: list[Row], exclusions: dict) -> list[Outcome]:
 def stale_exclusions(rows: list[Row], exclusions: dict, api: ir.Api) -> list[str]:
     """Exclusions that name no documented operation, or one the specs now cover."""
     documented = {route(r.method, r.path) for r in rows}
+    titles = {(route(r.method, r.path), r.title) for r in rows}
     routes = specified_routes(api)
     problems = []
     for entry in exclusions.get("excluded") or []:
         key = route(entry["method"], entry["path"])
-        if key not in documented:
+        if key not in documented or ("title" in entry and (key, entry["title"]) not in titles):
             problems.append(f"excluded {entry['method']} {entry['path']} is not a documented operation")
-        elif key in routes:
+        elif key in routes and "title" not in entry:
             problems.append(f"excluded {entry['method']} {entry['path']} is specified: remove the exclusion")
     return problems
 

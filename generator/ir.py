@@ -245,6 +245,25 @@ class Operation:
 
 
 @dataclass
+class Webhook:
+    """A request Capillary sends to the integrator (OpenAPI `webhooks`): parsed, not called."""
+
+    name: str
+    """Key under `webhooks`, e.g. `eventPush`."""
+    function_name: str
+    """The generated parser: `parse_event_push`."""
+    http_method: str
+    summary: str
+    description: str
+    payload: Body
+    acknowledgement: Response
+    """What the integrator's endpoint answers, as documented."""
+    external_docs: str | None
+    source: str
+    documented_as: tuple[str, ...] = ()
+
+
+@dataclass
 class Resource:
     stem: str
     module: str
@@ -252,6 +271,7 @@ class Resource:
     description: str
     operations: list[Operation]
     source: str
+    webhooks: list[Webhook] = field(default_factory=list)
 
     @property
     def async_class_name(self) -> str:
@@ -299,6 +319,15 @@ class Version:
     @property
     def operations(self) -> list[Operation]:
         return [op for r in self.resources for op in r.operations]
+
+    @property
+    def webhooks(self) -> list[Webhook]:
+        return [hook for r in self.resources for hook in r.webhooks]
+
+    @property
+    def callable_resources(self) -> list[Resource]:
+        """Resources with operations: the ones a client namespace offers."""
+        return [r for r in self.resources if r.operations]
 
 
 @dataclass

@@ -148,6 +148,28 @@ def iterator_docstring(op: ir.Operation, class_name: str, mode: str) -> str:
     return "\n".join(_wrap(text)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
 
 
+def webhook_docstring(hook: ir.Webhook) -> str:
+    """Docstring of a webhook parser: what the request is, what the endpoint should answer."""
+    parts = [f"{hook.summary.rstrip('.')} (webhook `{hook.name}`): parse and check a received payload."]
+    if hook.description:
+        parts += ["", *_wrap(hook.description)]
+    parts += [
+        "",
+        "Args:",
+        *_wrap("payload: the request body as received (bytes or str), or already decoded JSON.", indent="    "),
+        "",
+        "Returns:",
+        *_wrap(f"{hook.payload.type.hint()}: the payload; fields the spec does not list are kept.", indent="    "),
+        "",
+        "Raises:",
+        *_wrap(
+            "capillary.errors.WebhookPayloadError: the payload is not JSON or not of the documented shape.",
+            indent="    ",
+        ),
+    ]
+    return docstring("\n".join(parts)).replace("\n", "\n    ").replace("\n    \n", "\n\n")
+
+
 def body_hint(body: ir.Body) -> str:
     """What the `body` argument accepts: the model, or plain dicts in its place (also inside a list)."""
     body_type = body.type
@@ -170,7 +192,7 @@ def python_imports(code_fragments: Iterable[str], always: Iterable[str] = ()) ->
     """The import block a generated module needs, judged from the annotations it renders."""
     text = "\n".join(code_fragments)
     typing_names = [name for name in ("Annotated", "Any", "Literal") if re.search(rf"\b{name}\b", text)]
-    abc_names = [name for name in ("AsyncIterator", "Iterator") if re.search(rf"\b{name}\[", text)]
+    abc_names = [name for name in ("AsyncIterator", "Iterator", "Mapping") if re.search(rf"\b{name}\[", text)]
     lines = []
     if "_dt." in text:
         lines.append("import datetime as _dt")
@@ -221,6 +243,7 @@ class Renderer:
             arguments_dict=arguments_dict,
             body_hint=body_hint,
             iterator_docstring=iterator_docstring,
+            webhook_docstring=webhook_docstring,
             field_annotation=field_annotation,
             wrapdoc=wrapdoc,
             field_declaration=field_declaration,
@@ -290,16 +313,21 @@ class Renderer:
             if op.pagination:
                 item = op.pagination.item_type.hint("models.")
                 fragments += [f"Iterator[{item}]", f"AsyncIterator[{item}]"]
-        runtime = ["from .._client import AsyncClient, RequestOptions, SyncClient"]
+        for hook in resource.webhooks:
+            fragments += [hook.payload.type.annotation("models."), "Mapping[str, Any]"]
+        runtime = ["from .._client import AsyncClient, RequestOptions, SyncClient"] if resource.operations else []
         if any("lenient_enum(" in f for f in fragments):
             runtime.append("from .._model import lenient_enum")
         uses_params = any(op.parameters for op in resource.operations)
-        operation_names = ["Operation"]
-        if any(op.pagination for op in resource.operations):
-            operation_names.append("Paging")
-        if uses_params:
-            operation_names.append("Param")
-        runtime.append(f"from .._operation import {', '.join(operation_names)}")
+        if resource.operations:
+            operation_names = ["Operation"]
+            if any(op.pagination for op in resource.operations):
+                operation_names.append("Paging")
+            if uses_params:
+                operation_names.append("Param")
+            runtime.append(f"from .._operation import {', '.join(operation_names)}")
+        if resource.webhooks:
+            runtime.append("from .._webhooks import parse_payload")
         if any("models." in f for f in fragments):
             runtime.append("from . import models")
         return self.render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +108,12 @@ def _ref_error(base: SpecFile, line: int, message: str) -> SpecErrors:
     return SpecErrors([SpecError(base.label, line or 1, message, "ref")])
 
 
-def _version_key(name: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in name.lstrip("v").split("."))
+def _version_key(name: str) -> tuple[bool, tuple[int, ...], str]:
+    """Versions in numeric order (v1.1 before v2), then the separate services by name; never a
+    tie, so the order does not depend on set iteration (and PYTHONHASHSEED)."""
+    is_version = re.fullmatch(r"v\d+(?:\.\d+)*", name) is not None
+    numbers = tuple(int(p) for p in name[1:].split(".")) if is_version else ()
+    return (not is_version, numbers, name)
 
 
 def load_specs(specs_dir: Path, label_root: Path | None = None) -> SpecSet:

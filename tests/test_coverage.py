@@ -83,3 +83,18 @@ def test_assess_states_on_a_small_inventory() -> None:
     assert states == ["specified", "specified", "excluded", "pending", "missing"]
     table = coverage.table(coverage.assess(api(), sample, rules))
     assert "| v2 | items | 3 | 2 | 1 | 0 | 0 |" in table and "| **all** | | **5** |" in table
+
+
+def test_an_exclusion_with_a_title_targets_one_of_two_rows_sharing_a_route() -> None:
+    sample = [
+        coverage.Row("v2", "crm", "items", "GET", "/v2/customers/{id}", "get one", "x:1"),
+        coverage.Row("v2", "crm", "items", "GET", "/v2/customers/{id}", "get all", "x:2"),
+    ]
+    rules = {"excluded": [{"method": "GET", "path": "/v2/customers/{x}", "title": "get all", "reason": "elided"}]}
+    assert [o.state for o in coverage.assess(api(), sample, rules)] == ["specified", "excluded"]
+    # A titled exclusion of a specified route is current; one naming no row is stale.
+    assert coverage.stale_exclusions(sample, rules, api()) == []
+    rules["excluded"][0]["title"] = "no such section"
+    assert coverage.stale_exclusions(sample, rules, api()) == [
+        "excluded GET /v2/customers/{x} is not a documented operation"
+    ]

@@ -8,7 +8,7 @@ version use a `/` (`v2/authentication`), which no Python name contains.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
@@ -58,11 +58,23 @@ class OperationDoc:
 
 
 @dataclass(frozen=True)
+class WebhookDoc:
+    hook: ir.Webhook
+    anchor: str
+    call: str
+    """Where the parser is imported from: `capillary.webhooks.parse_event_push`."""
+    payload_rows: list[Row]
+    acknowledgement_rows: list[Row]
+    samples: list[Sample]
+
+
+@dataclass(frozen=True)
 class ResourceDoc:
     resource: ir.Resource
     anchor: str
     title: str
     operations: list[OperationDoc]
+    webhooks: list[WebhookDoc] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,18 +131,18 @@ def field_rows(type_ref: ir.TypeRef, models: dict[str, ir.Model], depth: int = 0
     for model in _nested_models(type_ref, models):
         if model.name in path:
             continue
-        for field in model.fields:
+        for model_field in model.fields:
             rows.append(
                 Row(
-                    field.wire,
-                    field.type.display(),
-                    field.required,
-                    field.description,
-                    _values(field.enum_values),
+                    model_field.wire,
+                    model_field.type.display(),
+                    model_field.required,
+                    model_field.description,
+                    _values(model_field.enum_values),
                     depth,
                 )
             )
-            rows.extend(field_rows(field.type, models, depth + 1, (*path, model.name)))
+            rows.extend(field_rows(model_field.type, models, depth + 1, (*path, model.name)))
     return rows
 
 
@@ -182,6 +194,7 @@ class DocsBuilder:
                 f"{version.module}.{resource.module}",
                 resource.stem.replace("_", " ").capitalize(),
                 [self.operation(version, resource, op, writer, models, token_header) for op in resource.operations],
+                [self.webhook(version, hook, writer, models) for hook in resource.webhooks],
             )
             for resource in version.resources
         ]
@@ -234,6 +247,24 @@ class DocsBuilder:
             samples=samples,
         )
 
+    def webhook(
+        self, version: ir.Version, hook: ir.Webhook, writer: SampleWriter, models: dict[str, ir.Model]
+    ) -> WebhookDoc:
+        call = f"capillary.{version.module}.{hook.function_name}"
+        samples = [writer.webhook_python(hook)]
+        if hook.payload.example is not None:
+            samples.append(Sample("json", json_text(hook.payload.example), "Sample payload"))
+        if hook.acknowledgement.example is not None:
+            samples.append(Sample("json", json_text(hook.acknowledgement.example), "Sample acknowledgement"))
+        return WebhookDoc(
+            hook=hook,
+            anchor=f"{version.module}.{hook.function_name}",
+            call=call,
+            payload_rows=field_rows(hook.payload.type, models),
+            acknowledgement_rows=field_rows(hook.acknowledgement.type, models),
+            samples=samples,
+        )
+
     def sections(
         self,
         version: ir.Version,
@@ -279,4 +310,9 @@ class DocsBuilder:
                 version_doc, found_resource, found_op = found
                 make = SampleWriter(version_doc.version, self.formatter)
                 samples[name] = getattr(make, name)(found_resource, found_op)
+        hook_part = next((v for v in versions if v.version.webhooks), None)
+        if hook_part:
+            samples["webhook"] = SampleWriter(hook_part.version, self.formatter).webhook_python(
+                hook_part.version.webhooks[0]
+            )
         return samples

@@ -271,6 +271,19 @@ class SampleWriter:
         ]
         return self.python(f"{self.version.name} async", lines)
 
+    def webhook_python(self, hook: ir.Webhook) -> Sample:
+        """Parsing a received webhook body with the generated parser."""
+        body = json.dumps(hook.payload.example if hook.payload.example is not None else {}, ensure_ascii=False)
+        lines = [
+            f"from capillary.{self.version.module} import {hook.function_name}",
+            "",
+            "# The raw body of the request your endpoint received:",
+            f"body = {body.encode()!r}",
+            f"event = {hook.function_name}(body)",
+            "print(event)",
+        ]
+        return self.python(f"{self.version.name} webhook {hook.name}", lines)
+
     def pages(self, resource: ir.Resource, op: ir.Operation) -> Sample:
         """Walking every page of a paged list operation with its `iter_` twin."""
         call = self.call(resource, op).replace(f".{op.method_name}(", f".iter_{op.method_name}(", 1)

@@ -59,7 +59,12 @@ def responder(case: Case, sent: list[httpx.Request]):
 
 
 def client_kwargs(case: Case) -> dict[str, Any]:
-    return {**hosts(case, case.version.servers[0].url), "till": "contract.till", "password": "contract-pass"}
+    return {
+        **hosts(case, case.version.servers[0].url),
+        "till": "contract.till",
+        "password": "contract-pass",
+        "access_token": "contract-oauth-token",
+    }
 
 
 def check_exchange(case: Case, sent: list[httpx.Request], result: Any) -> None:
@@ -165,3 +170,29 @@ def test_paged_operation_iterates_over_its_items(case: Case) -> None:
     assert {type(item).__name__ for item in items} == {paging.item_type.name}
     for request in sent:
         openapi(case.version.name).validate_request(OpenAPIRequest(request))
+
+
+WEBHOOKS = [(v, hook) for v in api().versions for hook in v.webhooks]
+
+
+@pytest.mark.parametrize(("version", "hook"), WEBHOOKS, ids=lambda x: getattr(x, "name", ""))
+def test_webhook_parser_reads_the_example_and_refuses_a_broken_payload(version: Any, hook: Any) -> None:
+    """The generated parser turns the documented example into the payload model, whose dump validates
+    against the bundled payload schema; a payload without its required fields is refused."""
+    import importlib
+
+    from capillary import errors
+
+    parse = getattr(importlib.import_module(f"capillary.{version.module}"), hook.function_name)
+    model = parse(json.dumps(hook.payload.example).encode())
+    assert type(model).__name__ == hook.payload.type.name
+    dumped = json.loads(model.model_dump_json(by_alias=True, exclude_unset=True))
+    assert dumped == hook.payload.example
+    pointer = _pointer("webhooks", hook.name, hook.http_method.lower(), "requestBody", "content", "application/json")
+    schema = Draft202012Validator({"$ref": "urn:bundle#" + pointer + "/schema"}, registry=_registry(version.name))
+    assert not list(schema.iter_errors(dumped))
+    payload_model = next(m for m in version.models if m.name == hook.payload.type.name)
+    broken = [b"[]"] + ([b"{}"] if any(f.required for f in payload_model.fields) else [])
+    for body in broken:
+        with pytest.raises(errors.WebhookPayloadError):
+            parse(body)

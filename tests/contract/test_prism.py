@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from contract_cases import REPO, Case, arguments, cases, check_result_type, hosts, resource_of
 
@@ -74,6 +75,8 @@ def prism(tmp_path_factory) -> Iterator[dict[str, str]]:
     servers = {
         spec.stem: PrismServer(spec, logs / f"{spec.stem}.log")
         for spec in sorted((REPO / "generated" / "openapi").glob("*.yaml"))
+        # A part with webhooks only has nothing to serve.
+        if yaml.safe_load(spec.read_text(encoding="utf-8")).get("paths")
     }
     try:
         for server in servers.values():
@@ -102,7 +105,13 @@ class Exchanges:
 
 
 def client_kwargs(case: Case, url: str) -> dict[str, Any]:
-    return {**hosts(case, url), "till": "prism.till", "password": "prism-pass", "max_retries": 0}
+    return {
+        **hosts(case, url),
+        "till": "prism.till",
+        "password": "prism-pass",
+        "access_token": "prism-oauth-token",
+        "max_retries": 0,
+    }
 
 
 def servable(case: Case) -> Case:

@@ -37,7 +37,10 @@ def test_every_operation_appears_once_in_its_include() -> None:
         for resource in version.resources:
             text = (DOCS / "slate" / version.name / "includes" / f"_{resource.stem}.md").read_text(encoding="utf-8")
             headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
-            assert headings == [md_cell(op.summary) for op in resource.operations]
+            expected = [md_cell(op.summary) for op in resource.operations]
+            assert headings == expected + [md_cell(hook.summary) for hook in resource.webhooks]
+            for hook in resource.webhooks:
+                assert f"`capillary.{version.module}.{hook.function_name}(body)`" in text
             for op in resource.operations:
                 call = f"`client.{version.module}.{resource.module}.{op.method_name}`"
                 assert text.count(f"| Python | {call} |") == 1, call
@@ -49,6 +52,10 @@ def test_every_operation_has_one_section_and_one_navigation_entry_in_the_site() 
         for resource in version.resources:
             for op in resource.operations:
                 anchor = f"{version.module}.{resource.module}.{op.method_name}"
+                assert page.count(f'id="{anchor}"') == 1, anchor
+                assert page.count(f'href="#{anchor}"') == 1, anchor
+            for hook in resource.webhooks:
+                anchor = f"{version.module}.{hook.function_name}"
                 assert page.count(f'id="{anchor}"') == 1, anchor
                 assert page.count(f'href="#{anchor}"') == 1, anchor
 

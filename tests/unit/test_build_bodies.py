@@ -132,3 +132,38 @@ def test_list_query_parameters_follow_openapi_explode(tmp_path, explode: str, re
     _, api = build(make_project(tmp_path, {"v2/items.yaml": spec}))
     (param,) = [p for p in operation(api, "getItem").parameters if p.wire == "tags"]
     assert param.repeated is repeated
+
+
+WEBHOOK = """\
+webhooks:
+  itemSold:
+    post:
+      summary: An item was sold
+      description: Sent when an item sells.
+      x-capillary-documented-as: ['POST {SoldURL}']
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Item"}
+            example: {id: 3}
+      responses:
+        "200": {description: Taken.}
+components:
+"""
+
+
+def test_webhooks_become_parsers_with_typed_payloads(tmp_path) -> None:
+    spec = ITEMS.replace("components:\n", WEBHOOK, 1)
+    _, api = build(make_project(tmp_path, {"v2/items.yaml": spec}))
+    (hook,) = api.versions[0].webhooks
+    assert (hook.name, hook.function_name, hook.http_method) == ("itemSold", "parse_item_sold", "POST")
+    assert hook.payload.type.name == "Item" and hook.documented_as == ("POST {SoldURL}",)
+    assert api.versions[0].callable_resources  # the file's operations are still there
+
+
+def test_a_webhook_needs_a_json_payload(tmp_path) -> None:
+    spec = ITEMS.replace("components:\n", WEBHOOK.replace("application/json:", "text/plain:"), 1)
+    with pytest.raises(SpecErrors) as caught:
+        build(make_project(tmp_path, {"v2/items.yaml": spec}))
+    assert any("request body needs a application/json" in str(e) for e in caught.value.errors)

@@ -121,3 +121,10 @@ def test_the_generated_client_calls_the_service_on_its_host(tmp_path, cluster: s
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["Wallet", "12.5", f"https://{host}.example.com/walletApp/payment/authorize"]
+
+
+def test_parts_are_ordered_versions_first_then_services_by_name() -> None:
+    from generator.specset import _version_key
+
+    names = {"wallet", "v2", "auth_engine", "v1.1", "v10", "v3"}
+    assert sorted(names, key=_version_key) == ["v1.1", "v2", "v3", "v10", "auth_engine", "wallet"]

@@ -1,4 +1,4 @@
-"""Typed Python client for the Capillary CRM and loyalty REST API (auth_engine, storecare, v1.1, v2, v3).
+"""Typed Python client for the Capillary CRM and loyalty REST API (v1.1, v2, v3, auth_engine, storecare).
 
     from capillary import Capillary
 
@@ -20,11 +20,11 @@ from ._model import CapillaryModel, ResponseMeta
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from .auth_engine import AsyncAuthEngine, AuthEngine
-    from .storecare import AsyncStorecare, Storecare
     from .v1_1 import AsyncV1_1, V1_1
     from .v2 import AsyncV2, V2
     from .v3 import AsyncV3, V3
+    from .auth_engine import AsyncAuthEngine, AuthEngine
+    from .storecare import AsyncStorecare, Storecare
 
 __all__ = [
     "AsyncCapillary",
@@ -41,20 +41,6 @@ __version__ = "0.1.0"
 
 class Capillary(SyncClient):
     """Synchronous client: one namespace per API version and service."""
-
-    @cached_property
-    def auth_engine(self) -> AuthEngine:
-        """Capillary Auth Engine."""
-        from .auth_engine import AuthEngine
-
-        return AuthEngine(self)
-
-    @cached_property
-    def storecare(self) -> Storecare:
-        """Capillary StoreCare."""
-        from .storecare import Storecare
-
-        return Storecare(self)
 
     @cached_property
     def v1_1(self) -> V1_1:
@@ -77,23 +63,23 @@ class Capillary(SyncClient):
 
         return V3(self)
 
+    @cached_property
+    def auth_engine(self) -> AuthEngine:
+        """Capillary Auth Engine."""
+        from .auth_engine import AuthEngine
+
+        return AuthEngine(self)
+
+    @cached_property
+    def storecare(self) -> Storecare:
+        """Capillary StoreCare."""
+        from .storecare import Storecare
+
+        return Storecare(self)
+
 
 class AsyncCapillary(AsyncClient):
     """Asynchronous client: one namespace per API version and service, every method a coroutine."""
-
-    @cached_property
-    def auth_engine(self) -> AsyncAuthEngine:
-        """Capillary Auth Engine."""
-        from .auth_engine import AsyncAuthEngine
-
-        return AsyncAuthEngine(self)
-
-    @cached_property
-    def storecare(self) -> AsyncStorecare:
-        """Capillary StoreCare."""
-        from .storecare import AsyncStorecare
-
-        return AsyncStorecare(self)
 
     @cached_property
     def v1_1(self) -> AsyncV1_1:
@@ -115,3 +101,17 @@ class AsyncCapillary(AsyncClient):
         from .v3 import AsyncV3
 
         return AsyncV3(self)
+
+    @cached_property
+    def auth_engine(self) -> AsyncAuthEngine:
+        """Capillary Auth Engine."""
+        from .auth_engine import AsyncAuthEngine
+
+        return AsyncAuthEngine(self)
+
+    @cached_property
+    def storecare(self) -> AsyncStorecare:
+        """Capillary StoreCare."""
+        from .storecare import AsyncStorecare
+
+        return AsyncStorecare(self)

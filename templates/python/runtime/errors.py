@@ -60,6 +60,7 @@ __all__ = [
     "SearchBusyError",
     "UnprocessableEntityError",
     "V11EnvelopeError",
+    "WebhookPayloadError",
 ]
 
 
@@ -94,6 +95,20 @@ class InvalidRequestError(CapillaryError, ValueError):
         self.message = message
         self.param = param
         self.operation_id = operation_id
+        self.errors: list[Mapping[str, Any]] = list(errors)
+
+
+class WebhookPayloadError(CapillaryError, ValueError):
+    """An incoming webhook payload is not what the spec documents (not JSON, wrong shape).
+
+    `webhook` names the webhook; `errors` lists the problems as `{"loc", "msg", "type"}` dicts.
+    Answer the sender with a 4xx: the payload cannot be processed.
+    """
+
+    def __init__(self, message: str, *, webhook: str, errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.webhook = webhook
         self.errors: list[Mapping[str, Any]] = list(errors)
 
 
