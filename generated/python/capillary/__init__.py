@@ -1,4 +1,4 @@
-"""Typed Python client for the Capillary CRM and loyalty REST API (v1.1, v2, v3, auth_engine, storecare).
+"""Typed Python client for the Capillary CRM and loyalty REST API (v1.1, v2, v3, auth_engine, coupon_upload, loyalty_gateway, marvel_rewards, marvel_rewards_core, promotion_management, recommendations, storecare, wallet, webhooks).
 
     from capillary import Capillary
 
@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from .v2 import AsyncV2, V2
     from .v3 import AsyncV3, V3
     from .auth_engine import AsyncAuthEngine, AuthEngine
+    from .coupon_upload import AsyncCouponUpload, CouponUpload
+    from .loyalty_gateway import AsyncLoyaltyGateway, LoyaltyGateway
+    from .marvel_rewards import AsyncMarvelRewards, MarvelRewards
+    from .marvel_rewards_core import AsyncMarvelRewardsCore, MarvelRewardsCore
+    from .promotion_management import AsyncPromotionManagement, PromotionManagement
+    from .recommendations import AsyncRecommendations, Recommendations
     from .storecare import AsyncStorecare, Storecare
+    from .wallet import AsyncWallet, Wallet
 
 __all__ = [
     "AsyncCapillary",
@@ -71,11 +78,60 @@ class Capillary(SyncClient):
         return AuthEngine(self)
 
     @cached_property
+    def coupon_upload(self) -> CouponUpload:
+        """Capillary Coupon Upload."""
+        from .coupon_upload import CouponUpload
+
+        return CouponUpload(self)
+
+    @cached_property
+    def loyalty_gateway(self) -> LoyaltyGateway:
+        """Capillary Loyalty Gateway."""
+        from .loyalty_gateway import LoyaltyGateway
+
+        return LoyaltyGateway(self)
+
+    @cached_property
+    def marvel_rewards(self) -> MarvelRewards:
+        """Capillary Marvel Rewards."""
+        from .marvel_rewards import MarvelRewards
+
+        return MarvelRewards(self)
+
+    @cached_property
+    def marvel_rewards_core(self) -> MarvelRewardsCore:
+        """Capillary Marvel Rewards Core."""
+        from .marvel_rewards_core import MarvelRewardsCore
+
+        return MarvelRewardsCore(self)
+
+    @cached_property
+    def promotion_management(self) -> PromotionManagement:
+        """Capillary Promotion Management."""
+        from .promotion_management import PromotionManagement
+
+        return PromotionManagement(self)
+
+    @cached_property
+    def recommendations(self) -> Recommendations:
+        """Capillary Recommendations."""
+        from .recommendations import Recommendations
+
+        return Recommendations(self)
+
+    @cached_property
     def storecare(self) -> Storecare:
         """Capillary StoreCare."""
         from .storecare import Storecare
 
         return Storecare(self)
+
+    @cached_property
+    def wallet(self) -> Wallet:
+        """Capillary Wallet."""
+        from .wallet import Wallet
+
+        return Wallet(self)
 
 
 class AsyncCapillary(AsyncClient):
@@ -110,8 +166,57 @@ class AsyncCapillary(AsyncClient):
         return AsyncAuthEngine(self)
 
     @cached_property
+    def coupon_upload(self) -> AsyncCouponUpload:
+        """Capillary Coupon Upload."""
+        from .coupon_upload import AsyncCouponUpload
+
+        return AsyncCouponUpload(self)
+
+    @cached_property
+    def loyalty_gateway(self) -> AsyncLoyaltyGateway:
+        """Capillary Loyalty Gateway."""
+        from .loyalty_gateway import AsyncLoyaltyGateway
+
+        return AsyncLoyaltyGateway(self)
+
+    @cached_property
+    def marvel_rewards(self) -> AsyncMarvelRewards:
+        """Capillary Marvel Rewards."""
+        from .marvel_rewards import AsyncMarvelRewards
+
+        return AsyncMarvelRewards(self)
+
+    @cached_property
+    def marvel_rewards_core(self) -> AsyncMarvelRewardsCore:
+        """Capillary Marvel Rewards Core."""
+        from .marvel_rewards_core import AsyncMarvelRewardsCore
+
+        return AsyncMarvelRewardsCore(self)
+
+    @cached_property
+    def promotion_management(self) -> AsyncPromotionManagement:
+        """Capillary Promotion Management."""
+        from .promotion_management import AsyncPromotionManagement
+
+        return AsyncPromotionManagement(self)
+
+    @cached_property
+    def recommendations(self) -> AsyncRecommendations:
+        """Capillary Recommendations."""
+        from .recommendations import AsyncRecommendations
+
+        return AsyncRecommendations(self)
+
+    @cached_property
     def storecare(self) -> AsyncStorecare:
         """Capillary StoreCare."""
         from .storecare import AsyncStorecare
 
         return AsyncStorecare(self)
+
+    @cached_property
+    def wallet(self) -> AsyncWallet:
+        """Capillary Wallet."""
+        from .wallet import AsyncWallet
+
+        return AsyncWallet(self)
