@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,52 @@ def test_parts_are_ordered_versions_first_then_services_by_name() -> None:
 
     names = {"wallet", "v2", "auth_engine", "v1.1", "v10", "v3"}
     assert sorted(names, key=_version_key) == ["v1.1", "v2", "v3", "v10", "auth_engine", "wallet"]
+
+
+def test_generation_is_identical_across_working_dirs_and_hash_seeds(tmp_path) -> None:
+    """Two services (whose order once came from set iteration) and a webhook, generated twice from
+    copies in different folders with different PYTHONHASHSEED: byte-identical output."""
+    import hashlib
+    import shutil
+
+    from spec_project import ITEMS
+
+    hook = ITEMS.replace(
+        "components:\n",
+        "webhooks:\n  itemSold:\n    post:\n      summary: Sold\n      requestBody:\n        content:\n"
+        "          application/json:\n            schema: {$ref: '#/components/schemas/Item'}\n"
+        "            example: {id: 1}\n      responses:\n        '200': {description: Taken.}\n"
+        "components:\n",
+        1,
+    )
+    files = {
+        "wallet/api.yaml": SERVICE_ROOT,
+        "wallet/payments.yaml": PAYMENTS,
+        "avalanche/api.yaml": SERVICE_ROOT.replace("Loyalty Wallet", "Avalanche"),
+        "avalanche/payments.yaml": PAYMENTS.replace("authorizeWalletPayment", "authorizeAvalanchePayment"),
+        "v2/items.yaml": hook,
+    }
+    source = make_project(tmp_path / "source", files)
+    repo = Path(__file__).resolve().parents[2]
+    digests = []
+    for seed in ("1", "4242"):
+        root = tmp_path / f"copy-{seed}"
+        shutil.copytree(source.root / "specs", root / "specs")
+        shutil.copytree(repo / "templates", root / "templates")
+        run = subprocess.run(
+            [sys.executable, "-c", "from generator.cli import main; main()", "--root", str(root), "generate"],
+            cwd=tmp_path,
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(repo), "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+        digests.append(
+            {
+                p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((root / "generated").rglob("*"))
+                if p.is_file()
+            }
+        )
+    assert digests[0] == digests[1] and len(digests[0]) > 20
