@@ -10,14 +10,12 @@ from . import ir, naming
 from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA, MULTIPART_MEDIA
 from .load import YDict
-from .specset import SpecFile, SpecSet, line_of
+from .specset import SpecFile, SpecSet, is_version_name, line_of
 from .validate import HTTP_METHODS, iter_operations
 
 _COMPONENT_SCHEMA = re.compile(r"/components/schemas/([^/]+)")
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
-# Folders named like `v2` or `v1.1` are CRM API versions; any other folder is a separate service.
-VERSION_NAME = re.compile(r"v\d+(?:\.\d+)*")
 # Envelope and error conventions the runtime knows (`x-capillary-family` of a service root).
 FAMILIES = ("v1.1", "v2", "v3")
 # Class names the models module imports itself; a schema may not take them.
@@ -87,7 +85,7 @@ class VersionBuilder:
         doc = self.root.doc
         info = doc.get("info") or {}
         resources = [self.resource(f) for f in self.spec_set.resources(self.version)]
-        service = not VERSION_NAME.fullmatch(self.version)
+        service = not is_version_name(self.version)
         family = doc.get("x-capillary-family", "v2" if service else self.version)
         if family not in FAMILIES:
             self.error(
@@ -205,7 +203,7 @@ class VersionBuilder:
                         acknowledgement=acknowledgement,
                         external_docs=(op.get("externalDocs") or {}).get("url"),
                         source=f"{spec_file.label}:{line_of(item, method)}",
-                        documented_as=tuple(str(d) for d in op.get("x-capillary-documented-as") or ()),
+                        documented_as=_documented_as(op),
                     )
                 )
         return hooks
@@ -251,7 +249,7 @@ class VersionBuilder:
             external_docs=(op.get("externalDocs") or {}).get("url"),
             deprecated=bool(op.get("deprecated", False)),
             source=f"{spec_file.label}:{line}",
-            documented_as=tuple(str(d) for d in op.get("x-capillary-documented-as") or ()),
+            documented_as=_documented_as(op),
             pagination=pagination,
         )
 
@@ -633,6 +631,11 @@ class VersionBuilder:
         for name in sorted(self.models):
             visit(name)
         return ordered
+
+
+def _documented_as(op: YDict) -> tuple[str, ...]:
+    """`x-capillary-documented-as` of an operation or webhook: the documented rows it covers."""
+    return tuple(str(d) for d in op.get("x-capillary-documented-as") or ())
 
 
 def _is_file(schema: YDict) -> bool:

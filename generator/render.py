@@ -30,11 +30,16 @@ def docstring(text: Any) -> str:
     return text[:-1] + '\\"' if text.endswith('"') else text
 
 
+def _docstring_block(lines: list[str], indent: int) -> str:
+    """Lines joined into escaped docstring text whose continuation lines sit at `indent` (blank
+    lines stay empty)."""
+    pad = " " * indent
+    return docstring("\n".join(lines)).replace("\n", "\n" + pad).replace("\n" + pad + "\n", "\n\n")
+
+
 def wrapdoc(text: Any, indent: int = 0) -> str:
     """Docstring text wrapped to the line length, continuation lines indented for the block."""
-    pad = " " * indent
-    lines = _wrap(str(text or "").strip(), DOCSTRING_WIDTH - indent)
-    return docstring("\n".join(lines)).replace("\n", "\n" + pad).replace("\n" + pad + "\n", "\n\n")
+    return _docstring_block(_wrap(str(text or "").strip(), DOCSTRING_WIDTH - indent), indent)
 
 
 def field_declaration(field: ir.Field) -> str:
@@ -93,13 +98,13 @@ def method_docstring(op: ir.Operation) -> str:
         parts += ["", *_wrap(op.description)]
     args = [(p.name, p.description + (" Required." if p.required else "")) for p in op.parameters]
     if op.body:
-        body_type = op.body.type
-        if body_type.kind == "list" and body_type.args[0].kind == "model":
-            shape = f"a list of {body_type.args[0].hint()} or equivalent dicts"
-        elif body_type.kind == "model":
-            shape = f"{body_type.hint()} or an equivalent dict"
+        model, in_list = _body_model(op.body)
+        if model is None:
+            shape = op.body.type.hint()
+        elif in_list:
+            shape = f"a list of {model.hint()} or equivalent dicts"
         else:
-            shape = body_type.hint()
+            shape = f"{model.hint()} or an equivalent dict"
         text = f"{op.body.description or 'Request body'} ({shape})."
         if op.body.multipart:
             text += (
@@ -129,7 +134,7 @@ def method_docstring(op: ir.Operation) -> str:
             for code, meaning in sorted(op.error_codes.items())
             for line in _wrap(f"- {code}: {meaning}", indent="    ")
         ]
-    return docstring("\n".join(parts)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
+    return _docstring_block(parts, 8)
 
 
 def iterator_docstring(op: ir.Operation, class_name: str, mode: str) -> str:
@@ -145,7 +150,7 @@ def iterator_docstring(op: ir.Operation, class_name: str, mode: str) -> str:
         f"`{paging.position}` (default {paging.first}). Arguments, errors and options are those of "
         f"`{class_name}.{op.method_name}`."
     )
-    return "\n".join(_wrap(text)).replace("\n", "\n        ").replace("\n        \n", "\n\n")
+    return _docstring_block(_wrap(text), 8)
 
 
 def webhook_docstring(hook: ir.Webhook) -> str:
@@ -167,17 +172,25 @@ def webhook_docstring(hook: ir.Webhook) -> str:
             indent="    ",
         ),
     ]
-    return docstring("\n".join(parts)).replace("\n", "\n    ").replace("\n    \n", "\n\n")
+    return _docstring_block(parts, 4)
+
+
+def _body_model(body: ir.Body) -> tuple[ir.TypeRef | None, bool]:
+    """The model a body is made of (a dict may stand in for it), and whether it comes in a list."""
+    if body.type.kind == "model":
+        return body.type, False
+    if body.type.kind == "list" and body.type.args[0].kind == "model":
+        return body.type.args[0], True
+    return None, False
 
 
 def body_hint(body: ir.Body) -> str:
     """What the `body` argument accepts: the model, or plain dicts in its place (also inside a list)."""
-    body_type = body.type
-    if body_type.kind == "model":
-        return f"{body_type.hint('models.')} | dict[str, Any]"
-    if body_type.kind == "list" and body_type.args[0].kind == "model":
-        return f"list[{body_type.args[0].hint('models.')} | dict[str, Any]]"
-    return body_type.hint("models.")
+    model, in_list = _body_model(body)
+    if model is None:
+        return body.type.hint("models.")
+    accepted = f"{model.hint('models.')} | dict[str, Any]"
+    return f"list[{accepted}]" if in_list else accepted
 
 
 def arguments_dict(op: ir.Operation) -> str:

@@ -108,10 +108,18 @@ def _ref_error(base: SpecFile, line: int, message: str) -> SpecErrors:
     return SpecErrors([SpecError(base.label, line or 1, message, "ref")])
 
 
+_VERSION_NAME = re.compile(r"v\d+(?:\.\d+)*")
+
+
+def is_version_name(name: str) -> bool:
+    """Folders named like `v2` or `v1.1` are CRM API versions; any other folder is a separate service."""
+    return _VERSION_NAME.fullmatch(name) is not None
+
+
 def _version_key(name: str) -> tuple[bool, tuple[int, ...], str]:
     """Versions in numeric order (v1.1 before v2), then the separate services by name; never a
     tie, so the order does not depend on set iteration (and PYTHONHASHSEED)."""
-    is_version = re.fullmatch(r"v\d+(?:\.\d+)*", name) is not None
+    is_version = is_version_name(name)
     numbers = tuple(int(p) for p in name[1:].split(".")) if is_version else ()
     return (not is_version, numbers, name)
 
