@@ -317,6 +317,11 @@ class Version:
         return naming.class_name(self.module) if self.service else self.module.upper()
 
     @property
+    def label(self) -> str:
+        """How docstrings and docs name it: `Capillary v2 API`, or a service's title."""
+        return self.title if self.service and self.title else f"Capillary {self.name} API"
+
+    @property
     def operations(self) -> list[Operation]:
         return [op for r in self.resources for op in r.operations]
 
@@ -337,3 +342,16 @@ class Api:
     """Cluster name -> base URL of the CRM API versions (they share their hosts)."""
     service_clusters: dict[str, dict[str, str]] = field(default_factory=dict)
     """Service module -> cluster name -> base URL: each service has hosts of its own."""
+
+    @property
+    def namespaces(self) -> list[Version]:
+        """The versions and services the client offers as attributes: those with operations."""
+        return [v for v in self.versions if v.callable_resources]
+
+    @property
+    def crm_versions(self) -> list[Version]:
+        return [v for v in self.versions if not v.service]
+
+    @property
+    def services(self) -> list[Version]:
+        return [v for v in self.versions if v.service]

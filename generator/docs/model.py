@@ -285,9 +285,14 @@ class DocsBuilder:
         return [SectionDoc(key, title, f"{version.module}/{key}", samples[key]) for key, title in SECTIONS]
 
     def readme_samples(self, versions: list[VersionDoc]) -> dict[str, Sample] | None:
-        """The package README's samples: calls of the newest version, a read if one has any."""
-        candidates = [doc for doc in reversed(versions) if doc.example_call]
-        candidates.sort(key=lambda doc: doc.example_call[1].http_method != "GET")
+        """The package README's samples, each from the newest CRM version that has a fitting
+        operation (a read if possible), or else from a service."""
+        preferred = [d for d in reversed(versions) if not d.version.service] + [
+            d for d in versions if d.version.service
+        ]
+        candidates = sorted(
+            (d for d in preferred if d.example_call), key=lambda d: d.example_call[1].http_method != "GET"
+        )
         if not candidates:
             return None
         doc = candidates[0]
@@ -300,19 +305,14 @@ class DocsBuilder:
             "retries": writer.retries(resource, op),
             "async": writer.asynchronous(resource, op),
         }
-        # Paging and uploads are shown with the newest version that has such an operation.
         for name, wanted in (("pages", lambda o: o.pagination), ("upload", lambda o: o.body and o.body.multipart)):
             found = next(
-                ((v, r, o) for v in reversed(versions) for r in v.version.resources for o in r.operations if wanted(o)),
-                None,
+                ((d, r, o) for d in preferred for r in d.version.resources for o in r.operations if wanted(o)), None
             )
             if found:
-                version_doc, found_resource, found_op = found
-                make = SampleWriter(version_doc.version, self.formatter)
-                samples[name] = getattr(make, name)(found_resource, found_op)
-        hook_part = next((v for v in versions if v.version.webhooks), None)
+                samples[name] = getattr(SampleWriter(found[0].version, self.formatter), name)(found[1], found[2])
+        hook_part = next((d for d in preferred if d.version.webhooks), None)
         if hook_part:
-            samples["webhook"] = SampleWriter(hook_part.version, self.formatter).webhook_python(
-                hook_part.version.webhooks[0]
-            )
+            writer = SampleWriter(hook_part.version, self.formatter)
+            samples["webhook"] = writer.webhook_python(hook_part.version.webhooks[0])
         return samples

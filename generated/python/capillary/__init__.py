@@ -1,4 +1,9 @@
-"""Typed Python client for the Capillary CRM and loyalty REST API (v1.1, v2, v3, auth_engine, coupon_upload, loyalty_gateway, marvel_rewards, marvel_rewards_core, promotion_management, recommendations, storecare, wallet, webhooks).
+"""Typed Python client for the Capillary CRM and loyalty REST API.
+
+API versions: v1.1, v2, v3.
+Services documented beside it: auth_engine, coupon_upload, loyalty_gateway, marvel_rewards,
+marvel_rewards_core, promotion_management, recommendations,
+storecare, wallet, webhooks.
 
     from capillary import Capillary
 

@@ -17,21 +17,23 @@ if TYPE_CHECKING:
 
 
 class AuthEngine:
-    """The auth_engine resources of a client."""
+    """The resources of the Capillary Auth Engine, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def otp(self) -> Otp:
-        """Send a one-time code for an open session and check the code to get the customer's token."""
+        """Send a one-time code for an open session and check the code to get the customer's
+        token."""
         from .otp import Otp
 
         return Otp(self._client)
 
     @cached_property
     def passwords(self) -> Passwords:
-        """Sign in with a password, change a password, and set a new one when it is forgotten (brands with passwords switched on)."""
+        """Sign in with a password, change a password, and set a new one when it is forgotten
+        (brands with passwords switched on)."""
         from .passwords import Passwords
 
         return Passwords(self._client)
@@ -45,21 +47,23 @@ class AuthEngine:
 
 
 class AsyncAuthEngine:
-    """The auth_engine resources of an async client."""
+    """The resources of the Capillary Auth Engine, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def otp(self) -> AsyncOtp:
-        """Send a one-time code for an open session and check the code to get the customer's token."""
+        """Send a one-time code for an open session and check the code to get the customer's
+        token."""
         from .otp import AsyncOtp
 
         return AsyncOtp(self._client)
 
     @cached_property
     def passwords(self) -> AsyncPasswords:
-        """Sign in with a password, change a password, and set a new one when it is forgotten (brands with passwords switched on)."""
+        """Sign in with a password, change a password, and set a new one when it is forgotten
+        (brands with passwords switched on)."""
         from .passwords import AsyncPasswords
 
         return AsyncPasswords(self._client)

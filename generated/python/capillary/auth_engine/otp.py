@@ -1,4 +1,4 @@
-"""The `otp` resource of the Capillary auth_engine API.
+"""The `otp` resource of the Capillary Auth Engine.
 
 Send a one-time code for an open session and check the code to get the customer's token.
 

@@ -1,4 +1,4 @@
-"""The `passwords` resource of the Capillary auth_engine API.
+"""The `passwords` resource of the Capillary Auth Engine.
 
 Sign in with a password, change a password, and set a new one when it is forgotten (brands
 with passwords switched on).

@@ -1,4 +1,4 @@
-"""The `tokens` resource of the Capillary auth_engine API.
+"""The `tokens` resource of the Capillary Auth Engine.
 
 Open a customer session and get a token; get a new token once it has expired.
 

@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class CouponUpload:
-    """The coupon_upload resources of a client."""
+    """The resources of the Capillary Coupon Upload, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def coupons(self) -> Coupons:
-        """Upload coupon codes or customer lists into a coupon series, import externally redeemed coupons, and follow the upload jobs."""
+        """Upload coupon codes or customer lists into a coupon series, import externally
+        redeemed coupons, and follow the upload jobs."""
         from .coupons import Coupons
 
         return Coupons(self._client)
 
 
 class AsyncCouponUpload:
-    """The coupon_upload resources of an async client."""
+    """The resources of the Capillary Coupon Upload, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def coupons(self) -> AsyncCoupons:
-        """Upload coupon codes or customer lists into a coupon series, import externally redeemed coupons, and follow the upload jobs."""
+        """Upload coupon codes or customer lists into a coupon series, import externally
+        redeemed coupons, and follow the upload jobs."""
         from .coupons import AsyncCoupons
 
         return AsyncCoupons(self._client)

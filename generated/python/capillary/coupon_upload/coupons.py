@@ -1,4 +1,4 @@
-"""The `coupons` resource of the Capillary coupon_upload API.
+"""The `coupons` resource of the Capillary Coupon Upload.
 
 Upload coupon codes or customer lists into a coupon series, import externally redeemed
 coupons, and follow the upload jobs.

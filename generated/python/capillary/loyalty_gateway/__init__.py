@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class LoyaltyGateway:
-    """The loyalty_gateway resources of a client."""
+    """The resources of the Capillary Loyalty Gateway, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
@@ -29,7 +29,7 @@ class LoyaltyGateway:
 
 
 class AsyncLoyaltyGateway:
-    """The loyalty_gateway resources of an async client."""
+    """The resources of the Capillary Loyalty Gateway, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client

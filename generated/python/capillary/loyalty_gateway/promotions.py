@@ -1,4 +1,4 @@
-"""The `promotions` resource of the Capillary loyalty_gateway API.
+"""The `promotions` resource of the Capillary Loyalty Gateway.
 
 Create loyalty promotions of a program and read their details.
 

@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class MarvelRewards:
-    """The marvel_rewards resources of a client."""
+    """The resources of the Capillary Marvel Rewards, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def rewards(self) -> Rewards:
-        """Browse the rewards of a brand, list the rewards and vouchers a customer holds, and issue (redeem) a reward for a customer."""
+        """Browse the rewards of a brand, list the rewards and vouchers a customer holds, and
+        issue (redeem) a reward for a customer."""
         from .rewards import Rewards
 
         return Rewards(self._client)
 
 
 class AsyncMarvelRewards:
-    """The marvel_rewards resources of an async client."""
+    """The resources of the Capillary Marvel Rewards, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def rewards(self) -> AsyncRewards:
-        """Browse the rewards of a brand, list the rewards and vouchers a customer holds, and issue (redeem) a reward for a customer."""
+        """Browse the rewards of a brand, list the rewards and vouchers a customer holds, and
+        issue (redeem) a reward for a customer."""
         from .rewards import AsyncRewards
 
         return AsyncRewards(self._client)

@@ -1,4 +1,4 @@
-"""The `rewards` resource of the Capillary marvel_rewards API.
+"""The `rewards` resource of the Capillary Marvel Rewards.
 
 Browse the rewards of a brand, list the rewards and vouchers a customer holds, and issue
 (redeem) a reward for a customer.

@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class MarvelRewardsCore:
-    """The marvel_rewards_core resources of a client."""
+    """The resources of the Capillary Marvel Rewards Core, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def rewards(self) -> Rewards:
-        """Read a reward by its ID, read a customer's vouchers for one reward, and issue one or several rewards to a customer."""
+        """Read a reward by its ID, read a customer's vouchers for one reward, and issue one or
+        several rewards to a customer."""
         from .rewards import Rewards
 
         return Rewards(self._client)
 
 
 class AsyncMarvelRewardsCore:
-    """The marvel_rewards_core resources of an async client."""
+    """The resources of the Capillary Marvel Rewards Core, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def rewards(self) -> AsyncRewards:
-        """Read a reward by its ID, read a customer's vouchers for one reward, and issue one or several rewards to a customer."""
+        """Read a reward by its ID, read a customer's vouchers for one reward, and issue one or
+        several rewards to a customer."""
         from .rewards import AsyncRewards
 
         return AsyncRewards(self._client)

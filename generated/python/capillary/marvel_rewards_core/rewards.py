@@ -1,4 +1,4 @@
-"""The `rewards` resource of the Capillary marvel_rewards_core API.
+"""The `rewards` resource of the Capillary Marvel Rewards Core.
 
 Read a reward by its ID, read a customer's vouchers for one reward, and issue one or several
 rewards to a customer.

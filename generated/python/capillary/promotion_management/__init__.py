@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class PromotionManagement:
-    """The promotion_management resources of a client."""
+    """The resources of the Capillary Promotion Management, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def cart_promotions(self) -> CartPromotions:
-        """Cart and catalog promotions: org-level evaluation settings, and creating and updating promotions."""
+        """Cart and catalog promotions: org-level evaluation settings, and creating and
+        updating promotions."""
         from .cart_promotions import CartPromotions
 
         return CartPromotions(self._client)
 
 
 class AsyncPromotionManagement:
-    """The promotion_management resources of an async client."""
+    """The resources of the Capillary Promotion Management, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def cart_promotions(self) -> AsyncCartPromotions:
-        """Cart and catalog promotions: org-level evaluation settings, and creating and updating promotions."""
+        """Cart and catalog promotions: org-level evaluation settings, and creating and
+        updating promotions."""
         from .cart_promotions import AsyncCartPromotions
 
         return AsyncCartPromotions(self._client)

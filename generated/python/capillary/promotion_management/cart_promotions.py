@@ -1,4 +1,4 @@
-"""The `cart_promotions` resource of the Capillary promotion_management API.
+"""The `cart_promotions` resource of the Capillary Promotion Management.
 
 Cart and catalog promotions: org-level evaluation settings, and creating and updating
 promotions.

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class Recommendations:
-    """The recommendations resources of a client."""
+    """The resources of the Capillary Recommendations, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
@@ -29,7 +29,7 @@ class Recommendations:
 
 
 class AsyncRecommendations:
-    """The recommendations resources of an async client."""
+    """The resources of the Capillary Recommendations, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client

@@ -1,4 +1,4 @@
-"""The `recommendations` resource of the Capillary recommendations API.
+"""The `recommendations` resource of the Capillary Recommendations.
 
 Product recommendations for a customer, for a product, or for a cart.
 

@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class Storecare:
-    """The storecare resources of a client."""
+    """The resources of the Capillary StoreCare, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def ffc(self) -> Ffc:
-        """Footfall counting: post and read hourly and event-level visitor and staff counts and group counts of store devices, and read the notes devices report."""
+        """Footfall counting: post and read hourly and event-level visitor and staff counts and
+        group counts of store devices, and read the notes devices report."""
         from .ffc import Ffc
 
         return Ffc(self._client)
 
 
 class AsyncStorecare:
-    """The storecare resources of an async client."""
+    """The resources of the Capillary StoreCare, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def ffc(self) -> AsyncFfc:
-        """Footfall counting: post and read hourly and event-level visitor and staff counts and group counts of store devices, and read the notes devices report."""
+        """Footfall counting: post and read hourly and event-level visitor and staff counts and
+        group counts of store devices, and read the notes devices report."""
         from .ffc import AsyncFfc
 
         return AsyncFfc(self._client)

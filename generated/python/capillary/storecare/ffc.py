@@ -1,4 +1,4 @@
-"""The `ffc` resource of the Capillary storecare API.
+"""The `ffc` resource of the Capillary StoreCare.
 
 Footfall counting: post and read hourly and event-level visitor and staff counts and group
 counts of store devices, and read the notes devices report.

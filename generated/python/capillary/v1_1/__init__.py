@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class V1_1:
-    """The v1.1 resources of a client."""
+    """The resources of the Capillary v1.1 API, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
@@ -45,14 +45,17 @@ class V1_1:
 
     @cached_property
     def customers(self) -> Customers:
-        """Register and update customers, change their identifiers, search them, and read their details, transactions, coupons, notes, tickets, referrals, preferences and subscriptions."""
+        """Register and update customers, change their identifiers, search them, and read their
+        details, transactions, coupons, notes, tickets, referrals, preferences and
+        subscriptions."""
         from .customers import Customers
 
         return Customers(self._client)
 
     @cached_property
     def organization(self) -> Organization:
-        """Read the org profile, its entities, configuration, statistics, custom fields and tenders."""
+        """Read the org profile, its entities, configuration, statistics, custom fields and
+        tenders."""
         from .organization import Organization
 
         return Organization(self._client)
@@ -66,42 +69,48 @@ class V1_1:
 
     @cached_property
     def products(self) -> Products:
-        """Add and search catalogue products and attributes; list categories, brands, colors and sizes."""
+        """Add and search catalogue products and attributes; list categories, brands, colors
+        and sizes."""
         from .products import Products
 
         return Products(self._client)
 
     @cached_property
     def requests(self) -> Requests:
-        """Raise, approve, reject and read change requests (identifier change, goodwill, retro tagging)."""
+        """Raise, approve, reject and read change requests (identifier change, goodwill, retro
+        tagging)."""
         from .requests import Requests
 
         return Requests(self._client)
 
     @cached_property
     def stores(self) -> Stores:
-        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports and log files."""
+        """Read store details, staff, tasks, reports and InStore configuration; check till
+        credentials; upload store reports and log files."""
         from .stores import Stores
 
         return Stores(self._client)
 
     @cached_property
     def tasks(self) -> Tasks:
-        """Create, update and list store tasks and their entries, read task logs, map task statuses and manage reminders."""
+        """Create, update and list store tasks and their entries, read task logs, map task
+        statuses and manage reminders."""
         from .tasks import Tasks
 
         return Tasks(self._client)
 
     @cached_property
     def transactions(self) -> Transactions:
-        """Add purchase, return and not-interested transactions (also in a local currency), update them or convert them retroactively to loyalty bills, and read transaction details."""
+        """Add purchase, return and not-interested transactions (also in a local currency),
+        update them or convert them retroactively to loyalty bills, and read transaction
+        details."""
         from .transactions import Transactions
 
         return Transactions(self._client)
 
 
 class AsyncV1_1:
-    """The v1.1 resources of an async client."""
+    """The resources of the Capillary v1.1 API, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
@@ -122,14 +131,17 @@ class AsyncV1_1:
 
     @cached_property
     def customers(self) -> AsyncCustomers:
-        """Register and update customers, change their identifiers, search them, and read their details, transactions, coupons, notes, tickets, referrals, preferences and subscriptions."""
+        """Register and update customers, change their identifiers, search them, and read their
+        details, transactions, coupons, notes, tickets, referrals, preferences and
+        subscriptions."""
         from .customers import AsyncCustomers
 
         return AsyncCustomers(self._client)
 
     @cached_property
     def organization(self) -> AsyncOrganization:
-        """Read the org profile, its entities, configuration, statistics, custom fields and tenders."""
+        """Read the org profile, its entities, configuration, statistics, custom fields and
+        tenders."""
         from .organization import AsyncOrganization
 
         return AsyncOrganization(self._client)
@@ -143,35 +155,41 @@ class AsyncV1_1:
 
     @cached_property
     def products(self) -> AsyncProducts:
-        """Add and search catalogue products and attributes; list categories, brands, colors and sizes."""
+        """Add and search catalogue products and attributes; list categories, brands, colors
+        and sizes."""
         from .products import AsyncProducts
 
         return AsyncProducts(self._client)
 
     @cached_property
     def requests(self) -> AsyncRequests:
-        """Raise, approve, reject and read change requests (identifier change, goodwill, retro tagging)."""
+        """Raise, approve, reject and read change requests (identifier change, goodwill, retro
+        tagging)."""
         from .requests import AsyncRequests
 
         return AsyncRequests(self._client)
 
     @cached_property
     def stores(self) -> AsyncStores:
-        """Read store details, staff, tasks, reports and InStore configuration; check till credentials; upload store reports and log files."""
+        """Read store details, staff, tasks, reports and InStore configuration; check till
+        credentials; upload store reports and log files."""
         from .stores import AsyncStores
 
         return AsyncStores(self._client)
 
     @cached_property
     def tasks(self) -> AsyncTasks:
-        """Create, update and list store tasks and their entries, read task logs, map task statuses and manage reminders."""
+        """Create, update and list store tasks and their entries, read task logs, map task
+        statuses and manage reminders."""
         from .tasks import AsyncTasks
 
         return AsyncTasks(self._client)
 
     @cached_property
     def transactions(self) -> AsyncTransactions:
-        """Add purchase, return and not-interested transactions (also in a local currency), update them or convert them retroactively to loyalty bills, and read transaction details."""
+        """Add purchase, return and not-interested transactions (also in a local currency),
+        update them or convert them retroactively to loyalty bills, and read transaction
+        details."""
         from .transactions import AsyncTransactions
 
         return AsyncTransactions(self._client)

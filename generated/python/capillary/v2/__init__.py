@@ -36,14 +36,15 @@ if TYPE_CHECKING:
 
 
 class V2:
-    """The v2 resources of a client."""
+    """The resources of the Capillary v2 API, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def cards(self) -> Cards:
-        """Card loyalty: card series, card generation, single and bulk card updates, card status labels and status history."""
+        """Card loyalty: card series, card generation, single and bulk card updates, card
+        status labels and status history."""
         from .cards import Cards
 
         return Cards(self._client)
@@ -57,7 +58,8 @@ class V2:
 
     @cached_property
     def coupons(self) -> Coupons:
-        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and update coupon series."""
+        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and
+        update coupon series."""
         from .coupons import Coupons
 
         return Coupons(self._client)
@@ -78,14 +80,16 @@ class V2:
 
     @cached_property
     def customers(self) -> Customers:
-        """Register, update, look up, fetch and search customers across sources; manage their identifiers and communication subscriptions."""
+        """Register, update, look up, fetch and search customers across sources; manage their
+        identifiers and communication subscriptions."""
         from .customers import Customers
 
         return Customers(self._client)
 
     @cached_property
     def events(self) -> Events:
-        """Behavioural events: custom and standard event definitions, transformer mappings, event data, running status and webhook accounts."""
+        """Behavioural events: custom and standard event definitions, transformer mappings,
+        event data, running status and webhook accounts."""
         from .events import Events
 
         return Events(self._client)
@@ -99,7 +103,8 @@ class V2:
 
     @cached_property
     def leads(self) -> Leads:
-        """Lead management: leads with their status, sub-status, status log and follow-ups, and the org's lead reasons and sub-statuses."""
+        """Lead management: leads with their status, sub-status, status log and follow-ups, and
+        the org's lead reasons and sub-statuses."""
         from .leads import Leads
 
         return Leads(self._client)
@@ -113,7 +118,9 @@ class V2:
 
     @cached_property
     def organization(self) -> Organization:
-        """Org-level settings and data: currency ratio, generated external IDs, extended and custom field definitions, stores and associates, loyalty programs, scan events, config keys, sources and tills."""
+        """Org-level settings and data: currency ratio, generated external IDs, extended and
+        custom field definitions, stores and associates, loyalty programs, scan events,
+        config keys, sources and tills."""
         from .organization import Organization
 
         return Organization(self._client)
@@ -127,14 +134,16 @@ class V2:
 
     @cached_property
     def partner_programs(self) -> PartnerPrograms:
-        """Partner programs: link and delink customers, change their partner tiers and read their partner activity."""
+        """Partner programs: link and delink customers, change their partner tiers and read
+        their partner activity."""
         from .partner_programs import PartnerPrograms
 
         return PartnerPrograms(self._client)
 
     @cached_property
     def points(self) -> Points:
-        """Check and make points transfers between customers and groups, reverse redemptions, and read the points ledger."""
+        """Check and make points transfers between customers and groups, reverse redemptions,
+        and read the points ledger."""
         from .points import Points
 
         return Points(self._client)
@@ -148,21 +157,25 @@ class V2:
 
     @cached_property
     def staff_users(self) -> StaffUsers:
-        """Staff accounts of the org: create them, verify them by OTP, change identifiers and passwords, move them between stores, list, read, edit and deactivate them, and get staff access tokens."""
+        """Staff accounts of the org: create them, verify them by OTP, change identifiers and
+        passwords, move them between stores, list, read, edit and deactivate them, and get
+        staff access tokens."""
         from .staff_users import StaffUsers
 
         return StaffUsers(self._client)
 
     @cached_property
     def surveys(self) -> Surveys:
-        """Customer surveys: create surveys, manage their questions, and record and read customer answers."""
+        """Customer surveys: create surveys, manage their questions, and record and read
+        customer answers."""
         from .surveys import Surveys
 
         return Surveys(self._client)
 
     @cached_property
     def transactions(self) -> Transactions:
-        """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
+        """Add, return and update transactions, one at a time or in bulk, and read transactions
+        with the points they earned."""
         from .transactions import Transactions
 
         return Transactions(self._client)
@@ -176,35 +189,40 @@ class V2:
 
     @cached_property
     def user_group2(self) -> UserGroup2:
-        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and delete groups, manage members, move members between groups and list group transactions."""
+        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and
+        delete groups, manage members, move members between groups and list group
+        transactions."""
         from .user_group2 import UserGroup2
 
         return UserGroup2(self._client)
 
     @cached_property
     def user_groups(self) -> UserGroups:
-        """User groups: create groups, add and remove members (directly or with an OTP), change the admin, and read group details, points contributions and transactions."""
+        """User groups: create groups, add and remove members (directly or with an OTP), change
+        the admin, and read group details, points contributions and transactions."""
         from .user_groups import UserGroups
 
         return UserGroups(self._client)
 
     @cached_property
     def verticals(self) -> Verticals:
-        """The org's business verticals: list the available and enabled ones, add one, remove one."""
+        """The org's business verticals: list the available and enabled ones, add one, remove
+        one."""
         from .verticals import Verticals
 
         return Verticals(self._client)
 
 
 class AsyncV2:
-    """The v2 resources of an async client."""
+    """The resources of the Capillary v2 API, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def cards(self) -> AsyncCards:
-        """Card loyalty: card series, card generation, single and bulk card updates, card status labels and status history."""
+        """Card loyalty: card series, card generation, single and bulk card updates, card
+        status labels and status history."""
         from .cards import AsyncCards
 
         return AsyncCards(self._client)
@@ -218,7 +236,8 @@ class AsyncV2:
 
     @cached_property
     def coupons(self) -> AsyncCoupons:
-        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and update coupon series."""
+        """Issue, redeem, check and reactivate coupons; read coupon details; create, read and
+        update coupon series."""
         from .coupons import AsyncCoupons
 
         return AsyncCoupons(self._client)
@@ -239,14 +258,16 @@ class AsyncV2:
 
     @cached_property
     def customers(self) -> AsyncCustomers:
-        """Register, update, look up, fetch and search customers across sources; manage their identifiers and communication subscriptions."""
+        """Register, update, look up, fetch and search customers across sources; manage their
+        identifiers and communication subscriptions."""
         from .customers import AsyncCustomers
 
         return AsyncCustomers(self._client)
 
     @cached_property
     def events(self) -> AsyncEvents:
-        """Behavioural events: custom and standard event definitions, transformer mappings, event data, running status and webhook accounts."""
+        """Behavioural events: custom and standard event definitions, transformer mappings,
+        event data, running status and webhook accounts."""
         from .events import AsyncEvents
 
         return AsyncEvents(self._client)
@@ -260,7 +281,8 @@ class AsyncV2:
 
     @cached_property
     def leads(self) -> AsyncLeads:
-        """Lead management: leads with their status, sub-status, status log and follow-ups, and the org's lead reasons and sub-statuses."""
+        """Lead management: leads with their status, sub-status, status log and follow-ups, and
+        the org's lead reasons and sub-statuses."""
         from .leads import AsyncLeads
 
         return AsyncLeads(self._client)
@@ -274,7 +296,9 @@ class AsyncV2:
 
     @cached_property
     def organization(self) -> AsyncOrganization:
-        """Org-level settings and data: currency ratio, generated external IDs, extended and custom field definitions, stores and associates, loyalty programs, scan events, config keys, sources and tills."""
+        """Org-level settings and data: currency ratio, generated external IDs, extended and
+        custom field definitions, stores and associates, loyalty programs, scan events,
+        config keys, sources and tills."""
         from .organization import AsyncOrganization
 
         return AsyncOrganization(self._client)
@@ -288,14 +312,16 @@ class AsyncV2:
 
     @cached_property
     def partner_programs(self) -> AsyncPartnerPrograms:
-        """Partner programs: link and delink customers, change their partner tiers and read their partner activity."""
+        """Partner programs: link and delink customers, change their partner tiers and read
+        their partner activity."""
         from .partner_programs import AsyncPartnerPrograms
 
         return AsyncPartnerPrograms(self._client)
 
     @cached_property
     def points(self) -> AsyncPoints:
-        """Check and make points transfers between customers and groups, reverse redemptions, and read the points ledger."""
+        """Check and make points transfers between customers and groups, reverse redemptions,
+        and read the points ledger."""
         from .points import AsyncPoints
 
         return AsyncPoints(self._client)
@@ -309,21 +335,25 @@ class AsyncV2:
 
     @cached_property
     def staff_users(self) -> AsyncStaffUsers:
-        """Staff accounts of the org: create them, verify them by OTP, change identifiers and passwords, move them between stores, list, read, edit and deactivate them, and get staff access tokens."""
+        """Staff accounts of the org: create them, verify them by OTP, change identifiers and
+        passwords, move them between stores, list, read, edit and deactivate them, and get
+        staff access tokens."""
         from .staff_users import AsyncStaffUsers
 
         return AsyncStaffUsers(self._client)
 
     @cached_property
     def surveys(self) -> AsyncSurveys:
-        """Customer surveys: create surveys, manage their questions, and record and read customer answers."""
+        """Customer surveys: create surveys, manage their questions, and record and read
+        customer answers."""
         from .surveys import AsyncSurveys
 
         return AsyncSurveys(self._client)
 
     @cached_property
     def transactions(self) -> AsyncTransactions:
-        """Add, return and update transactions, one at a time or in bulk, and read transactions with the points they earned."""
+        """Add, return and update transactions, one at a time or in bulk, and read transactions
+        with the points they earned."""
         from .transactions import AsyncTransactions
 
         return AsyncTransactions(self._client)
@@ -337,21 +367,25 @@ class AsyncV2:
 
     @cached_property
     def user_group2(self) -> AsyncUserGroup2:
-        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and delete groups, manage members, move members between groups and list group transactions."""
+        """Second-generation user groups (B2B and B2C group loyalty): create, update, read and
+        delete groups, manage members, move members between groups and list group
+        transactions."""
         from .user_group2 import AsyncUserGroup2
 
         return AsyncUserGroup2(self._client)
 
     @cached_property
     def user_groups(self) -> AsyncUserGroups:
-        """User groups: create groups, add and remove members (directly or with an OTP), change the admin, and read group details, points contributions and transactions."""
+        """User groups: create groups, add and remove members (directly or with an OTP), change
+        the admin, and read group details, points contributions and transactions."""
         from .user_groups import AsyncUserGroups
 
         return AsyncUserGroups(self._client)
 
     @cached_property
     def verticals(self) -> AsyncVerticals:
-        """The org's business verticals: list the available and enabled ones, add one, remove one."""
+        """The org's business verticals: list the available and enabled ones, add one, remove
+        one."""
         from .verticals import AsyncVerticals
 
         return AsyncVerticals(self._client)

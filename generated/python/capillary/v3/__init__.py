@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 
 
 class V3:
-    """The v3 resources of a client."""
+    """The resources of the Capillary v3 API, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def integrations(self) -> Integrations:
-        """API client accounts of the org: scopes, and creating, listing, reading, updating and deleting clients, whose key and secret feed the OAuth token call."""
+        """API client accounts of the org: scopes, and creating, listing, reading, updating and
+        deleting clients, whose key and secret feed the OAuth token call."""
         from .integrations import Integrations
 
         return Integrations(self._client)
@@ -39,28 +40,31 @@ class V3:
 
     @cached_property
     def target_groups(self) -> TargetGroups:
-        """Target loyalty (milestones): target groups, their periods and targets, target channels and communication templates."""
+        """Target loyalty (milestones): target groups, their periods and targets, target
+        channels and communication templates."""
         from .target_groups import TargetGroups
 
         return TargetGroups(self._client)
 
     @cached_property
     def webhooks(self) -> Webhooks:
-        """Event notifications: add and update webhook accounts, list the org's events and their payload schemas, and read delivery logs."""
+        """Event notifications: add and update webhook accounts, list the org's events and
+        their payload schemas, and read delivery logs."""
         from .webhooks import Webhooks
 
         return Webhooks(self._client)
 
 
 class AsyncV3:
-    """The v3 resources of an async client."""
+    """The resources of the Capillary v3 API, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def integrations(self) -> AsyncIntegrations:
-        """API client accounts of the org: scopes, and creating, listing, reading, updating and deleting clients, whose key and secret feed the OAuth token call."""
+        """API client accounts of the org: scopes, and creating, listing, reading, updating and
+        deleting clients, whose key and secret feed the OAuth token call."""
         from .integrations import AsyncIntegrations
 
         return AsyncIntegrations(self._client)
@@ -74,14 +78,16 @@ class AsyncV3:
 
     @cached_property
     def target_groups(self) -> AsyncTargetGroups:
-        """Target loyalty (milestones): target groups, their periods and targets, target channels and communication templates."""
+        """Target loyalty (milestones): target groups, their periods and targets, target
+        channels and communication templates."""
         from .target_groups import AsyncTargetGroups
 
         return AsyncTargetGroups(self._client)
 
     @cached_property
     def webhooks(self) -> AsyncWebhooks:
-        """Event notifications: add and update webhook accounts, list the org's events and their payload schemas, and read delivery logs."""
+        """Event notifications: add and update webhook accounts, list the org's events and
+        their payload schemas, and read delivery logs."""
         from .webhooks import AsyncWebhooks
 
         return AsyncWebhooks(self._client)

@@ -15,28 +15,30 @@ if TYPE_CHECKING:
 
 
 class Wallet:
-    """The wallet resources of a client."""
+    """The resources of the Capillary Wallet, on a client."""
 
     def __init__(self, client: SyncClient) -> None:
         self._client = client
 
     @cached_property
     def wallet(self) -> Wallet:
-        """Wallets configured for the calling till, and the two steps of a wallet payment: authorize (sends the customer an OTP) and validate (captures the payment)."""
+        """Wallets configured for the calling till, and the two steps of a wallet payment:
+        authorize (sends the customer an OTP) and validate (captures the payment)."""
         from .wallet import Wallet
 
         return Wallet(self._client)
 
 
 class AsyncWallet:
-    """The wallet resources of an async client."""
+    """The resources of the Capillary Wallet, on an async client."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
     @cached_property
     def wallet(self) -> AsyncWallet:
-        """Wallets configured for the calling till, and the two steps of a wallet payment: authorize (sends the customer an OTP) and validate (captures the payment)."""
+        """Wallets configured for the calling till, and the two steps of a wallet payment:
+        authorize (sends the customer an OTP) and validate (captures the payment)."""
         from .wallet import AsyncWallet
 
         return AsyncWallet(self._client)

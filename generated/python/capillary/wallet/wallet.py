@@ -1,4 +1,4 @@
-"""The `wallet` resource of the Capillary wallet API.
+"""The `wallet` resource of the Capillary Wallet.
 
 Wallets configured for the calling till, and the two steps of a wallet payment: authorize
 (sends the customer an OTP) and validate (captures the payment).

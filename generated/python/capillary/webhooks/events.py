@@ -1,4 +1,4 @@
-"""The `events` resource of the Capillary webhooks API.
+"""The `events` resource of the Capillary webhooks.
 
 Behavioural-event data pushed to the webhook URL of a webhook account.
 
