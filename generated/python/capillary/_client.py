@@ -44,7 +44,9 @@ from ._model import (
     dump_form_fields,
     dump_request_body,
     param_adapter,
+    problems_text,
     type_adapter,
+    validation_problems,
 )
 from ._operation import Operation
 from ._pagination import PageWalk
@@ -106,19 +108,11 @@ def _package_version() -> str:
 _USER_AGENT: Final = f"capillary-python/{_package_version()}"
 
 
-def _error_list(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
-    """A ValidationError's problems without the offending input values."""
-    return [
-        {"loc": (*prefix, *error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
-
-
 def _invalid_argument(
     operation: Operation, name: str, exc: ValidationError
 ) -> errors.InvalidRequestError:
     """`lookupCustomer: invalid value for argument 'limit': Input should be a valid integer`."""
-    problems = _error_list(exc, (name,))
+    problems = validation_problems(exc, (name,))
     parts = []
     for problem in problems:
         # A parameter's own name is already in the message; body paths keep their `body.` root.
@@ -422,7 +416,7 @@ class _BaseClient:
                 f"{operation.operation_id}: no {service} host for cluster {self._cluster!r} (its clusters: "
                 f"{clusters}); pass service_urls={{{service!r}: 'https://...'}}"
             )
-        return url.rstrip("/")
+        return url
 
     @property
     def auth_kind(self) -> str:
@@ -774,15 +768,12 @@ class _BaseClient:
                 return adapter.validate_json(content, context=RESPONSE_CONTEXT)
             return adapter.validate_python(decoded, context=RESPONSE_CONTEXT)
         except ValidationError as exc:
-            problems = _error_list(exc, ())
+            problems = validation_problems(exc)
             if any(problem["type"] == "json_invalid" for problem in problems):
                 raise self._invalid_body(
                     op, response, request_id, "the body is not valid JSON"
                 ) from None
-            text = "; ".join(
-                (".".join(str(part) for part in p["loc"]) or "<body>") + ": " + p["msg"]
-                for p in problems[:5]
-            )
+            text = problems_text(problems, "<body>", limit=5)
             raise self._invalid_body(
                 op,
                 response,

@@ -27,6 +27,7 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     TypeAdapter,
+    ValidationError,
     ValidationInfo,
     model_validator,
 )
@@ -230,6 +231,24 @@ def _new_param_adapter(annotation: Any) -> TypeAdapter[Any]:
         return TypeAdapter(annotation, config=ConfigDict(coerce_numbers_to_str=True))
     except PydanticUserError:  # types with their own config (models, TypedDicts) refuse one
         return TypeAdapter(annotation)
+
+
+def validation_problems(
+    exc: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> list[dict[str, Any]]:
+    """A ValidationError's problems as `{"loc", "msg", "type"}`, without the offending input values
+    (they may be personal data or secrets)."""
+    return [
+        {"loc": (*prefix, *error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def problems_text(problems: list[dict[str, Any]], root: str, *, limit: int) -> str:
+    """`loc.path: message; ...` for the first `limit` problems (`root` names an empty location)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in p['loc']) or root}: {p['msg']}" for p in problems[:limit]
+    )
 
 
 def dump_request_body(annotation: Any, value: Any) -> bytes:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ._model import RESPONSE_CONTEXT
+from ._model import RESPONSE_CONTEXT, problems_text, validation_problems
 from .errors import WebhookPayloadError
 
 ModelT = TypeVar("ModelT")
@@ -49,17 +49,14 @@ def parse_payload(
     try:
         return model.model_validate(data, context=RESPONSE_CONTEXT)  # type: ignore[attr-defined, no-any-return]
     except ValidationError as exc:
-        problems = [
-            {
-                "loc": ".".join(str(part) for part in p["loc"]) or "<payload>",
-                "msg": p["msg"],
-                "type": p["type"],
-            }
-            for p in exc.errors(include_url=False, include_input=False)
+        problems = validation_problems(exc)
+        listed = problems_text(problems, "<payload>", limit=_MAX_LISTED_PROBLEMS)
+        # Locations as dotted paths: a webhook handler logs or returns them, it does not index them.
+        dotted = [
+            {**p, "loc": ".".join(str(part) for part in p["loc"]) or "<payload>"} for p in problems
         ]
-        listed = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:_MAX_LISTED_PROBLEMS])
         raise WebhookPayloadError(
             f"{webhook}: the payload does not match the documented shape: {listed}",
             webhook=webhook,
-            errors=problems,
+            errors=dotted,
         ) from None

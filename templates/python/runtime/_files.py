@@ -16,7 +16,7 @@ import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Annotated, Any, Union
+from typing import IO, Annotated, Any
 
 import httpx
 from pydantic import PlainValidator
@@ -78,7 +78,7 @@ def to_file(value: Any) -> File:
     raise ValueError(f"expected File, bytes, a binary file object or a path, not {type(value).__name__}")
 
 
-FileInput = Union[File, bytes, IO[bytes], os.PathLike]
+FileInput = File | bytes | IO[bytes] | os.PathLike
 """What a file field of a request body accepts."""
 FileField = Annotated[FileInput, PlainValidator(to_file)]
 """A file field of a generated request model: validated into a `File`."""

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ._model import RESPONSE_CONTEXT
+from ._model import RESPONSE_CONTEXT, problems_text, validation_problems
 from .errors import WebhookPayloadError
 
 ModelT = TypeVar("ModelT")
@@ -28,7 +28,9 @@ def parse_payload(model: type[ModelT], payload: bytes | str | Mapping[str, Any],
     is not a JSON object of the documented shape."""
     if isinstance(payload, (bytes, bytearray, str)):
         if len(payload) > MAX_PAYLOAD_BYTES:
-            raise WebhookPayloadError(f"{webhook}: the payload is larger than {MAX_PAYLOAD_BYTES} bytes", webhook=webhook)
+            raise WebhookPayloadError(
+                f"{webhook}: the payload is larger than {MAX_PAYLOAD_BYTES} bytes", webhook=webhook
+            )
         try:
             data = json.loads(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -42,11 +44,10 @@ def parse_payload(model: type[ModelT], payload: bytes | str | Mapping[str, Any],
     try:
         return model.model_validate(data, context=RESPONSE_CONTEXT)  # type: ignore[attr-defined, no-any-return]
     except ValidationError as exc:
-        problems = [
-            {"loc": ".".join(str(part) for part in p["loc"]) or "<payload>", "msg": p["msg"], "type": p["type"]}
-            for p in exc.errors(include_url=False, include_input=False)
-        ]
-        listed = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:_MAX_LISTED_PROBLEMS])
+        problems = validation_problems(exc)
+        listed = problems_text(problems, "<payload>", limit=_MAX_LISTED_PROBLEMS)
+        # Locations as dotted paths: a webhook handler logs or returns them, it does not index them.
+        dotted = [{**p, "loc": ".".join(str(part) for part in p["loc"]) or "<payload>"} for p in problems]
         raise WebhookPayloadError(
-            f"{webhook}: the payload does not match the documented shape: {listed}", webhook=webhook, errors=problems
+            f"{webhook}: the payload does not match the documented shape: {listed}", webhook=webhook, errors=dotted
         ) from None
