@@ -70,6 +70,26 @@ components:
 """
 
 
+# A webhook for the items resource: `ITEMS.replace("components:\n", WEBHOOK, 1)` adds it.
+WEBHOOK = """\
+webhooks:
+  itemSold:
+    post:
+      summary: An item was sold
+      description: Sent when an item sells.
+      x-capillary-documented-as: ['POST {SoldURL}']
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Item"}
+            example: {id: 3}
+      responses:
+        "200": {description: Taken.}
+components:
+"""
+
+
 def make_project(tmp_path: Path, files: dict[str, str] | None = None, *, with_defaults: bool = True) -> Project:
     """A project with a valid v2 `items` resource, overridden or extended by `files`."""
     contents = {"common/security.yaml": SECURITY, "v2/api.yaml": ROOT, "v2/items.yaml": ITEMS} if with_defaults else {}

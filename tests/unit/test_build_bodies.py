@@ -8,7 +8,7 @@ from generator import ir
 from generator.errors import SpecErrors
 from generator.pipeline import build
 
-from spec_project import ITEMS, make_project
+from spec_project import ITEMS, WEBHOOK, make_project
 
 UPLOAD = """\
   /v2/items/{itemId}/photo:
@@ -132,25 +132,6 @@ def test_list_query_parameters_follow_openapi_explode(tmp_path, explode: str, re
     _, api = build(make_project(tmp_path, {"v2/items.yaml": spec}))
     (param,) = [p for p in operation(api, "getItem").parameters if p.wire == "tags"]
     assert param.repeated is repeated
-
-
-WEBHOOK = """\
-webhooks:
-  itemSold:
-    post:
-      summary: An item was sold
-      description: Sent when an item sells.
-      x-capillary-documented-as: ['POST {SoldURL}']
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/Item"}
-            example: {id: 3}
-      responses:
-        "200": {description: Taken.}
-components:
-"""
 
 
 def test_webhooks_become_parsers_with_typed_payloads(tmp_path) -> None:

@@ -137,16 +137,9 @@ def test_generation_is_identical_across_working_dirs_and_hash_seeds(tmp_path) ->
     import hashlib
     import shutil
 
-    from spec_project import ITEMS
+    from spec_project import ITEMS, WEBHOOK
 
-    hook = ITEMS.replace(
-        "components:\n",
-        "webhooks:\n  itemSold:\n    post:\n      summary: Sold\n      requestBody:\n        content:\n"
-        "          application/json:\n            schema: {$ref: '#/components/schemas/Item'}\n"
-        "            example: {id: 1}\n      responses:\n        '200': {description: Taken.}\n"
-        "components:\n",
-        1,
-    )
+    hook = ITEMS.replace("components:\n", WEBHOOK, 1)
     files = {
         "wallet/api.yaml": SERVICE_ROOT,
         "wallet/payments.yaml": PAYMENTS,
