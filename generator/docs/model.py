@@ -26,6 +26,9 @@ SECTIONS = (
 _LOCATIONS = (("path", "Path parameters"), ("query", "Query parameters"), ("header", "Header parameters"))
 
 
+MULTIPART_NOTE = "Sent as `multipart/form-data`: one part per field; file fields carry the file's bytes."
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of a parameter or field table; `depth` indents the fields of nested objects."""
@@ -55,11 +58,15 @@ class OperationDoc:
     body_rows: list[Row]
     response_rows: list[Row]
     samples: list[Sample]
+    body_note: str = ""
+    """Markdown said about how the body travels (multipart forms), for every docs format."""
 
 
 @dataclass(frozen=True)
 class WebhookDoc:
     hook: ir.Webhook
+    note: str
+    """Markdown: what the webhook is and how to parse it."""
     anchor: str
     call: str
     """Where the parser is imported from: `capillary.webhooks.parse_event_push`."""
@@ -245,6 +252,7 @@ class DocsBuilder:
             body_rows=field_rows(op.body.type, models) if op.body else [],
             response_rows=field_rows(op.response.type, models),
             samples=samples,
+            body_note=MULTIPART_NOTE if op.body and op.body.multipart else "",
         )
 
     def webhook(
@@ -256,8 +264,14 @@ class DocsBuilder:
             samples.append(Sample("json", json_text(hook.payload.example), "Sample payload"))
         if hook.acknowledgement.example is not None:
             samples.append(Sample("json", json_text(hook.acknowledgement.example), "Sample acknowledgement"))
+        note = (
+            f"A request Capillary sends to your endpoint (webhook `{hook.name}`, `{hook.http_method}`), not a call "
+            f"you make. Parse and check its body with `{call}(body)`; it raises "
+            "`capillary.errors.WebhookPayloadError` when the body is not the documented payload."
+        )
         return WebhookDoc(
             hook=hook,
+            note=note,
             anchor=f"{version.module}.{hook.function_name}",
             call=call,
             payload_rows=field_rows(hook.payload.type, models),
