@@ -319,12 +319,16 @@ class DocsBuilder:
             "retries": writer.retries(resource, op),
             "async": writer.asynchronous(resource, op),
         }
-        for name, wanted in (("pages", lambda o: o.pagination), ("upload", lambda o: o.body and o.body.multipart)):
+        # An upload's sample is its ordinary operation sample (which builds the File).
+        for name, wanted, sample in (
+            ("pages", lambda o: o.pagination, SampleWriter.pages),
+            ("upload", lambda o: o.body and o.body.multipart, SampleWriter.operation_python),
+        ):
             found = next(
                 ((d, r, o) for d in preferred for r in d.version.resources for o in r.operations if wanted(o)), None
             )
             if found:
-                samples[name] = getattr(SampleWriter(found[0].version, self.formatter), name)(found[1], found[2])
+                samples[name] = sample(SampleWriter(found[0].version, self.formatter), found[1], found[2])
         hook_part = next((d for d in preferred if d.version.webhooks), None)
         if hook_part:
             writer = SampleWriter(hook_part.version, self.formatter)

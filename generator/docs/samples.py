@@ -99,13 +99,14 @@ class SampleWriter:
             return param.example
         return param.enum_values[0] if param.enum_values else f"<{param.wire}>"
 
-    def call(self, resource: ir.Resource, op: ir.Operation, *extra: str) -> str:
-        """`client.v2.customers.lookup(source='INSTORE', ...)`, not yet formatted."""
+    def call(self, resource: ir.Resource, op: ir.Operation, *extra: str, prefix: str = "") -> str:
+        """`client.v2.customers.lookup(source='INSTORE', ...)`, not yet formatted; `prefix` names a
+        twin of the method (`iter_`)."""
         arguments = [f"{p.name}={self._value(p)!r}" for p in self.arguments(op)]
         if op.body is not None:
             arguments.append(f"body={self._body_expression(op.body)}")
         arguments += extra
-        return f"client.{self.version.module}.{resource.module}.{op.method_name}({', '.join(arguments)})"
+        return f"client.{self.version.module}.{resource.module}.{prefix}{op.method_name}({', '.join(arguments)})"
 
     @staticmethod
     def _body_expression(body: ir.Body) -> str:
@@ -286,20 +287,9 @@ class SampleWriter:
 
     def pages(self, resource: ir.Resource, op: ir.Operation) -> Sample:
         """Walking every page of a paged list operation with its `iter_` twin."""
-        call = self.call(resource, op).replace(f".{op.method_name}(", f".iter_{op.method_name}(", 1)
+        call = self.call(resource, op, prefix="iter_")
         lines = [_IMPORT, "", self.client_line(op.auth), f"for item in {call}:", "    print(item)"]
         return self.python(f"{self.version.name} pages", lines)
-
-    def upload(self, resource: ir.Resource, op: ir.Operation) -> Sample:
-        """A multipart upload: the file field gets a `File` (bytes, a binary file or a Path also do)."""
-        lines = [
-            self.imports(op),
-            "",
-            self.client_line(op.auth),
-            f"result = {self.call(resource, op)}",
-            "print(result)",
-        ]
-        return self.python(f"{self.version.name} upload", lines)
 
     def retries(self, resource: ir.Resource, op: ir.Operation) -> Sample:
         policy = "max_retries=RetryPolicy(max_retries=4, backoff_cap=2.0)"
