@@ -602,7 +602,27 @@ class VersionBuilder:
                     format=resolved.get("format"),
                 )
             )
+        self._inherit(model, node, spec_file)
         return result
+
+    def _inherit(self, model: ir.Model, node: YDict, spec_file: SpecFile) -> None:
+        """Extend the first model named in `allOf` rather than repeat its fields: the class then
+        declares only what it adds or changes (a field made required, for example)."""
+        for member in node.get("allOf") or []:
+            if not (isinstance(member, dict) and "$ref" in member):
+                continue
+            base = self.type_of(member, spec_file, model.name)
+            if base.kind != "model" or base.name == model.name:
+                continue
+            base_fields = {f.wire: f for f in self.models[base.name].fields}
+            model.base = base.name
+            model.inherited = frozenset(
+                f.wire
+                for f in model.fields
+                if (b := base_fields.get(f.wire)) is not None
+                and (b.name, b.type, b.required) == (f.name, f.type, f.required)
+            )
+            return
 
     def _parts(self, node: YDict, spec_file: SpecFile) -> list[tuple[YDict, SpecFile]]:
         """The object schemas whose properties a model collects: itself and its allOf members."""
@@ -622,6 +642,8 @@ class VersionBuilder:
             if name in state or name not in self.models:
                 return
             state[name] = False
+            if self.models[name].base:
+                visit(self.models[name].base)
             for field in self.models[name].fields:
                 for dependency in field.type.referenced_models():
                     visit(dependency)

@@ -131,6 +131,15 @@ class Model:
     fields: list[Field]
     source: str
     """`file:line` of the schema, for messages and docs."""
+    base: str | None = None
+    """The model this one extends (`allOf` with a `$ref` to a component schema)."""
+    inherited: frozenset[str] = frozenset()
+    """Wire names of the fields taken unchanged from `base`: the class does not declare them again.
+    `fields` still lists every field, for the docs and the other consumers of the IR."""
+
+    @property
+    def declared_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.wire not in self.inherited]
 
 
 @dataclass

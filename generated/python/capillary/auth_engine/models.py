@@ -35,11 +35,8 @@ class AuthEngineAuth(CapillaryModel):
     validation, null otherwise."""
 
 
-class AuthEngineOtpGenerateRequest(CapillaryModel):
-    """Open session (mobile app) whose customer gets the code, with its device."""
-
-    device_id: str = Field(alias="deviceId")
-    """Device the session was opened from."""
+class AuthEngineWebOtpGenerateRequest(CapillaryModel):
+    """Open session (web app) whose customer gets the code."""
 
     identifier_type: Annotated[
         AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
@@ -56,11 +53,15 @@ class AuthEngineOtpGenerateRequest(CapillaryModel):
     """Session ID returned by `token/generate`."""
 
 
-class AuthEngineOtpValidateRequest(CapillaryModel):
-    """Open session (mobile app), its device and the code its customer received."""
+class AuthEngineOtpGenerateRequest(AuthEngineWebOtpGenerateRequest):
+    """Open session (mobile app) whose customer gets the code, with its device."""
 
     device_id: str = Field(alias="deviceId")
     """Device the session was opened from."""
+
+
+class AuthEngineWebOtpValidateRequest(CapillaryModel):
+    """Open session (web app) and the code its customer received."""
 
     identifier_type: Annotated[
         AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
@@ -80,12 +81,15 @@ class AuthEngineOtpValidateRequest(CapillaryModel):
     """The code the customer received by SMS or email."""
 
 
-class AuthEnginePasswordChangeRequest(CapillaryModel):
-    """Signed-in customer (mobile app) and device, the current token, and the old and new
-    passwords."""
+class AuthEngineOtpValidateRequest(AuthEngineWebOtpValidateRequest):
+    """Open session (mobile app), its device and the code its customer received."""
 
     device_id: str = Field(alias="deviceId")
-    """Device the token was issued to."""
+    """Device the session was opened from."""
+
+
+class AuthEngineWebPasswordChangeRequest(CapillaryModel):
+    """Signed-in customer (web app), the current token, and the old and new passwords."""
 
     identifier_type: Annotated[
         AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
@@ -111,11 +115,16 @@ class AuthEnginePasswordChangeRequest(CapillaryModel):
     """The new password again, for confirmation."""
 
 
-class AuthEnginePasswordResetRequest(CapillaryModel):
-    """Fresh session (mobile app), its device and the new password, twice."""
+class AuthEnginePasswordChangeRequest(AuthEngineWebPasswordChangeRequest):
+    """Signed-in customer (mobile app) and device, the current token, and the old and new
+    passwords."""
 
     device_id: str = Field(alias="deviceId")
-    """Device the session was opened from."""
+    """Device the token was issued to."""
+
+
+class AuthEngineWebPasswordResetRequest(CapillaryModel):
+    """Fresh session (web app) and the new password, twice."""
 
     identifier_type: Annotated[
         AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
@@ -138,11 +147,15 @@ class AuthEnginePasswordResetRequest(CapillaryModel):
     """The new password again, for confirmation."""
 
 
-class AuthEnginePasswordValidateRequest(CapillaryModel):
-    """Open session (mobile app), its device and the password that verifies it."""
+class AuthEnginePasswordResetRequest(AuthEngineWebPasswordResetRequest):
+    """Fresh session (mobile app), its device and the new password, twice."""
 
     device_id: str = Field(alias="deviceId")
-    """Device the session was opened from (the one of the current token)."""
+    """Device the session was opened from."""
+
+
+class AuthEngineWebPasswordValidateRequest(CapillaryModel):
+    """Open session (web app) and the password that verifies it."""
 
     identifier_type: Annotated[
         AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
@@ -160,6 +173,13 @@ class AuthEnginePasswordValidateRequest(CapillaryModel):
 
     password: str
     """Current password of the account."""
+
+
+class AuthEnginePasswordValidateRequest(AuthEngineWebPasswordValidateRequest):
+    """Open session (mobile app), its device and the password that verifies it."""
+
+    device_id: str = Field(alias="deviceId")
+    """Device the session was opened from (the one of the current token)."""
 
 
 class AuthEngineStatus(CapillaryModel):
@@ -271,117 +291,6 @@ class AuthEngineTokenResponse(CapillaryModel):
 
     user: AuthEngineUser | None = None
     """State of the customer's session and account."""
-
-
-class AuthEngineWebOtpGenerateRequest(CapillaryModel):
-    """Open session (web app) whose customer gets the code."""
-
-    identifier_type: Annotated[
-        AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
-    ] = Field(alias="identifierType")
-    """Kind of customer identifier the session is opened for."""
-
-    identifier_value: str = Field(alias="identifierValue")
-    """Value of the identifier the session was opened for."""
-
-    brand: str
-    """Brand (org) the session belongs to."""
-
-    session_id: str = Field(alias="sessionId")
-    """Session ID returned by `token/generate`."""
-
-
-class AuthEngineWebOtpValidateRequest(CapillaryModel):
-    """Open session (web app) and the code its customer received."""
-
-    identifier_type: Annotated[
-        AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
-    ] = Field(alias="identifierType")
-    """Kind of customer identifier the session is opened for."""
-
-    identifier_value: str = Field(alias="identifierValue")
-    """Value of the identifier the session was opened for."""
-
-    brand: str
-    """Brand (org) the session belongs to."""
-
-    session_id: str = Field(alias="sessionId")
-    """Session ID returned by `token/generate`."""
-
-    otp: str
-    """The code the customer received by SMS or email."""
-
-
-class AuthEngineWebPasswordChangeRequest(CapillaryModel):
-    """Signed-in customer (web app), the current token, and the old and new passwords."""
-
-    identifier_type: Annotated[
-        AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
-    ] = Field(alias="identifierType")
-    """Kind of customer identifier the session is opened for."""
-
-    identifier_value: str = Field(alias="identifierValue")
-    """Value of the identifier the token was issued for."""
-
-    brand: str | None = None
-    """Brand (org) of the account."""
-
-    token: str | None = None
-    """The customer's current token, issued for this identifier (and device on mobile apps)."""
-
-    password: str | None = None
-    """Current password of the account."""
-
-    new_password: str | None = Field(default=None, alias="newPassword")
-    """Password to set."""
-
-    confirm_password: str | None = Field(default=None, alias="confirmPassword")
-    """The new password again, for confirmation."""
-
-
-class AuthEngineWebPasswordResetRequest(CapillaryModel):
-    """Fresh session (web app) and the new password, twice."""
-
-    identifier_type: Annotated[
-        AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
-    ] = Field(alias="identifierType")
-    """Kind of customer identifier the session is opened for."""
-
-    identifier_value: str = Field(alias="identifierValue")
-    """Value of the identifier the session was opened for."""
-
-    brand: str
-    """Brand (org) of the account."""
-
-    session_id: str = Field(alias="sessionId")
-    """Session ID returned by `token/generate` for this identifier (and device)."""
-
-    password: str
-    """New password for the account."""
-
-    confirm_password: str = Field(alias="confirmPassword")
-    """The new password again, for confirmation."""
-
-
-class AuthEngineWebPasswordValidateRequest(CapillaryModel):
-    """Open session (web app) and the password that verifies it."""
-
-    identifier_type: Annotated[
-        AuthEngineIdentifierType | str, lenient_enum(AuthEngineIdentifierType)
-    ] = Field(alias="identifierType")
-    """Kind of customer identifier the session is opened for."""
-
-    identifier_value: str = Field(alias="identifierValue")
-    """Value of the identifier the session was opened for."""
-
-    brand: str
-    """Brand (org) of the account."""
-
-    session_id: str = Field(alias="sessionId")
-    """Session ID returned by `token/generate`."""
-
-    password: str
-    """Current password of the account."""
 
 
 class AuthEngineWebTokenRegenerateRequest(CapillaryModel):

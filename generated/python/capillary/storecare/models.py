@@ -15,6 +15,44 @@ from pydantic import Field
 from .._model import CapillaryModel
 
 
+class StoreCareDevice(CapillaryModel):
+    """The device that counted and where it is installed: org, till, zone and store, and the
+    store server if there is one."""
+
+    org_id: int | str | None = None
+    """ID of the org."""
+
+    till_id: int | str | None = None
+    """ID of the till the device is installed at."""
+
+    zone_id: int | str | None = None
+    """ID of the zone of the till."""
+
+    store_id: int | str | None = None
+    """ID of the store of the till."""
+
+    source: str | None = None
+    """Kind of sender; the docs give `till` for counting devices."""
+
+    store_server_id: str | None = None
+    """ID of the store server, if the store uses one."""
+
+    store_server_name: str | None = None
+    """Name of the store server, if any."""
+
+    till_name: str | None = None
+    """Name of the till."""
+
+    store_name: str | None = None
+    """Name of the store."""
+
+    timestamp: int | None = None
+    """Time on the device when the data was sent."""
+
+    device_id: int | None = Field(default=None, alias="deviceId")
+    """ID of the counting device."""
+
+
 class StoreCareEventCount(CapillaryModel):
     """In and out counts of one period with the time of every entry and exit."""
 
@@ -50,14 +88,8 @@ class StoreCareStatus(CapillaryModel):
     """Short text for the outcome."""
 
 
-class StoreCareFfcEvent(CapillaryModel):
-    """One entry or exit of a visitor or staff member."""
-
-    in_count: int | None = Field(default=None, alias="inCount")
-    """`1` if the event is an entry, else `0`."""
-
-    out_count: int | None = Field(default=None, alias="outCount")
-    """`1` if the event is an exit, else `0`."""
+class StoreCareEventRecord(CapillaryModel):
+    """One event recorded by a device, with where it happened (event-level reads)."""
 
     device_id: int | None = Field(default=None, alias="deviceId")
     """ID of the counting device."""
@@ -106,6 +138,16 @@ class StoreCareFfcEvent(CapillaryModel):
 
     auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
     """When StoreCare stored the record."""
+
+
+class StoreCareFfcEvent(StoreCareEventRecord):
+    """One entry or exit of a visitor or staff member."""
+
+    in_count: int | None = Field(default=None, alias="inCount")
+    """`1` if the event is an entry, else `0`."""
+
+    out_count: int | None = Field(default=None, alias="outCount")
+    """`1` if the event is an exit, else `0`."""
 
 
 class StoreCareFfcEventGroupsTills(CapillaryModel):
@@ -158,7 +200,7 @@ class StoreCareEventFfcBody(CapillaryModel):
     """Entry and exit events, grouped by the kind of device."""
 
 
-class StoreCareEventFfcRequest(CapillaryModel):
+class StoreCareEventFfcRequest(StoreCareDevice):
     """Visitor or staff counts of one device with the time of every entry and exit."""
 
     counter_details: list[StoreCareEventCount] | None = Field(default=None, alias="counterDetails")
@@ -169,30 +211,6 @@ class StoreCareEventFfcRequest(CapillaryModel):
 
     till_id: int | str
     """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
-
-    timestamp: int | None = None
-    """Time on the device when the data was sent."""
 
     device_id: int = Field(alias="deviceId")
     """ID of the counting device."""
@@ -205,59 +223,11 @@ class StoreCareEventFfcResponse(CapillaryModel):
     """`response` of the event-level FFC read."""
 
 
-class StoreCareGroupEvent(CapillaryModel):
+class StoreCareGroupEvent(StoreCareEventRecord):
     """One group entering or leaving."""
 
     size: str | None = None
     """Size bucket of the group - `1`, `2`, `3` or more (as a string)."""
-
-    device_id: int | None = Field(default=None, alias="deviceId")
-    """ID of the counting device."""
-
-    direction: int | None = None
-    """`1` for an entry, `0` for an exit."""
-
-    event_time: _dt.datetime | None = Field(default=None, alias="eventTime")
-    """When the event happened."""
-
-    event_type: str | None = Field(default=None, alias="eventType")
-    """Whose movement it was, such as `CUSTOMER`."""
-
-    org_id: int | None = Field(default=None, alias="orgId")
-    """ID of the org."""
-
-    source: str | None = None
-    """Kind of sender, such as `till`."""
-
-    store_id: int | None = Field(default=None, alias="storeId")
-    """ID of the store."""
-
-    store_server_id: str | None = Field(default=None, alias="storeServerId")
-    """ID of the store server, if any."""
-
-    till_id: int | None = Field(default=None, alias="tillId")
-    """ID of the till."""
-
-    zone_id: int | None = Field(default=None, alias="zoneId")
-    """ID of the zone."""
-
-    timestamp: int | None = None
-    """Device time of the upload that carried the event."""
-
-    till_name: str | None = Field(default=None, alias="tillName")
-    """Name of the till."""
-
-    store_server_name: str | None = Field(default=None, alias="storeServerName")
-    """Name of the store server, if any."""
-
-    store_name: str | None = Field(default=None, alias="storeName")
-    """Name of the store."""
-
-    count: int | None = None
-    """Number of events this record stands for."""
-
-    auto_update_time: _dt.datetime | None = Field(default=None, alias="autoUpdateTime")
-    """When StoreCare stored the record."""
 
 
 class StoreCareGroupEventGroupsTills(CapillaryModel):
@@ -312,119 +282,6 @@ class StoreCareEventGroupBody(CapillaryModel):
     """Group events, grouped by the kind of device."""
 
 
-class StoreCareGroupEventCount(CapillaryModel):
-    """Group counts of one period with the time of every group that entered or left."""
-
-    in_count_uno_time_stamps: list[int] | None = Field(default=None, alias="inCountUnoTimeStamps")
-    """Time of each single person who entered."""
-
-    in_count_duo_time_stamps: list[int] | None = Field(default=None, alias="inCountDuoTimeStamps")
-    """Time of each group of two that entered."""
-
-    in_count_triple_time_stamps: list[int] | None = Field(
-        default=None, alias="inCountTripleTimeStamps"
-    )
-    """Time of each group of three that entered."""
-
-    in_count_more_time_stamps: list[int] | None = Field(default=None, alias="inCountMoreTimeStamps")
-    """Time of each group of more than three that entered."""
-
-    out_count_uno_time_stamps: list[int] | None = Field(default=None, alias="outCountUnoTimeStamps")
-    """Time of each single person who left."""
-
-    out_count_duo_time_stamps: list[int] | None = Field(default=None, alias="outCountDuoTimeStamps")
-    """Time of each group of two that left."""
-
-    out_count_triple_time_stamps: list[int] | None = Field(
-        default=None, alias="outCountTripleTimeStamps"
-    )
-    """Time of each group of three that left."""
-
-    out_count_more_time_stamps: list[int] | None = Field(
-        default=None, alias="outCountMoreTimeStamps"
-    )
-    """Time of each group of more than three that left."""
-
-    in_count_uno: int | None = Field(default=None, alias="inCountUno")
-    """Single people who entered."""
-
-    out_count_uno: int | None = Field(default=None, alias="outCountUno")
-    """Single people who left."""
-
-    in_count_duo: int | None = Field(default=None, alias="inCountDuo")
-    """Groups of two that entered."""
-
-    out_count_duo: int | None = Field(default=None, alias="outCountDuo")
-    """Groups of two that left."""
-
-    in_count_triple: int | None = Field(default=None, alias="inCountTriple")
-    """Groups of three that entered."""
-
-    out_count_triple: int | None = Field(default=None, alias="outCountTriple")
-    """Groups of three that left."""
-
-    in_count_more: int | None = Field(default=None, alias="inCountMore")
-    """Groups of more than three that entered."""
-
-    out_count_more: int | None = Field(default=None, alias="outCountMore")
-    """Groups of more than three that left."""
-
-    start_date: int = Field(alias="startDate")
-    """Start of the period (an hour for the hourly calls)."""
-
-    end_date: int = Field(alias="endDate")
-    """End of the period."""
-
-
-class StoreCareEventGroupRequest(CapillaryModel):
-    """Group counts of one device with the time of every group."""
-
-    group_count_details: list[StoreCareGroupEventCount] | None = Field(
-        default=None, alias="groupCountDetails"
-    )
-    """One entry per counting period."""
-
-    org_id: int | str
-    """ID of the org."""
-
-    till_id: int | str | None = None
-    """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
-
-    timestamp: int | None = None
-    """Time on the device when the data was sent."""
-
-    device_id: int = Field(alias="deviceId")
-    """ID of the counting device."""
-
-
-class StoreCareEventGroupResponse(CapillaryModel):
-    """StoreCare envelope of the event-level group-count read."""
-
-    response: StoreCareEventGroupBody
-    """`response` of the event-level group-count read."""
-
-
 class StoreCareGroupCount(CapillaryModel):
     """Groups that entered and left in one period, by group size: Uno = 1 person, Duo = 2,
     Triple = 3, More = more than 3."""
@@ -460,6 +317,62 @@ class StoreCareGroupCount(CapillaryModel):
     """End of the period."""
 
 
+class StoreCareGroupEventCount(StoreCareGroupCount):
+    """Group counts of one period with the time of every group that entered or left."""
+
+    in_count_uno_time_stamps: list[int] | None = Field(default=None, alias="inCountUnoTimeStamps")
+    """Time of each single person who entered."""
+
+    in_count_duo_time_stamps: list[int] | None = Field(default=None, alias="inCountDuoTimeStamps")
+    """Time of each group of two that entered."""
+
+    in_count_triple_time_stamps: list[int] | None = Field(
+        default=None, alias="inCountTripleTimeStamps"
+    )
+    """Time of each group of three that entered."""
+
+    in_count_more_time_stamps: list[int] | None = Field(default=None, alias="inCountMoreTimeStamps")
+    """Time of each group of more than three that entered."""
+
+    out_count_uno_time_stamps: list[int] | None = Field(default=None, alias="outCountUnoTimeStamps")
+    """Time of each single person who left."""
+
+    out_count_duo_time_stamps: list[int] | None = Field(default=None, alias="outCountDuoTimeStamps")
+    """Time of each group of two that left."""
+
+    out_count_triple_time_stamps: list[int] | None = Field(
+        default=None, alias="outCountTripleTimeStamps"
+    )
+    """Time of each group of three that left."""
+
+    out_count_more_time_stamps: list[int] | None = Field(
+        default=None, alias="outCountMoreTimeStamps"
+    )
+    """Time of each group of more than three that left."""
+
+
+class StoreCareEventGroupRequest(StoreCareDevice):
+    """Group counts of one device with the time of every group."""
+
+    group_count_details: list[StoreCareGroupEventCount] | None = Field(
+        default=None, alias="groupCountDetails"
+    )
+    """One entry per counting period."""
+
+    org_id: int | str
+    """ID of the org."""
+
+    device_id: int = Field(alias="deviceId")
+    """ID of the counting device."""
+
+
+class StoreCareEventGroupResponse(CapillaryModel):
+    """StoreCare envelope of the event-level group-count read."""
+
+    response: StoreCareEventGroupBody
+    """`response` of the event-level group-count read."""
+
+
 class StoreCareHourlyCount(CapillaryModel):
     """In and out counts of one hour."""
 
@@ -476,7 +389,7 @@ class StoreCareHourlyCount(CapillaryModel):
     """End of the hour (last second)."""
 
 
-class StoreCareHourlyFfcRecord(CapillaryModel):
+class StoreCareHourlyFfcRecord(StoreCareDevice):
     """Hourly counts that one device posted for the day."""
 
     event_type: Literal[0, 1] | None = Field(default=None, alias="eventType")
@@ -487,39 +400,6 @@ class StoreCareHourlyFfcRecord(CapillaryModel):
 
     auto_update_time: _dt.datetime | None = None
     """When StoreCare last stored data for this record."""
-
-    org_id: int | str | None = None
-    """ID of the org."""
-
-    till_id: int | str | None = None
-    """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
-
-    timestamp: int | None = None
-    """Time on the device when the data was sent."""
-
-    device_id: int | None = Field(default=None, alias="deviceId")
-    """ID of the counting device."""
 
 
 class StoreCareHourlyFfcGroupsTills(CapillaryModel):
@@ -572,7 +452,7 @@ class StoreCareHourlyFfcBody(CapillaryModel):
     """Hourly count records, grouped by the kind of device."""
 
 
-class StoreCareHourlyFfcRequest(CapillaryModel):
+class StoreCareHourlyFfcRequest(StoreCareDevice):
     """Hourly visitor or staff counts of one device."""
 
     counter_details: list[StoreCareHourlyCount] | None = Field(default=None, alias="counterDetails")
@@ -583,27 +463,6 @@ class StoreCareHourlyFfcRequest(CapillaryModel):
 
     till_id: int | str
     """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
 
     timestamp: int
     """Time on the device when the data was sent."""
@@ -619,7 +478,7 @@ class StoreCareHourlyFfcResponse(CapillaryModel):
     """`response` of the hourly FFC read."""
 
 
-class StoreCareHourlyGroupRecord(CapillaryModel):
+class StoreCareHourlyGroupRecord(StoreCareDevice):
     """Hourly group counts that one device posted for the day."""
 
     event_type: Literal[0, 1] | None = Field(default=None, alias="eventType")
@@ -632,39 +491,6 @@ class StoreCareHourlyGroupRecord(CapillaryModel):
 
     auto_update_time: _dt.datetime | None = None
     """When StoreCare last stored data for this record."""
-
-    org_id: int | str | None = None
-    """ID of the org."""
-
-    till_id: int | str | None = None
-    """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
-
-    timestamp: int | None = None
-    """Time on the device when the data was sent."""
-
-    device_id: int | None = Field(default=None, alias="deviceId")
-    """ID of the counting device."""
 
 
 class StoreCareHourlyGroupGroupsTills(CapillaryModel):
@@ -719,7 +545,7 @@ class StoreCareHourlyGroupBody(CapillaryModel):
     """Hourly group-count records, grouped by the kind of device."""
 
 
-class StoreCareHourlyGroupRequest(CapillaryModel):
+class StoreCareHourlyGroupRequest(StoreCareDevice):
     """Hourly group counts of one device."""
 
     group_count_details: list[StoreCareGroupCount] | None = Field(
@@ -729,33 +555,6 @@ class StoreCareHourlyGroupRequest(CapillaryModel):
 
     org_id: int | str
     """ID of the org."""
-
-    till_id: int | str | None = None
-    """ID of the till the device is installed at."""
-
-    zone_id: int | str | None = None
-    """ID of the zone of the till."""
-
-    store_id: int | str | None = None
-    """ID of the store of the till."""
-
-    source: str | None = None
-    """Kind of sender; the docs give `till` for counting devices."""
-
-    store_server_id: str | None = None
-    """ID of the store server, if the store uses one."""
-
-    store_server_name: str | None = None
-    """Name of the store server, if any."""
-
-    till_name: str | None = None
-    """Name of the till."""
-
-    store_name: str | None = None
-    """Name of the store."""
-
-    timestamp: int | None = None
-    """Time on the device when the data was sent."""
 
     device_id: int = Field(alias="deviceId")
     """ID of the counting device."""

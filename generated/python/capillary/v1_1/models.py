@@ -1325,19 +1325,6 @@ class V1AddCustomerRequest(CapillaryModel):
     root: V1AddCustomerRequestRoot
 
 
-class V1CreditNote(CapillaryModel):
-    """A credit note issued or used with the bill."""
-
-    number: str | None = None
-    """Credit note number."""
-
-    amount: float | None = None
-    """Credit note amount."""
-
-    notes: str | None = None
-    """Reason or notes."""
-
-
 class V1TransactionCustomerCardDetails(CapillaryModel):
     """Loyalty card of the customer."""
 
@@ -1374,17 +1361,17 @@ class V1TransactionCustomer(CapillaryModel):
     """Referral code for a customer joining through this bill."""
 
 
-class V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions(CapillaryModel):
+class V1TransactionInputRedemptionsPointsRedemptions(CapillaryModel):
     """Points redemptions, in `id`."""
 
     id: list[str] | None = None
     """Points redemption IDs."""
 
 
-class V1LocalCurrencyTransactionInputRedemptions(CapillaryModel):
+class V1TransactionInputRedemptions(CapillaryModel):
     """Redemptions to apply to the bill (sample form)."""
 
-    points_redemptions: V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions | None = None
+    points_redemptions: V1TransactionInputRedemptionsPointsRedemptions | None = None
     """Points redemptions, in `id`."""
 
 
@@ -1411,7 +1398,7 @@ class V1Payment(CapillaryModel):
     """Name/value attributes, in `attribute` (one may be sent as a single object)."""
 
 
-class V1LocalCurrencyTransactionInputPaymentDetails(CapillaryModel):
+class V1TransactionInputPaymentDetails(CapillaryModel):
     """Payments (tenders) of the bill, in `payment`."""
 
     payment: list[V1Payment] | None = None
@@ -1428,7 +1415,7 @@ class V1CustomDataItem(CapillaryModel):
     """Value."""
 
 
-class V1LocalCurrencyTransactionInputCustomFieldsData(CapillaryModel):
+class V1TransactionInputCustomFieldsData(CapillaryModel):
     """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
 
     custom_data_item: list[V1CustomDataItem] | V1CustomDataItem | None = None
@@ -1548,14 +1535,14 @@ class V1LineItem(CapillaryModel):
     """Components a line is split into (e.g. metal rate, making charge), in `split_item`."""
 
 
-class V1LocalCurrencyTransactionInputLineItems(CapillaryModel):
+class V1TransactionInputLineItems(CapillaryModel):
     """Line items of the bill, in `line_item`."""
 
     line_item: list[V1LineItem] | None = None
     """The line items."""
 
 
-class V1LocalCurrencyTransactionInputAssociateDetails(CapillaryModel):
+class V1TransactionInputAssociateDetails(CapillaryModel):
     """Store associate (cashier) who made the sale."""
 
     code: str | None = None
@@ -1565,16 +1552,10 @@ class V1LocalCurrencyTransactionInputAssociateDetails(CapillaryModel):
     """Associate name."""
 
 
-class V1LocalCurrencyTransactionInput(CapillaryModel):
-    """One transaction in a local currency: the fields of a `transaction/add` transaction, plus
-    an optional credit note."""
+class V1TransactionInput(CapillaryModel):
+    """One transaction to add."""
 
-    credit_note: V1CreditNote | None = None
-    """A credit note issued or used with the bill."""
-
-    type: Annotated[
-        V1LocalCurrencyTransactionInputType | str, lenient_enum(V1LocalCurrencyTransactionInputType)
-    ]
+    type: Annotated[V1TransactionInputType | str, lenient_enum(V1TransactionInputType)]
     """`regular` (customer identified), `not_interested` (anonymous), or for returns `return`,
     `not_interested_return`, `mixed` (exchange)."""
 
@@ -1636,7 +1617,7 @@ class V1LocalCurrencyTransactionInput(CapillaryModel):
     """Customer of the bill. One identifier (`mobile`, `email`, `external_id` or a card) is
     needed for regular transactions and returns; not used for not-interested bills."""
 
-    redemptions: V1LocalCurrencyTransactionInputRedemptions | None = None
+    redemptions: V1TransactionInputRedemptions | None = None
     """Redemptions to apply to the bill (sample form)."""
 
     points_redemptions: list[int] | None = Field(default=None, alias="pointsRedemptions")
@@ -1645,7 +1626,7 @@ class V1LocalCurrencyTransactionInput(CapillaryModel):
     coupon_redemptions: list[int] | None = Field(default=None, alias="couponRedemptions")
     """Coupon redemption IDs to apply (table form)."""
 
-    payment_details: V1LocalCurrencyTransactionInputPaymentDetails | None = None
+    payment_details: V1TransactionInputPaymentDetails | None = None
     """Payments (tenders) of the bill, in `payment`."""
 
     extended_fields: V1FieldList | None = None
@@ -1653,6 +1634,93 @@ class V1LocalCurrencyTransactionInput(CapillaryModel):
 
     custom_fields: V1FieldList | None = None
     """Bill-level custom fields."""
+
+    custom_fields_data: V1TransactionInputCustomFieldsData | None = None
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
+    line_items: V1TransactionInputLineItems | None = None
+    """Line items of the bill, in `line_item`."""
+
+    associate_details: V1TransactionInputAssociateDetails | None = None
+    """Store associate (cashier) who made the sale."""
+
+
+class V1CreditNote(CapillaryModel):
+    """A credit note issued or used with the bill."""
+
+    number: str | None = None
+    """Credit note number."""
+
+    amount: float | None = None
+    """Credit note amount."""
+
+    notes: str | None = None
+    """Reason or notes."""
+
+
+class V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions(CapillaryModel):
+    """Points redemptions, in `id`."""
+
+    id: list[str] | None = None
+    """Points redemption IDs."""
+
+
+class V1LocalCurrencyTransactionInputRedemptions(CapillaryModel):
+    """Redemptions to apply to the bill (sample form)."""
+
+    points_redemptions: V1LocalCurrencyTransactionInputRedemptionsPointsRedemptions | None = None
+    """Points redemptions, in `id`."""
+
+
+class V1LocalCurrencyTransactionInputPaymentDetails(CapillaryModel):
+    """Payments (tenders) of the bill, in `payment`."""
+
+    payment: list[V1Payment] | None = None
+    """The payments."""
+
+
+class V1LocalCurrencyTransactionInputCustomFieldsData(CapillaryModel):
+    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
+
+    custom_data_item: list[V1CustomDataItem] | V1CustomDataItem | None = None
+    """The fields (one may be sent as a single object)."""
+
+
+class V1LocalCurrencyTransactionInputLineItems(CapillaryModel):
+    """Line items of the bill, in `line_item`."""
+
+    line_item: list[V1LineItem] | None = None
+    """The line items."""
+
+
+class V1LocalCurrencyTransactionInputAssociateDetails(CapillaryModel):
+    """Store associate (cashier) who made the sale."""
+
+    code: str | None = None
+    """Associate code."""
+
+    name: str | None = None
+    """Associate name."""
+
+
+class V1LocalCurrencyTransactionInput(V1TransactionInput):
+    """One transaction in a local currency: the fields of a `transaction/add` transaction, plus
+    an optional credit note."""
+
+    credit_note: V1CreditNote | None = None
+    """A credit note issued or used with the bill."""
+
+    type: Annotated[
+        V1LocalCurrencyTransactionInputType | str, lenient_enum(V1LocalCurrencyTransactionInputType)
+    ]
+    """`regular` (customer identified), `not_interested` (anonymous), or for returns `return`,
+    `not_interested_return`, `mixed` (exchange)."""
+
+    redemptions: V1LocalCurrencyTransactionInputRedemptions | None = None
+    """Redemptions to apply to the bill (sample form)."""
+
+    payment_details: V1LocalCurrencyTransactionInputPaymentDetails | None = None
+    """Payments (tenders) of the bill, in `payment`."""
 
     custom_fields_data: V1LocalCurrencyTransactionInputCustomFieldsData | None = None
     """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
@@ -2525,144 +2593,6 @@ class V1AddTaskResponse(CapillaryModel):
     """Created tasks, in `tasks.task`."""
 
     response: V1AddTaskResponseResponse
-
-
-class V1TransactionInputRedemptionsPointsRedemptions(CapillaryModel):
-    """Points redemptions, in `id`."""
-
-    id: list[str] | None = None
-    """Points redemption IDs."""
-
-
-class V1TransactionInputRedemptions(CapillaryModel):
-    """Redemptions to apply to the bill (sample form)."""
-
-    points_redemptions: V1TransactionInputRedemptionsPointsRedemptions | None = None
-    """Points redemptions, in `id`."""
-
-
-class V1TransactionInputPaymentDetails(CapillaryModel):
-    """Payments (tenders) of the bill, in `payment`."""
-
-    payment: list[V1Payment] | None = None
-    """The payments."""
-
-
-class V1TransactionInputCustomFieldsData(CapillaryModel):
-    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
-
-    custom_data_item: list[V1CustomDataItem] | V1CustomDataItem | None = None
-    """The fields (one may be sent as a single object)."""
-
-
-class V1TransactionInputLineItems(CapillaryModel):
-    """Line items of the bill, in `line_item`."""
-
-    line_item: list[V1LineItem] | None = None
-    """The line items."""
-
-
-class V1TransactionInputAssociateDetails(CapillaryModel):
-    """Store associate (cashier) who made the sale."""
-
-    code: str | None = None
-    """Associate code."""
-
-    name: str | None = None
-    """Associate name."""
-
-
-class V1TransactionInput(CapillaryModel):
-    """One transaction to add."""
-
-    type: Annotated[V1TransactionInputType | str, lenient_enum(V1TransactionInputType)]
-    """`regular` (customer identified), `not_interested` (anonymous), or for returns `return`,
-    `not_interested_return`, `mixed` (exchange)."""
-
-    number: str
-    """Bill number; must be unique within the period configured for the org."""
-
-    bill_client_id: str | None = None
-    """The org's own ID of the bill."""
-
-    amount: float
-    """Net bill amount."""
-
-    gross_amount: float | None = None
-    """Bill amount before discount."""
-
-    discount: float | None = None
-    """Discount on the bill."""
-
-    billing_time: str
-    """Bill date-time (`YYYY-MM-DD HH:MM:SS`); defaults to now."""
-
-    currency_code: str | None = None
-    """ISO currency code, e.g. `INR`, `SGD`, `EUR`."""
-
-    notes: str | None = None
-    """Notes on the bill."""
-
-    source: Annotated[V1TransactionSource | str, lenient_enum(V1TransactionSource)] | None = None
-    """Channel the transaction came from."""
-
-    outlier_status: Annotated[V1OutlierStatus | str, lenient_enum(V1OutlierStatus)] | None = None
-    """Outlier status of a transaction or line item."""
-
-    delivery_status: str | None = None
-    """Delivery status, e.g. `DELIVERED`."""
-
-    shipping_source_till_code: str | None = None
-    """Till that ships the order."""
-
-    not_interested_reason: str | None = None
-    """Why the customer declined to register (not-interested bills)."""
-
-    referral_code: str | None = None
-    """Referral code at bill level."""
-
-    credit_notes: str | None = None
-    """Credit notes issued with the bill."""
-
-    return_type: str | None = None
-    """For returns - `AMOUNT`, `LINE_ITEM` or `FULL`; `cancelled` for a line-item cancellation."""
-
-    parent_bill_number: str | None = None
-    """For returns - number of the original bill."""
-
-    purchase_time: str | None = None
-    """For returns - date of the original purchase (`YYYY-MM-DD`)."""
-
-    customer: V1TransactionCustomer | None = None
-    """Customer of the bill. One identifier (`mobile`, `email`, `external_id` or a card) is
-    needed for regular transactions and returns; not used for not-interested bills."""
-
-    redemptions: V1TransactionInputRedemptions | None = None
-    """Redemptions to apply to the bill (sample form)."""
-
-    points_redemptions: list[int] | None = Field(default=None, alias="pointsRedemptions")
-    """Points redemption IDs to apply (table form)."""
-
-    coupon_redemptions: list[int] | None = Field(default=None, alias="couponRedemptions")
-    """Coupon redemption IDs to apply (table form)."""
-
-    payment_details: V1TransactionInputPaymentDetails | None = None
-    """Payments (tenders) of the bill, in `payment`."""
-
-    extended_fields: V1FieldList | None = None
-    """Bill-level extended fields."""
-
-    custom_fields: V1FieldList | None = None
-    """Bill-level custom fields."""
-
-    custom_fields_data: V1TransactionInputCustomFieldsData | None = None
-    """Custom fields in the older form, in `custom_data_item` (prefer `custom_fields`)."""
-
-    line_items: V1TransactionInputLineItems | None = None
-    """Line items of the bill, in `line_item`."""
-
-    associate_details: V1TransactionInputAssociateDetails | None = None
-    """Store associate (cashier) who made the sale."""
 
 
 class V1AddTransactionRequestRoot(CapillaryModel):
@@ -9223,7 +9153,7 @@ class V1UpdateTransactionRequest(CapillaryModel):
     root: V1UpdateTransactionRequestRoot
 
 
-class V1UpdateTransactionResult(CapillaryModel):
+class V1UpdateTransactionResult(V1TransactionResult):
     """One updated bill with its `item_status`; after a retro conversion also the new bill's
     date and the previous ID and type."""
 
@@ -9241,49 +9171,6 @@ class V1UpdateTransactionResult(CapillaryModel):
 
     custom_fields: V1FieldList | None = None
     """Custom fields of the bill after the update."""
-
-    id: int | str | None = None
-    """Capillary transaction ID."""
-
-    number: str | None = None
-    """Bill number."""
-
-    bill_client_id: str | None = None
-    """The org's own ID of the bill."""
-
-    type: str | None = None
-    """Transaction type, e.g. `REGULAR`, `RETURN`, `NOT_INTERESTED`."""
-
-    source: str | None = None
-    """Channel of the transaction."""
-
-    delivery_status: str | None = None
-    """Delivery status."""
-
-    outlier_status: str | None = None
-    """Outlier status."""
-
-    parent_bill_number: str | None = None
-    """Original bill of a return."""
-
-    shipping_source_till_code: str | None = None
-    """Till that ships the order."""
-
-    customer: V1TransactionCustomerResult | None = None
-    """Customer of an added transaction, with current loyalty figures."""
-
-    side_effects: V1SideEffects | None = None
-    """Wrapper of the side effects of one item, in `effect`."""
-
-    points_deducted: float | str | None = None
-    """Points taken back because of a return."""
-
-    points_balance: float | str | None = None
-    """Points available to the customer after a return."""
-
-    item_status: ItemStatus | None = None
-    """Result of one item of a v1.1 request (`item_status`). Codes are specific to each
-    resource and listed per operation in `x-capillary-error-codes`."""
 
 
 class V1UpdateTransactionResponseResponseTransactions(CapillaryModel):

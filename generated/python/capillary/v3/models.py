@@ -689,47 +689,11 @@ class TargetGroupResponse(CapillaryModel):
     """Errors, or null on success."""
 
 
-class TargetGroupUpdateInput(CapillaryModel):
+class TargetGroupUpdateInput(TargetGroupInput):
     """A changed target group; `id` names the group."""
 
     id: int | None = None
     """ID of the group to change."""
-
-    name: str
-    """Name of the group."""
-
-    description: str | None = None
-    """Short description of the group."""
-
-    active: bool | None = None
-    """`true` keeps the group active, `false` makes it inactive."""
-
-    from_date: _dt.datetime | None = Field(default=None, alias="fromDate")
-    """Start of the group's validity; a future time."""
-
-    to_date: _dt.datetime | None = Field(default=None, alias="toDate")
-    """End of the group's validity; a future time after `fromDate`."""
-
-    preferred_till_id: int = Field(alias="preferredTillId")
-    """ID of the till that issues the points earned by completing targets."""
-
-    total_periods: int | None = Field(default=None, alias="totalPeriods")
-    """Number of periods in the group."""
-
-    frequency: int | None = None
-    """Length in days of one cycle, for custom recurrence."""
-
-    recurring_cycles: int | None = Field(default=None, alias="recurringCycles")
-    """Number of recurring cycles."""
-
-    target_cycle_start_date: _dt.datetime | None = Field(default=None, alias="targetCycleStartDate")
-    """When the first target cycle starts."""
-
-    periods: list[TargetPeriodInput] | None = None
-    """Periods to create with the group."""
-
-    active_period: TargetPeriodInput | None = Field(default=None, alias="activePeriod")
-    """A period (evaluation cycle) of a target group, as sent."""
 
 
 class TargetInput(CapillaryModel):
@@ -799,84 +763,18 @@ class TargetPeriodListResponse(CapillaryModel):
     """Errors, or null on success."""
 
 
-class TargetPeriodUpdate(CapillaryModel):
+class TargetPeriodUpdate(TargetPeriodInput):
     """A change to an existing target period."""
 
     id: int
     """ID of the period to change."""
 
-    active: bool | None = None
-    """`true` for an active period, `false` for an inactive one."""
 
-    description: str
-    """Short description of the period."""
-
-    start_date: _dt.datetime = Field(alias="startDate")
-    """Start of the period."""
-
-    end_date: _dt.datetime = Field(alias="endDate")
-    """End of the period; after `startDate`."""
-
-    period_status: Annotated[TargetPeriodStatus | str, lenient_enum(TargetPeriodStatus)] | None = (
-        Field(default=None, alias="periodStatus")
-    )
-    """State of a target period."""
-
-    ref_code: str | None = Field(default=None, alias="refCode")
-    """Reference code of the period."""
-
-    target_group_id: int | None = Field(default=None, alias="targetGroupId")
-    """ID of the group; the group in the path is the one used."""
-
-
-class TargetUpdate(CapillaryModel):
+class TargetUpdate(TargetInput):
     """A change to an existing target; `id` names the target."""
 
     id: int | None = None
     """ID of the target to change."""
-
-    name: str
-    """Name of the target."""
-
-    description: str | None = None
-    """Short description of the target."""
-
-    active: bool | None = None
-    """The target is active."""
-
-    emf_rule_set_id: int | None = Field(default=None, alias="emfRuleSetId")
-    """ID of the rule set evaluating the target; the samples send 0 and the response carries
-    the ID assigned."""
-
-    emf_unrolled_ruleset_id: int | None = Field(default=None, alias="emfUnrolledRulesetId")
-    """ID of the unrolled rule set; the samples send 0."""
-
-    enrolment_method: (
-        Annotated[TargetEnrolmentMethod | str, lenient_enum(TargetEnrolmentMethod)] | None
-    ) = Field(default=None, alias="enrolmentMethod")
-    """How customers join the target: `TRANSACTION` enrols loyalty customers who transact in
-    the period; `IMPORT` takes an imported customer list with per-customer target values."""
-
-    expression: str | None = None
-    """Rule expression of the target condition, e.g. `true`."""
-
-    expression_json: str | None = Field(default=None, alias="expressionJson")
-    """The rule expression as a JSON document in a string, evaluated on `targetEntity`."""
-
-    filters: list[TargetFilter] | None = None
-    """Store, zone or concept restrictions of the target."""
-
-    target_entity: Annotated[TargetEntity | str, lenient_enum(TargetEntity)] | None = Field(
-        default=None, alias="targetEntity"
-    )
-    """What the target condition is evaluated on: the whole transaction, its line items, or
-    points."""
-
-    target_group_id: int | None = Field(default=None, alias="targetGroupId")
-    """ID of the group the target belongs to."""
-
-    target_type: Annotated[TargetType | str, lenient_enum(TargetType)] = Field(alias="targetType")
-    """Measure counted towards the target."""
 
 
 class TokenData(CapillaryModel):
