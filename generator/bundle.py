@@ -114,7 +114,7 @@ def bundle_version(spec_set: SpecSet, version: str) -> dict[str, Any]:
     return Bundler(spec_set, version).bundle()
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter is ~7x faster, same bytes
     """Block style everywhere, no aliases: a bundled spec is read by people and many tools."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -56,9 +56,9 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
     """Every output file, relative to `generated/`, fully formatted, in memory."""
     renderer = Renderer(project.templates_dir)
     formatter = Formatter(project.cache_dir)
-    files: dict[str, str] = {}
-    for name, text in renderer.python_package(api).items():
-        files[f"python/{name}"] = formatter.format(name, text) if name.endswith(".py") else text
+    package = renderer.python_package(api)
+    modules = formatter.format_all({name: text for name, text in package.items() if name.endswith(".py")})
+    files = {f"python/{name}": modules.get(name, text) for name, text in package.items()}
     files.update(render_docs(renderer, formatter, api))
     for version in api.versions:
         files[f"openapi/{version.name}.yaml"] = dump_yaml(bundle_version(spec_set, version.name))

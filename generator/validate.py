@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA
 from .load import YDict, to_plain
+from .openapi_check import check_document
 from .specset import SpecFile, SpecSet, line_of, walk
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -27,9 +27,10 @@ def validate_specs(spec_set: SpecSet) -> None:
     """Run every check; raise SpecErrors listing all problems if any is found."""
     errors: list[SpecError] = []
     broken_refs = check_refs(spec_set, errors)
+    plain = PlainDocuments(spec_set)
     for spec_file in spec_set.files.values():
         if spec_file.path not in broken_refs:
-            check_structure(spec_file, errors)
+            check_structure(spec_file, plain, errors)
     lint(spec_set, errors, skip_examples=broken_refs)
     check_unused_components(spec_set, errors)
     if errors:
@@ -50,18 +51,31 @@ def check_refs(spec_set: SpecSet, errors: list[SpecError]) -> set:
     return broken
 
 
-def check_structure(spec_file: SpecFile, errors: list[SpecError]) -> None:
+class PlainDocuments:
+    """The spec files as plain dicts by file URI, converted once, for the OpenAPI validator."""
+
+    def __init__(self, spec_set: SpecSet) -> None:
+        self._files = {spec_file.path.as_uri(): spec_file for spec_file in spec_set.files.values()}
+        self._plain: dict[str, Any] = {}
+
+    def __call__(self, uri: str) -> Any:
+        if uri not in self._plain:
+            if uri not in self._files:  # check_refs has reported it; the validator just stops here
+                raise FileNotFoundError(uri)
+            self._plain[uri] = to_plain(self._files[uri].doc)
+        return self._plain[uri]
+
+
+def check_structure(spec_file: SpecFile, plain: PlainDocuments, errors: list[SpecError]) -> None:
     """Validate one file as a standalone OpenAPI 3.1 document."""
     doc = spec_file.doc
     if str(doc.get("openapi", "")) != "3.1.0":
         errors.append(SpecError(spec_file.label, line_of(doc, "openapi"), "openapi must be '3.1.0'", "structure"))
         return
-    validator = OpenAPIV31SpecValidator(to_plain(doc), base_uri=spec_file.path.as_uri())
+    uri = spec_file.path.as_uri()
     try:
-        for problem in validator.iter_errors():
-            line = _locate(
-                doc, list(getattr(problem, "path", []) or []), getattr(problem, "instance", None), problem.message
-            )
+        for problem in check_document(plain(uri), uri, plain):
+            line = _locate(doc, list(problem.path), problem.instance, problem.message)
             errors.append(SpecError(spec_file.label, line, _short(problem.message), "structure"))
     except Exception as exc:  # the validator raises on documents it cannot walk
         errors.append(SpecError(spec_file.label, 1, f"OpenAPI validator failed: {_short(str(exc))}", "structure"))
@@ -76,6 +90,9 @@ def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
     """Best line for a validator error whose path may be relative to an unknown sub-document:
     the first place where the path leads to the offending value, else where it leads at all."""
     if path:
+        at_root = _follow(doc, path, root=doc)  # the validator's paths start at the root
+        if at_root is not None:
+            return at_root[1]
         reached = [found for _, node, _, _ in walk(doc) if (found := _follow(node, path)) is not None]
         exact = [line for value, line in reached if value == instance]
         if exact or reached:
@@ -87,9 +104,16 @@ def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
     return 1
 
 
-def _follow(node: Any, path: list[Any]) -> tuple[Any, int] | None:
+def _follow(node: Any, path: list[Any], root: Any = None) -> tuple[Any, int] | None:
+    """The value and line `path` leads to from `node`; with `root`, local `$ref`s are followed
+    (the validator walks through them, so its paths do too)."""
     line = getattr(node, "line", 1)
     for key in path:
+        hops = 0  # bounded: a ref loop is reported by check_refs, not followed forever here
+        while root is not None and isinstance(node, dict) and key not in node and _is_local_ref(node.get("$ref")):
+            node, hops = _pointer(root, node["$ref"]), hops + 1
+            if hops > 32:
+                return None
         if isinstance(node, dict) and key in node:
             line, node = line_of(node, key), node[key]
         elif isinstance(node, list) and isinstance(key, int) and key < len(node):
@@ -97,6 +121,18 @@ def _follow(node: Any, path: list[Any]) -> tuple[Any, int] | None:
         else:
             return None
     return node, line
+
+
+def _is_local_ref(ref: Any) -> bool:
+    return isinstance(ref, str) and ref.startswith("#/")
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    node = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 # --- lint -------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api) -> dict[s
     """Every docs file, relative to `generated/`."""
     builder = DocsBuilder(formatter)
     versions = builder.versions(api)
-    readme = renderer.render("python/package/README.md.jinja", api=api, samples=builder.readme_samples(versions))
+    readme_samples = builder.readme_samples(versions)
+    formatter.flush()
+    readme = renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)
     files = {"python/README.md": readme}
     for doc in versions:
         base = f"docs/slate/{doc.version.name}"

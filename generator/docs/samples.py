@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .. import ir
-from ..format import Formatter
+from ..format import Formatter, Pending
 
 SAMPLE_TILL = "store.server"
 SAMPLE_PASSWORD = "server123"
@@ -29,8 +29,13 @@ _IMPORT = "from capillary import Capillary"
 class Sample:
     lang: str
     """`shell`, `python` (the language tabs) or `json`, shown under every tab."""
-    code: str
+    body: str | Pending
+    """The code; a Python sample is formatted in one batch with the others (`Formatter.flush()`)."""
     caption: str = ""
+
+    @property
+    def code(self) -> str:
+        return str(self.body)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class SampleWriter:
 
     def python(self, name: str, lines: list[str]) -> Sample:
         """A Python sample, formatted like the generated code (and so checked to be Python)."""
-        return Sample("python", self.formatter.format(f"docs sample {name}", "\n".join(lines) + "\n"))
+        return Sample("python", self.formatter.later(f"docs sample {name}", "\n".join(lines) + "\n"))
 
     def operation_python(self, resource: ir.Resource, op: ir.Operation) -> Sample:
         lines = [

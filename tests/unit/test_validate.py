@@ -83,6 +83,25 @@ def test_structure_errors_come_from_the_openapi_validator(tmp_path) -> None:
     assert any(p.startswith("specs/v2/items.yaml:") and "integr" in p for p in found)
 
 
+def test_document_schema_problems_point_at_the_offending_line(tmp_path) -> None:
+    broken = ITEMS.replace("          in: path\n", "          in: body\n")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any(p.startswith("specs/v2/items.yaml:14: ") and '"body" is not one of' in p for p in found)
+
+
+def test_schema_objects_are_checked_against_the_openapi_dialect(tmp_path) -> None:
+    broken = ITEMS.replace("name: {type: string, description: Name.}", "name: {type: strng, description: Name.}")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any(p.startswith("specs/v2/items.yaml:35: ") and "strng" in p for p in found)
+
+
+def test_semantic_rules_run_on_well_formed_documents(tmp_path) -> None:
+    # A default that its own schema refuses: openapi-spec-validator's rule, beyond the JSON schema.
+    broken = ITEMS.replace("id: {type: integer, description: Id.}", "id: {type: integer, default: x, description: Id.}")
+    found = problems(tmp_path, {"v2/items.yaml": broken})
+    assert any(p.startswith("specs/v2/items.yaml:34: ") and "'x' is not of type 'integer'" in p for p in found)
+
+
 def test_names_colliding_after_snake_casing(tmp_path) -> None:
     broken = ITEMS.replace(
         "        name: {type: string, description: Name.}\n",

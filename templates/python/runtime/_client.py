@@ -549,7 +549,7 @@ class _BaseClient:
             timeout=httpx.Timeout(timeout) if timeout is not None else self._timeout,
             auth=self._select_auth(operation),
             policy=policy,
-            idempotent=operation.idempotent if opts.get("idempotent") is None else bool(opts["idempotent"]),
+            idempotent=(operation.idempotent if opts.get("idempotent") is None else bool(opts["idempotent"])),
         )
 
     # -- the exchange ------------------------------------------------------------------------
