@@ -1,4 +1,8 @@
-"""`capgen` command line: validate, generate, check, coverage, diff."""
+"""`capgen` command line: validate, generate, check, coverage, diff.
+
+Commands import the pipeline when they run: `capgen check` with nothing changed is answered from the
+run cache and must not pay for loading the validator, Jinja and the templates.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,9 @@ from pathlib import Path
 
 import click
 
-from .bundle import bundle_version
-from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
-from .diff import bundles_at, diff_documents, markdown
+from . import runcache
 from .errors import GeneratorBug, SpecErrors
-from .pipeline import Project, build, generate
+from .project import Project
 
 
 def _default_root() -> Path:
@@ -58,6 +60,9 @@ def main(ctx: click.Context, root: Path | None) -> None:
 @click.pass_obj
 def validate(project: Project, output_format: str) -> None:
     """Check every spec file: YAML, $refs, OpenAPI structure, the project's lint rules and naming."""
+    from .bundle import bundle_version
+    from .pipeline import build
+
     try:
         spec_set, api = build(project)
         for version in api.versions:  # component names must also be unique per version
@@ -76,7 +81,7 @@ def generate_command(project: Project) -> None:
     """Regenerate generated/ from specs/ and templates/ (only changed files are written)."""
     started = time.perf_counter()
     try:
-        result = generate(project, write=True)
+        result = runcache.generate(project, write=True)
     except (SpecErrors, GeneratorBug) as exc:
         _fail(exc)
     for name in result.stale:
@@ -101,6 +106,9 @@ def generate_command(project: Project) -> None:
 @click.pass_obj
 def coverage(project: Project, inventory: Path | None, exclusions: Path | None, show_missing: bool) -> None:
     """Table of documented operations per version and resource: specified, excluded, pending, missing."""
+    from .coverage import EXCLUSIONS, INVENTORY, assess, load_exclusions, read_inventory, table
+    from .pipeline import build
+
     try:
         _, api = build(project)
     except SpecErrors as exc:
@@ -124,6 +132,10 @@ def coverage(project: Project, inventory: Path | None, exclusions: Path | None, 
 @click.pass_obj
 def diff_command(project: Project, ref: str, allow_breaking: bool) -> None:
     """Changes of the API since git REF (its bundled specs vs the working tree's specs), as Markdown."""
+    from .bundle import bundle_version
+    from .diff import bundles_at, diff_documents, markdown
+    from .pipeline import build
+
     try:
         spec_set, api = build(project)
         old = bundles_at(project.root, ref)
@@ -143,7 +155,7 @@ def diff_command(project: Project, ref: str, allow_breaking: bool) -> None:
 def check(project: Project) -> None:
     """Regenerate in memory; fail with the list of stale files if generated/ differs."""
     try:
-        result = generate(project, write=False)
+        result = runcache.generate(project, write=False)
     except (SpecErrors, GeneratorBug) as exc:
         _fail(exc)
     if result.stale:

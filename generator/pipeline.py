@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from . import ir
 from .build import build_api
 from .bundle import bundle_version, dump_yaml
 from .docs import render_docs
 from .format import Formatter
+from .project import Project
 from .render import Renderer
 from .specset import SpecSet, load_specs
 from .validate import validate_specs
 from .write import Plan, apply, plan
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a capgen project keeps its inputs and outputs."""
-
-    root: Path
-    specs_dir: Path
-    out_dir: Path
-    templates_dir: Path = TEMPLATES_DIR
-    cache_dir: Path | None = None
-
-    @classmethod
-    def at(cls, root: Path) -> Project:
-        """The standard layout: specs/, templates/ (or capgen's own), generated/, .capgen-cache/."""
-        templates = root / "templates"
-        return cls(
-            root,
-            root / "specs",
-            root / "generated",
-            templates if (templates / "python").is_dir() else TEMPLATES_DIR,
-            root / ".capgen-cache",
-        )
 
 
 def load_and_validate(project: Project) -> SpecSet:
