@@ -287,9 +287,8 @@ class Renderer:
         written with the docs)."""
         files: dict[str, str] = {
             "pyproject.toml": self.render("python/package/pyproject.toml.jinja", package_version=PACKAGE_VERSION),
-            "capillary/__init__.py": self.render(
-                "python/package/__init__.py.jinja", api=api, package_version=PACKAGE_VERSION
-            ),
+            "capillary/__init__.py": self.render("python/package/__init__.py.jinja", api=api),
+            "capillary/_version.py": self.render("python/package/_version.py.jinja", package_version=PACKAGE_VERSION),
             "capillary/_clusters.py": self.render("python/package/_clusters.py.jinja", api=api),
             "capillary/py.typed": "",
         }

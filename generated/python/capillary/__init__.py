@@ -23,6 +23,7 @@ from ._client import AsyncClient, RequestOptions, SyncClient
 from ._files import File
 from ._model import CapillaryModel, ResponseMeta
 from ._retry import RetryPolicy
+from ._version import VERSION
 
 if TYPE_CHECKING:
     from .v1_1 import AsyncV1_1, V1_1
@@ -48,7 +49,7 @@ __all__ = [
     "RetryPolicy",
     "errors",
 ]
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 class Capillary(SyncClient):

@@ -6,20 +6,22 @@ Nothing here sends requests. The clients fetch tokens through their own transpor
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import Field
 
 from ._model import CapillaryModel
 from ._operation import Operation
 from .errors import AuthenticationError
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "DEFAULT_OAUTH_HEADER",
@@ -144,6 +146,8 @@ class OAuth:
     @property
     def async_lock(self) -> asyncio.Lock:
         """The lock async refreshes share; a new one per event loop (an asyncio.Lock is loop-bound)."""
+        import asyncio  # here, not at the top: importing it costs ~35 ms that sync-only programs never need
+
         loop = asyncio.get_running_loop()
         if self._async_lock is None or self._async_lock_loop is not loop:
             self._async_lock = asyncio.Lock()
