@@ -8,7 +8,8 @@
 4. send, retrying per `RetryPolicy`, refreshing the OAuth token once on 401 and replaying once;
 5. raise the typed error for a status >= 400, or parse the body leniently into `Operation.response`
    and attach the response metadata (`X-Cap-Requestid` ...); v1.1 envelopes reporting that nothing
-   succeeded raise `V11EnvelopeError`.
+   succeeded raise `V11EnvelopeError`. Every `APIError` raised here carries `attempts` (how many
+   times the request was sent) and the `request_id` of the last response, when headers arrived.
 
 All of it except the I/O is shared: `_BaseClient._flow` is a generator that yields what it needs
 (`_Send`, `_Sleep`, `_GetToken`) and the sync and async drivers perform those actions.
@@ -268,6 +269,15 @@ class _GetToken:
 
 
 _Action = _Send | _Sleep | _GetToken
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A `_Send` that got no complete HTTP answer."""
+
+    error: httpx.TransportError
+    request_id: str | None = None
+    """`X-Cap-Requestid` of the response whose body was cut off, when the headers arrived."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,8 +567,8 @@ class _BaseClient:
     def _flow(self, call: _Call) -> Generator[_Action, Any, Any]:
         """Send `call` until it succeeds or may not be retried; return the parsed result.
 
-        Yields `_GetToken` (answer: a token), `_Send` (answer: an `httpx.Response` or the
-        `httpx.TransportError` raised) and `_Sleep` (answer: None).
+        Yields `_GetToken` (answer: a token), `_Send` (answer: an `httpx.Response` with its body
+        read, or `_Failed`) and `_Sleep` (answer: None).
         """
         op = call.operation
         retries = 0
@@ -589,8 +599,9 @@ class _BaseClient:
             started = time.perf_counter()
             outcome = yield _Send(request)
 
-            if isinstance(outcome, httpx.TransportError):
-                delay = call.policy.delay_after_error(outcome, retry=retries, idempotent=call.idempotent)
+            if isinstance(outcome, _Failed):
+                failure = outcome.error
+                delay = call.policy.delay_after_error(failure, retry=retries, idempotent=call.idempotent)
                 if debug:
                     logger.debug(
                         "%s %s [%s] attempt %d failed: %s%s",
@@ -598,20 +609,22 @@ class _BaseClient:
                         op.path,
                         op.operation_id,
                         attempts,
-                        type(outcome).__name__,
+                        type(failure).__name__,
                         "" if delay is None else f"; retrying in {delay:.2f}s",
                     )
                 if delay is None:
                     error_type = (
                         errors.APITimeoutError
-                        if isinstance(outcome, httpx.TimeoutException)
+                        if isinstance(failure, httpx.TimeoutException)
                         else errors.APIConnectionError
                     )
-                    what = type(outcome).__name__
+                    what = type(failure).__name__
                     raise error_type(
-                        f"{what} calling {op.method} {op.path} after {attempts} attempt(s): {outcome}",
+                        f"{what} calling {op.method} {op.path} after {attempts} attempt(s): {failure}",
                         operation_id=op.operation_id,
-                    ) from outcome
+                        request_id=outcome.request_id,
+                        attempts=attempts,
+                    ) from failure
                 yield _Sleep(delay)
                 retries += 1
                 continue
@@ -649,7 +662,11 @@ class _BaseClient:
                     yield _Sleep(delay)
                     retries += 1
                     continue
-            return self._finish(call, response, attempts)
+            try:
+                return self._finish(call, response, attempts)
+            except errors.APIError as exc:
+                exc.attempts = attempts
+                raise
 
     @staticmethod
     def _is_application_error(operation: Operation, response: httpx.Response) -> bool:
@@ -833,15 +850,25 @@ class SyncClient(_BaseClient):
             except StopIteration as done:
                 return done.value
             if isinstance(action, _Send):
-                try:
-                    outcome = self._http.send(action.request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                outcome = self._send(action.request)
             elif isinstance(action, _Sleep):
                 self._sleep(action.seconds)
                 outcome = None
             else:
                 outcome = self._access_token(action.rejected)
+
+    def _send(self, request: httpx.Request) -> httpx.Response | _Failed:
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return _Failed(exc)
+        try:
+            response.read()
+        except httpx.TransportError as exc:  # the headers came, the body did not (all of it)
+            return _Failed(exc, response.headers.get(REQUEST_ID_HEADER))
+        finally:
+            response.close()
+        return response
 
     def _access_token(self, rejected: str | None) -> str:
         oauth = self._oauth
@@ -916,15 +943,25 @@ class AsyncClient(_BaseClient):
             except StopIteration as done:
                 return done.value
             if isinstance(action, _Send):
-                try:
-                    outcome = await self._http.send(action.request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                outcome = await self._send(action.request)
             elif isinstance(action, _Sleep):
                 await self._sleep(action.seconds)
                 outcome = None
             else:
                 outcome = await self._access_token(action.rejected)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response | _Failed:
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return _Failed(exc)
+        try:
+            await response.aread()
+        except httpx.TransportError as exc:  # the headers came, the body did not (all of it)
+            return _Failed(exc, response.headers.get(REQUEST_ID_HEADER))
+        finally:
+            await response.aclose()
+        return response
 
     async def _access_token(self, rejected: str | None) -> str:
         oauth = self._oauth
