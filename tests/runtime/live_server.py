@@ -56,6 +56,8 @@ class Seen:
     body: bytes
     request_id: str | None = None
     """The `X-Cap-Requestid` the server answered with (None if it sent none)."""
+    status: int | None = None
+    """The status the server answered with."""
 
     @property
     def path(self) -> str:
@@ -179,6 +181,7 @@ class LiveServer:
         reply = Reply(401, {"errors": [{"code": 401, "message": "Invalid token"}]}) if rejected else script(seen)
         if reply.request_id:
             seen.request_id = self._next_id()
+        seen.status = reply.status
         return reply
 
     def _next_id(self) -> str:
