@@ -101,6 +101,8 @@ class LiveServer:
             self.token_requests: list[Seen] = []
             self.script: Script = lambda seen: Reply(200, {})
             self.token_ttl: float | None = 300
+            self.token_reply: Reply | None = None
+            """Answer for the token endpoint instead of a new token."""
             self.tokens_issued = 0
             self.rejected_tokens: set[str] = set()
             """Revoked tokens: every request carrying one is answered 401."""
@@ -172,6 +174,8 @@ class LiveServer:
                 self.token_requests.append(seen)
                 token = f"tok-secret-{self.tokens_issued}"
             seen.request_id = self._next_id()
+            if self.token_reply is not None:
+                return self.token_reply
             return Reply(200, {"data": {"accessToken": token, "ttlSeconds": self.token_ttl}, "errors": None})
         with self._lock:
             self.seen.append(seen)

@@ -33,7 +33,7 @@ import httpx
 from pydantic import ValidationError
 
 from . import errors
-from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth
+from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth, is_header_safe
 from ._clusters import CLUSTERS, SERVICE_CLUSTERS
 from ._envelope import extract_error, read_v11_envelope
 from ._files import encode_multipart
@@ -157,12 +157,19 @@ def _check_header(name: str, value: str, *, operation_id: str, param: str) -> No
         raise errors.InvalidRequestError(
             f"{operation_id}: invalid header name {name!r}", param=param, operation_id=operation_id
         )
-    if any(char in value for char in "\r\n\0"):
+    if not _header_value_ok(value):
         raise errors.InvalidRequestError(
-            f"{operation_id}: the value of header {name!r} must not contain CR, LF or NUL",
+            f"{operation_id}: the value of header {name!r} must be ASCII without CR, LF, NUL or other control "
+            "characters",
             param=param,
             operation_id=operation_id,
         )
+
+
+def _header_value_ok(value: str) -> bool:
+    """Printable ASCII (and tabs) only: anything else is refused here rather than by the HTTP layer,
+    whose errors would quote the value (a `UnicodeEncodeError` or `LocalProtocolError`)."""
+    return value.isascii() and is_header_safe(value.replace("\t", " "))
 
 
 def _decode_json(content: bytes) -> Any:
@@ -259,7 +266,10 @@ def _oauth(
         raise errors.ConfigurationError(f"invalid oauth_header {header!r}")
     if not key and not access_token:
         return None
-    return OAuth(key=key, secret=secret, access_token=access_token, header=header)
+    try:
+        return OAuth(key=key, secret=secret, access_token=access_token, header=header)
+    except ValueError as exc:
+        raise errors.ConfigurationError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,8 +375,10 @@ class _BaseClient:
             ("attribution_entity_code", attribution_entity_code),
             ("user_agent", user_agent),
         ):
-            if value is not None and any(char in value for char in "\r\n\0"):
-                raise errors.ConfigurationError(f"{name} must not contain CR, LF or NUL")
+            if value is not None and not _header_value_ok(value):
+                raise errors.ConfigurationError(
+                    f"{name} must be ASCII without CR, LF, NUL or other control characters"
+                )
         self._attribution = {
             ATTRIBUTION_TYPE_HEADER: attribution_entity_type,
             ATTRIBUTION_CODE_HEADER: attribution_entity_code,
@@ -655,6 +667,14 @@ class _BaseClient:
                         else errors.APIConnectionError
                     )
                     what = type(failure).__name__
+                    if isinstance(failure, httpx.LocalProtocolError):
+                        # The request could not be encoded; the HTTP layer's message quotes the
+                        # offending header value, which may be a credential: leave it (and the cause) out.
+                        raise error_type(
+                            f"{what} calling {op.method} {op.path}: the request could not be encoded",
+                            operation_id=op.operation_id,
+                            attempts=attempts,
+                        ) from None
                     raise error_type(
                         f"{what} calling {op.method} {op.path} after {attempts} attempt(s): {failure}",
                         operation_id=op.operation_id,
