@@ -8,7 +8,8 @@
 4. send, retrying per `RetryPolicy`, refreshing the OAuth token once on 401 and replaying once;
 5. raise the typed error for a status >= 400, or parse the body leniently into `Operation.response`
    and attach the response metadata (`X-Cap-Requestid` ...); v1.1 envelopes reporting that nothing
-   succeeded raise `V11EnvelopeError`. Every `APIError` raised here carries `attempts` (how many
+   succeeded raise `V11EnvelopeError`. A v1.1 XML answer (`format="xml"`, or an XML content type) is
+   read into the JSON shape first (`_xml`); hostile or malformed XML is an `APIResponseValidationError`. Every `APIError` raised here carries `attempts` (how many
    times the request was sent) and the `request_id` of the last response, when headers arrived.
 
 All of it except the I/O is shared: `_BaseClient._flow` is a generator that yields what it needs
@@ -52,6 +53,7 @@ from ._model import (
 from ._operation import Operation
 from ._pagination import PageWalk
 from ._retry import RetryPolicy
+from ._xml import XMLBodyError, fit, is_xml_content_type, parse_xml
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "RequestOptions", "SyncClient"]
 
@@ -180,6 +182,27 @@ def _decode_json(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return _NOT_JSON
+
+
+def _decode_body(op: Operation, response: httpx.Response, *, asked_xml: bool) -> tuple[Any, bool]:
+    """`(data, from_xml)`: the body as JSON-like data (`_NOT_JSON` when it is neither JSON nor XML).
+
+    A v1.1 body is read as XML when its content type says XML, or when the call asked for
+    `format=xml` and the body looks like XML; `XMLBodyError` when that XML is malformed or hostile.
+    """
+    content = response.content
+    if not content.strip():
+        return _NOT_JSON, False
+    if op.api == "v1.1":
+        content_type = response.headers.get("content-type", "").lower()
+        if is_xml_content_type(content_type) or (
+            asked_xml
+            and "json" not in content_type
+            and "html" not in content_type
+            and content.lstrip()[:1] == b"<"
+        ):
+            return parse_xml(content), True
+    return _decode_json(content), False
 
 
 def _normalise_base_url(url: str) -> str:
@@ -318,6 +341,8 @@ class _Call:
     auth: Literal["basic", "oauth"] | None
     policy: RetryPolicy
     idempotent: bool
+    asked_xml: bool
+    """The call passed `format="xml"` (v1.1): the answer is read as XML."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,6 +631,7 @@ class _BaseClient:
             idempotent=(
                 operation.idempotent if opts.get("idempotent") is None else bool(opts["idempotent"])
             ),
+            asked_xml=("format", "xml") in query,
         )
 
     # -- the exchange ------------------------------------------------------------------------
@@ -718,7 +744,7 @@ class _BaseClient:
                     response.headers,
                     retry=retries,
                     idempotent=call.idempotent,
-                    application_error=status == 500 and self._is_application_error(op, response),
+                    application_error=status == 500 and self._is_application_error(call, response),
                 )
                 if delay is not None:
                     if debug:
@@ -735,10 +761,13 @@ class _BaseClient:
                 raise
 
     @staticmethod
-    def _is_application_error(operation: Operation, response: httpx.Response) -> bool:
+    def _is_application_error(call: _Call, response: httpx.Response) -> bool:
         """True for a 500 whose body is a Capillary error report rather than an outage page."""
-        body = _decode_json(response.content)
-        details = extract_error(operation.api, body)
+        try:
+            body, _ = _decode_body(call.operation, response, asked_xml=call.asked_xml)
+        except XMLBodyError:
+            return False
+        details = extract_error(call.operation.api, body)
         return details.code is not None and bool(details.errors)
 
     # -- handling the response ---------------------------------------------------------------
@@ -748,14 +777,19 @@ class _BaseClient:
         status = response.status_code
         request_id = response.headers.get(REQUEST_ID_HEADER)
         if status >= 400:
-            raise self._status_error(op, response, request_id)
+            raise self._status_error(call, response, request_id)
 
         content = response.content
         envelope = None
         if op.api == "v1.1" and content.strip():
-            data = _decode_json(content)
+            try:
+                data, from_xml = _decode_body(op, response, asked_xml=call.asked_xml)
+            except XMLBodyError as exc:
+                raise self._invalid_body(op, response, request_id, str(exc)) from None
             if data is _NOT_JSON:
                 raise self._invalid_body(op, response, request_id, "the body is not JSON")
+            if from_xml and op.response is not None:
+                data = fit(data, op.response)
             envelope = read_v11_envelope(data)
             if envelope is not None and envelope.all_failed:
                 details = extract_error(op.api, data)
@@ -841,10 +875,14 @@ class _BaseClient:
         return op.error_codes.get(code) if isinstance(code, int) else None
 
     def _status_error(
-        self, op: Operation, response: httpx.Response, request_id: str | None
+        self, call: _Call, response: httpx.Response, request_id: str | None
     ) -> errors.APIStatusError:
+        op = call.operation
         status = response.status_code
-        body: Any = _decode_json(response.content)
+        try:
+            body, _ = _decode_body(op, response, asked_xml=call.asked_xml)
+        except XMLBodyError:  # kept as text, nothing expanded
+            body = _NOT_JSON
         if body is _NOT_JSON:
             body = response.text[:4000] if response.content else None
         details = extract_error(op.api, body)
