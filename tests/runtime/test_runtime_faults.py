@@ -11,6 +11,7 @@ request id (`X-Cap-Requestid` of the last answer) carried on the error.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import socket
 import time
 from collections.abc import Callable
@@ -109,6 +110,13 @@ OPS = {
         ),
     )
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _resources_imported() -> None:
+    """Import the resource modules up front, so that the first timed call does not pay for it."""
+    for module in ("capillary.v2", "capillary.v2.customers", "capillary.v1_1", "capillary.v1_1.customers"):
+        importlib.import_module(module)
 
 
 def client_settings(server: LiveServer, **extra: Any) -> dict[str, Any]:
