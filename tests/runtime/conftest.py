@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,11 +76,26 @@ sys.path.insert(0, _root)
 import pytest  # noqa: E402
 
 from capillary_testkit import MockAPI  # noqa: E402
+from live_server import LiveServer  # noqa: E402
 
 
 @pytest.fixture
 def api() -> MockAPI:
     return MockAPI()
+
+
+@pytest.fixture(scope="session")
+def _live_server() -> Iterator[LiveServer]:
+    server = LiveServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server(_live_server: LiveServer) -> LiveServer:
+    """A real HTTP server on 127.0.0.1 (see live_server.py), reset for each test."""
+    _live_server.reset()
+    return _live_server
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,14 @@ class Secret:
         raise TypeError("credentials cannot be pickled")
 
 
+def is_header_safe(value: str) -> bool:
+    """True when `value` can travel in a header as is: no CR, LF, NUL or other control character.
+
+    Credentials are checked before sending, so that a bad one is refused without being echoed:
+    the HTTP layer's own error message would quote the header value."""
+    return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
+
+
 def basic_authorization(till: str, password: str) -> str:
     """`Authorization` value for Basic auth: `Basic base64(till + ":" + md5hex(password))`."""
     digest = hashlib.md5(password.encode("utf-8")).hexdigest()
@@ -132,6 +140,8 @@ class OAuth:
         self.clock = clock
         self._key = Secret(key) if key else None
         self._secret = Secret(secret) if secret else None
+        if access_token and not is_header_safe(access_token):
+            raise ValueError("access_token must not contain CR, LF or other control characters")
         self._token = Secret(access_token) if access_token else None
         self._expires_at = math.inf
         self.thread_lock = threading.Lock()
@@ -177,6 +187,13 @@ class OAuth:
         if data is None or not data.access_token:
             raise AuthenticationError(
                 "token generation answered without data.accessToken",
+                status_code=200,
+                operation_id=TOKEN_OPERATION.operation_id,
+                request_id=getattr(response, "request_id", None),
+            )
+        if not is_header_safe(data.access_token):
+            raise AuthenticationError(
+                "token generation answered with a token that cannot be sent in a header (control characters)",
                 status_code=200,
                 operation_id=TOKEN_OPERATION.operation_id,
                 request_id=getattr(response, "request_id", None),

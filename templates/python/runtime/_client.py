@@ -8,7 +8,9 @@
 4. send, retrying per `RetryPolicy`, refreshing the OAuth token once on 401 and replaying once;
 5. raise the typed error for a status >= 400, or parse the body leniently into `Operation.response`
    and attach the response metadata (`X-Cap-Requestid` ...); v1.1 envelopes reporting that nothing
-   succeeded raise `V11EnvelopeError`.
+   succeeded raise `V11EnvelopeError`. A v1.1 XML answer (`format="xml"`, or an XML content type) is
+   read into the JSON shape first (`_xml`); hostile or malformed XML is an `APIResponseValidationError`. Every `APIError` raised here carries `attempts` (how many
+   times the request was sent) and the `request_id` of the last response, when headers arrived.
 
 All of it except the I/O is shared: `_BaseClient._flow` is a generator that yields what it needs
 (`_Send`, `_Sleep`, `_GetToken`) and the sync and async drivers perform those actions.
@@ -30,7 +32,7 @@ import httpx
 from pydantic import ValidationError
 
 from . import errors
-from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth
+from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth, is_header_safe
 from ._clusters import CLUSTERS, SERVICE_CLUSTERS
 from ._envelope import extract_error, read_v11_envelope
 from ._files import encode_multipart
@@ -50,6 +52,7 @@ from ._operation import Operation
 from ._pagination import PageWalk
 from ._retry import RetryPolicy
 from ._version import VERSION
+from ._xml import XMLBodyError, fit, is_xml_content_type, parse_xml
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "RequestOptions", "SyncClient"]
 
@@ -146,12 +149,19 @@ def _check_header(name: str, value: str, *, operation_id: str, param: str) -> No
         raise errors.InvalidRequestError(
             f"{operation_id}: invalid header name {name!r}", param=param, operation_id=operation_id
         )
-    if any(char in value for char in "\r\n\0"):
+    if not _header_value_ok(value):
         raise errors.InvalidRequestError(
-            f"{operation_id}: the value of header {name!r} must not contain CR, LF or NUL",
+            f"{operation_id}: the value of header {name!r} must be ASCII without CR, LF, NUL or other control "
+            "characters",
             param=param,
             operation_id=operation_id,
         )
+
+
+def _header_value_ok(value: str) -> bool:
+    """Printable ASCII (and tabs) only: anything else is refused here rather than by the HTTP layer,
+    whose errors would quote the value (a `UnicodeEncodeError` or `LocalProtocolError`)."""
+    return value.isascii() and is_header_safe(value.replace("\t", " "))
 
 
 def _decode_json(content: bytes) -> Any:
@@ -162,6 +172,23 @@ def _decode_json(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return _NOT_JSON
+
+
+def _decode_body(op: Operation, response: httpx.Response, *, asked_xml: bool) -> tuple[Any, bool]:
+    """`(data, from_xml)`: the body as JSON-like data (`_NOT_JSON` when it is neither JSON nor XML).
+
+    A v1.1 body is read as XML when its content type says XML, or when the call asked for
+    `format=xml` and the body looks like XML; `XMLBodyError` when that XML is malformed or hostile."""
+    content = response.content
+    if not content.strip():
+        return _NOT_JSON, False
+    if op.api == "v1.1":
+        content_type = response.headers.get("content-type", "").lower()
+        if is_xml_content_type(content_type) or (
+            asked_xml and "json" not in content_type and "html" not in content_type and content.lstrip()[:1] == b"<"
+        ):
+            return parse_xml(content), True
+    return _decode_json(content), False
 
 
 def _normalise_base_url(url: str) -> str:
@@ -236,7 +263,10 @@ def _oauth(key: str | None, secret: str | None, access_token: str | None, header
         raise errors.ConfigurationError(f"invalid oauth_header {header!r}")
     if not key and not access_token:
         return None
-    return OAuth(key=key, secret=secret, access_token=access_token, header=header)
+    try:
+        return OAuth(key=key, secret=secret, access_token=access_token, header=header)
+    except ValueError as exc:
+        raise errors.ConfigurationError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +293,15 @@ _Action = _Send | _Sleep | _GetToken
 
 
 @dataclass(frozen=True, slots=True)
+class _Failed:
+    """A `_Send` that got no complete HTTP answer."""
+
+    error: httpx.TransportError
+    request_id: str | None = None
+    """`X-Cap-Requestid` of the response whose body was cut off, when the headers arrived."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Call:
     """A validated, fully encoded request, minus the credentials (added per attempt)."""
 
@@ -276,6 +315,8 @@ class _Call:
     auth: Literal["basic", "oauth"] | None
     policy: RetryPolicy
     idempotent: bool
+    asked_xml: bool
+    """The call passed `format="xml"` (v1.1): the answer is read as XML."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,8 +374,8 @@ class _BaseClient:
             ("attribution_entity_code", attribution_entity_code),
             ("user_agent", user_agent),
         ):
-            if value is not None and any(char in value for char in "\r\n\0"):
-                raise errors.ConfigurationError(f"{name} must not contain CR, LF or NUL")
+            if value is not None and not _header_value_ok(value):
+                raise errors.ConfigurationError(f"{name} must be ASCII without CR, LF, NUL or other control characters")
         self._attribution = {
             ATTRIBUTION_TYPE_HEADER: attribution_entity_type,
             ATTRIBUTION_CODE_HEADER: attribution_entity_code,
@@ -542,6 +583,7 @@ class _BaseClient:
             auth=self._select_auth(operation),
             policy=policy,
             idempotent=(operation.idempotent if opts.get("idempotent") is None else bool(opts["idempotent"])),
+            asked_xml=("format", "xml") in query,
         )
 
     # -- the exchange ------------------------------------------------------------------------
@@ -549,8 +591,8 @@ class _BaseClient:
     def _flow(self, call: _Call) -> Generator[_Action, Any, Any]:
         """Send `call` until it succeeds or may not be retried; return the parsed result.
 
-        Yields `_GetToken` (answer: a token), `_Send` (answer: an `httpx.Response` or the
-        `httpx.TransportError` raised) and `_Sleep` (answer: None).
+        Yields `_GetToken` (answer: a token), `_Send` (answer: an `httpx.Response` with its body
+        read, or `_Failed`) and `_Sleep` (answer: None).
         """
         op = call.operation
         retries = 0
@@ -581,8 +623,9 @@ class _BaseClient:
             started = time.perf_counter()
             outcome = yield _Send(request)
 
-            if isinstance(outcome, httpx.TransportError):
-                delay = call.policy.delay_after_error(outcome, retry=retries, idempotent=call.idempotent)
+            if isinstance(outcome, _Failed):
+                failure = outcome.error
+                delay = call.policy.delay_after_error(failure, retry=retries, idempotent=call.idempotent)
                 if debug:
                     logger.debug(
                         "%s %s [%s] attempt %d failed: %s%s",
@@ -590,20 +633,30 @@ class _BaseClient:
                         op.path,
                         op.operation_id,
                         attempts,
-                        type(outcome).__name__,
+                        type(failure).__name__,
                         "" if delay is None else f"; retrying in {delay:.2f}s",
                     )
                 if delay is None:
                     error_type = (
                         errors.APITimeoutError
-                        if isinstance(outcome, httpx.TimeoutException)
+                        if isinstance(failure, httpx.TimeoutException)
                         else errors.APIConnectionError
                     )
-                    what = type(outcome).__name__
+                    what = type(failure).__name__
+                    if isinstance(failure, httpx.LocalProtocolError):
+                        # The request could not be encoded; the HTTP layer's message quotes the
+                        # offending header value, which may be a credential: leave it (and the cause) out.
+                        raise error_type(
+                            f"{what} calling {op.method} {op.path}: the request could not be encoded",
+                            operation_id=op.operation_id,
+                            attempts=attempts,
+                        ) from None
                     raise error_type(
-                        f"{what} calling {op.method} {op.path} after {attempts} attempt(s): {outcome}",
+                        f"{what} calling {op.method} {op.path} after {attempts} attempt(s): {failure}",
                         operation_id=op.operation_id,
-                    ) from outcome
+                        request_id=outcome.request_id,
+                        attempts=attempts,
+                    ) from failure
                 yield _Sleep(delay)
                 retries += 1
                 continue
@@ -633,7 +686,7 @@ class _BaseClient:
                     response.headers,
                     retry=retries,
                     idempotent=call.idempotent,
-                    application_error=status == 500 and self._is_application_error(op, response),
+                    application_error=status == 500 and self._is_application_error(call, response),
                 )
                 if delay is not None:
                     if debug:
@@ -641,13 +694,20 @@ class _BaseClient:
                     yield _Sleep(delay)
                     retries += 1
                     continue
-            return self._finish(call, response, attempts)
+            try:
+                return self._finish(call, response, attempts)
+            except errors.APIError as exc:
+                exc.attempts = attempts
+                raise
 
     @staticmethod
-    def _is_application_error(operation: Operation, response: httpx.Response) -> bool:
+    def _is_application_error(call: _Call, response: httpx.Response) -> bool:
         """True for a 500 whose body is a Capillary error report rather than an outage page."""
-        body = _decode_json(response.content)
-        details = extract_error(operation.api, body)
+        try:
+            body, _ = _decode_body(call.operation, response, asked_xml=call.asked_xml)
+        except XMLBodyError:
+            return False
+        details = extract_error(call.operation.api, body)
         return details.code is not None and bool(details.errors)
 
     # -- handling the response ---------------------------------------------------------------
@@ -657,14 +717,19 @@ class _BaseClient:
         status = response.status_code
         request_id = response.headers.get(REQUEST_ID_HEADER)
         if status >= 400:
-            raise self._status_error(op, response, request_id)
+            raise self._status_error(call, response, request_id)
 
         content = response.content
         envelope = None
         if op.api == "v1.1" and content.strip():
-            data = _decode_json(content)
+            try:
+                data, from_xml = _decode_body(op, response, asked_xml=call.asked_xml)
+            except XMLBodyError as exc:
+                raise self._invalid_body(op, response, request_id, str(exc)) from None
             if data is _NOT_JSON:
                 raise self._invalid_body(op, response, request_id, "the body is not JSON")
+            if from_xml and op.response is not None:
+                data = fit(data, op.response)
             envelope = read_v11_envelope(data)
             if envelope is not None and envelope.all_failed:
                 details = extract_error(op.api, data)
@@ -745,9 +810,13 @@ class _BaseClient:
     def _code_meaning(op: Operation, code: int | str | None) -> str | None:
         return op.error_codes.get(code) if isinstance(code, int) else None
 
-    def _status_error(self, op: Operation, response: httpx.Response, request_id: str | None) -> errors.APIStatusError:
+    def _status_error(self, call: _Call, response: httpx.Response, request_id: str | None) -> errors.APIStatusError:
+        op = call.operation
         status = response.status_code
-        body: Any = _decode_json(response.content)
+        try:
+            body, _ = _decode_body(op, response, asked_xml=call.asked_xml)
+        except XMLBodyError:  # kept as text, nothing expanded
+            body = _NOT_JSON
         if body is _NOT_JSON:
             body = response.text[:4000] if response.content else None
         details = extract_error(op.api, body)
@@ -825,15 +894,25 @@ class SyncClient(_BaseClient):
             except StopIteration as done:
                 return done.value
             if isinstance(action, _Send):
-                try:
-                    outcome = self._http.send(action.request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                outcome = self._send(action.request)
             elif isinstance(action, _Sleep):
                 self._sleep(action.seconds)
                 outcome = None
             else:
                 outcome = self._access_token(action.rejected)
+
+    def _send(self, request: httpx.Request) -> httpx.Response | _Failed:
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return _Failed(exc)
+        try:
+            response.read()
+        except httpx.TransportError as exc:  # the headers came, the body did not (all of it)
+            return _Failed(exc, response.headers.get(REQUEST_ID_HEADER))
+        finally:
+            response.close()
+        return response
 
     def _access_token(self, rejected: str | None) -> str:
         oauth = self._oauth
@@ -912,15 +991,25 @@ class AsyncClient(_BaseClient):
             except StopIteration as done:
                 return done.value
             if isinstance(action, _Send):
-                try:
-                    outcome = await self._http.send(action.request)
-                except httpx.TransportError as exc:
-                    outcome = exc
+                outcome = await self._send(action.request)
             elif isinstance(action, _Sleep):
                 await self._sleep(action.seconds)
                 outcome = None
             else:
                 outcome = await self._access_token(action.rejected)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response | _Failed:
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return _Failed(exc)
+        try:
+            await response.aread()
+        except httpx.TransportError as exc:  # the headers came, the body did not (all of it)
+            return _Failed(exc, response.headers.get(REQUEST_ID_HEADER))
+        finally:
+            await response.aclose()
+        return response
 
     async def _access_token(self, rejected: str | None) -> str:
         oauth = self._oauth

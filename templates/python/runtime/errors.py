@@ -115,11 +115,21 @@ class WebhookPayloadError(CapillaryError, ValueError):
 class APIError(CapillaryError):
     """Base of the errors that come from an exchange with the API."""
 
-    def __init__(self, message: str, *, request_id: str | None = None, operation_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        operation_id: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.request_id = request_id
+        """`X-Cap-Requestid` of the last response (None when no response headers arrived)."""
         self.operation_id = operation_id
+        self.attempts = attempts
+        """How many times the request was sent before this error (None if not known)."""
 
     def __str__(self) -> str:
         where = f" [{self.operation_id}]" if self.operation_id else ""
@@ -134,7 +144,9 @@ class APIError(CapillaryError):
 
 
 class APIConnectionError(APIError):
-    """The request got no HTTP answer (connection refused or reset, DNS failure, ...)."""
+    """The request got no complete HTTP answer (connection refused or reset, DNS failure, ...).
+
+    `request_id` is set when the response headers arrived but the body was cut off."""
 
 
 class APITimeoutError(APIConnectionError):
