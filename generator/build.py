@@ -20,6 +20,10 @@ _FORMATS = {"date": "_dt.date", "date-time": "_dt.datetime"}
 FAMILIES = ("v1.1", "v2", "v3")
 # Class names the models module imports itself; a schema may not take them.
 _TAKEN_BY_MODULE = {"Annotated", "Any", "Literal", "Field", "CapillaryModel", "Enum", "FileField"}
+# Python names the package already uses: a service folder (client attribute and subpackage) or a
+# resource file (version attribute and module) with one of them would shadow or overwrite it.
+_TAKEN_SERVICE_MODULES = {"errors", "request", "iterate", "close", "aclose", "base_url", "auth_kind", "retry_policy"}
+_TAKEN_RESOURCE_MODULES = {"models"}
 
 
 def build_api(spec_set: SpecSet) -> ir.Api:
@@ -31,7 +35,7 @@ def build_api(spec_set: SpecSet) -> ir.Api:
         if version.service:
             continue
         root = spec_set.version_root(version.name)
-        for server in version.servers:
+        for server in {s.cluster: s for s in reversed(version.servers)}.values():  # twice: reported per version
             known = clusters.setdefault(server.cluster, server.url)
             if known != server.url:
                 errors.append(
@@ -86,6 +90,14 @@ class VersionBuilder:
         info = doc.get("info") or {}
         resources = [self.resource(f) for f in self.spec_set.resources(self.version)]
         service = not is_version_name(self.version)
+        if service and naming.module_name(self.version) in _TAKEN_SERVICE_MODULES:
+            self.error(
+                self.root,
+                1,
+                f"service folder {self.version!r} would be client.{naming.module_name(self.version)}, "
+                "a name the client already uses; rename the folder",
+                "python-name",
+            )
         family = doc.get("x-capillary-family", "v2" if service else self.version)
         if family not in FAMILIES:
             self.error(
@@ -150,6 +162,9 @@ class VersionBuilder:
             spec_file.doc.get("info"), "description"
         )
         module = naming.module_name(spec_file.stem)
+        if module in _TAKEN_RESOURCE_MODULES:
+            message = f"file name {spec_file.stem!r} is taken by the version's {module}.py"
+            self.error(spec_file, 1, message, "python-name")
         if module != spec_file.stem:
             self.error(
                 spec_file, 1, f"file name {spec_file.stem!r} is not a Python module name; use {module!r}", "python-name"

@@ -84,6 +84,8 @@ def generate_command(project: Project) -> None:
         result = runcache.generate(project, write=True)
     except (SpecErrors, GeneratorBug) as exc:
         _fail(exc)
+    except OSError as exc:  # writing failed; apply() has put generated/ back as it was
+        _fail(OSError(f"{exc}; generated/ was not changed"))
     for name in result.stale:
         click.echo(f"  {'removed' if name in result.removed else 'wrote'} generated/{name}")
     click.echo(f"{len(result.files)} files, {len(result.stale)} changed, in {time.perf_counter() - started:.2f}s.")

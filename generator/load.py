@@ -72,8 +72,12 @@ def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, bool) or not isinstance(key, (str, int, float)):
+            written = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+            reading = ""
+            if isinstance(written, str) and str(key) != written:
+                reading = f" (YAML reads it as {key!r}; quote it)"
             raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {key!r} must be a string", key_node.start_mark
+                None, None, f"mapping key {written!r} must be a string{reading}", key_node.start_mark
             )
         # OpenAPI keys are strings: `200:` is the status code "200", as a JSON reader would see it.
         key = str(key) if not isinstance(key, str) else key
@@ -113,9 +117,14 @@ def parse_yaml(text: str, label: str) -> Any:
         problem = exc.problem or "invalid YAML"
         lines = text.splitlines()
         offending = lines[line - 1] if 0 < line <= len(lines) else ""
-        if "\t" in offending[: len(offending) - len(offending.lstrip())] or "tab" in problem.lower():
-            problem = "tab character used for indentation; indent with spaces"
         context = f" ({exc.context})" if exc.context and exc.problem_mark else ""
+        if exc.context and exc.context.startswith("while") and exc.context_mark and exc.context_mark.line + 1 != line:
+            # where the unclosed part began
+            context = f" ({exc.context} at line {exc.context_mark.line + 1})"
+        # PyYAML words it "found character '\t' that cannot start any token" (not "tab", which
+        # would also match "unconstructable recursive node").
+        if "\t" in offending[: len(offending) - len(offending.lstrip())] or "'\\t'" in problem:
+            problem, context = "tab character used for indentation; indent with spaces", ""
         raise SpecErrors([SpecError(label, line, f"{problem}{context}", "yaml")]) from None
     except yaml.YAMLError as exc:
         raise SpecErrors([SpecError(label, 1, f"invalid YAML: {exc}", "yaml")]) from None

@@ -25,9 +25,13 @@ def pyrepr(value: Any) -> str:
 
 
 def docstring(text: Any) -> str:
-    """Text made safe inside a triple-quoted docstring."""
-    text = str(text or "").strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return text[:-1] + '\\"' if text.endswith('"') else text
+    """Text made safe inside a triple-quoted docstring: backslashes doubled, quotes at the end
+    escaped (they would run into the closing quotes), then any remaining triple quote escaped."""
+    text = str(text or "").strip().replace("\\", "\\\\")
+    trailing = len(text) - len(text.rstrip('"'))
+    if trailing:
+        text = text[:-trailing] + '\\"' * trailing
+    return text.replace('"""', '\\"\\"\\"')
 
 
 def _docstring_block(lines: list[str], indent: int) -> str:

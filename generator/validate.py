@@ -5,6 +5,7 @@ Every check adds `SpecError`s to one list, so a run reports all problems at once
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,9 +15,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .errors import SpecError, SpecErrors
+from .extensions import check_extensions
 from .ir import JSON_MEDIA
 from .load import YDict, to_plain
 from .openapi_check import check_document
+from .schema_cycles import check_schema_cycles
 from .specset import SpecFile, SpecSet, line_of, walk
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -27,6 +30,8 @@ def validate_specs(spec_set: SpecSet) -> None:
     """Run every check; raise SpecErrors listing all problems if any is found."""
     errors: list[SpecError] = []
     broken_refs = check_refs(spec_set, errors)
+    broken_refs |= check_schema_cycles(spec_set, errors)  # the validators would recurse without end
+    check_extensions(spec_set, errors)
     plain = PlainDocuments(spec_set)
     for spec_file in spec_set.files.values():
         if spec_file.path not in broken_refs:
@@ -73,12 +78,30 @@ def check_structure(spec_file: SpecFile, plain: PlainDocuments, errors: list[Spe
         errors.append(SpecError(spec_file.label, line_of(doc, "openapi"), "openapi must be '3.1.0'", "structure"))
         return
     uri = spec_file.path.as_uri()
+    found = 0
     try:
         for problem in check_document(plain(uri), uri, plain):
+            if problem.message.startswith("Duplicate parameter"):
+                continue  # reported by the lint rule, at the parameter's line
             line = _locate(doc, list(problem.path), problem.instance, problem.message)
-            errors.append(SpecError(spec_file.label, line, _short(problem.message), "structure"))
+            errors.append(
+                SpecError(spec_file.label, line, _problem_text(problem.message, problem.instance), "structure")
+            )
+            found += 1
     except Exception as exc:  # the validator raises on documents it cannot walk
-        errors.append(SpecError(spec_file.label, 1, f"OpenAPI validator failed: {_short(str(exc))}", "structure"))
+        if not found:  # else it tripped over what it has already reported
+            reason = _short(str(exc)) or type(exc).__name__
+            errors.append(SpecError(spec_file.label, 1, f"OpenAPI validator failed: {reason}", "structure"))
+
+
+def _problem_text(message: str, instance: Any) -> str:
+    """The validator's message, with a long dump of the offending value (a whole `paths` list)
+    replaced by what kind of value it is, so the reason stays readable."""
+    for shown in (repr(instance), json.dumps(instance, separators=(",", ":"), ensure_ascii=False, default=str)):
+        if len(shown) > 60 and message.startswith(shown):
+            kind = {dict: "a mapping", list: "a list", str: "a string"}.get(type(instance), type(instance).__name__)
+            return _short(kind + message[len(shown) :])
+    return _short(message)
 
 
 def _short(message: str, limit: int = 300) -> str:
@@ -217,6 +240,7 @@ def _lint_operation(
     declared: set[str] = set()
     for owner in (item, operation):
         nodes = owner.get("parameters") or []
+        listed: set[tuple] = set()
         for index, param_node in enumerate(nodes):
             try:
                 param, _ = spec_set.deref(param_node, spec_file)
@@ -224,6 +248,10 @@ def _lint_operation(
                 continue  # reported by check_refs
             if not isinstance(param, dict):
                 continue
+            if (param.get("in"), param.get("name")) in listed:
+                twice = f"parameter {param.get('name')!r} in {param.get('in')} is listed twice"
+                err(twice, "duplicate-parameter", line_of(nodes, index))
+            listed.add((param.get("in"), param.get("name")))
             if param.get("in") == "path":
                 declared.add(str(param.get("name")))
             missing = [key for key in ("schema", "description") if not param.get(key)]
@@ -244,7 +272,7 @@ def _lint_operation(
     responses = operation.get("responses") or {}
     success = [code for code in responses if str(code).startswith("2")]
     if not success:
-        err("no 2xx success response", "success-response", line_of(operation, "responses"))
+        err("no 2xx success response", "success-response", line_of(operation, "responses") if responses else op_line)
         return
     try:
         response, _ = spec_set.deref(responses[success[0]], spec_file)
@@ -372,6 +400,7 @@ RULES: dict[str, str] = {
     "operation-description": "every operation has a description",
     "operation-tag": "an operation's tags are exactly [<file stem>]",
     "path-params": "path parameters are declared and used",
+    "duplicate-parameter": "a parameter (name and location) is listed once per operation or path",
     "parameter-complete": "every parameter has a schema, a description and an example",
     "operation-external-docs": "every operation links its public docs page (externalDocs.url)",
     "error-codes": "x-capillary-error-codes maps integer codes to non-empty meanings (empty when none is documented)",
@@ -379,4 +408,6 @@ RULES: dict[str, str] = {
     "success-response": "every operation has a 2xx response with a JSON schema and an example",
     "example-valid": "every example validates against its schema",
     "python-name": "names map to distinct Python identifiers",
+    "extension": "x-capgen-* and x-capillary-* extensions are known and have their documented shape",
+    "schema-cycle": "a schema reaches itself only through an object's properties (not allOf/oneOf/items alone)",
 }

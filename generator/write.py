@@ -49,28 +49,86 @@ def plan(out_dir: Path, files: dict[str, bytes]) -> Plan:
 
 
 def apply(result: Plan) -> None:
-    """Stage every new file beside its target first, then swap them in: a failure while staging
-    (disk full, permissions) leaves the output folder as it was."""
+    """All or nothing: stage every new file beside its target first (a failure there, such as a
+    full disk, leaves the output folder as it was), then swap them in while keeping the replaced
+    and removed files aside; if a swap fails, put everything back before raising."""
+    created = _missing_parents(result)
     staged: list[tuple[Path, Path]] = []
     try:
         for name in result.added + result.changed:
             target = result.out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(result.files[name])
-            os.chmod(temp, 0o644)  # mkstemp creates 0600; generated files are ordinary files
-            staged.append((Path(temp), target))
+            staged.append((_temp_beside(target, ".tmp", result.files[name]), target))
     except BaseException:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
+        _remove_empty(created)
         raise
-    for temp, target in staged:
-        os.replace(temp, target)
-    for name in result.removed:
-        (result.out_dir / name).unlink()
+    done: list[tuple[Path, Path | None]] = []  # (target, where its old bytes wait, if it had any)
+    try:
+        for temp, target in staged:
+            backup = _set_aside(target) if target.exists() else None
+            done.append((target, backup))
+            os.replace(temp, target)
+        for name in result.removed:
+            target = result.out_dir / name
+            done.append((target, _set_aside(target)))
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        _remove_empty(created)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
     for name in result.removed:
         for parent in (result.out_dir / name).parents:
             if parent == result.out_dir or not parent.is_dir() or any(parent.iterdir()):
                 break
             parent.rmdir()
+
+
+def _temp_beside(target: Path, suffix: str, content: bytes) -> Path:
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.chmod(temp, 0o644)  # mkstemp creates 0600; generated files are ordinary files
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return Path(temp)
+
+
+def _set_aside(target: Path) -> Path:
+    """Move `target` to a fresh hidden name beside it (same folder, so the move is atomic)."""
+    handle, backup = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
+    os.close(handle)
+    try:
+        os.replace(target, backup)
+    except BaseException:
+        Path(backup).unlink(missing_ok=True)
+        raise
+    return Path(backup)
+
+
+def _missing_parents(result: Plan) -> list[Path]:
+    """Folders a write would create, deepest first (to remove again if it fails)."""
+    missing: set[Path] = set()
+    for name in result.added:
+        for parent in (result.out_dir / name).parents:
+            if parent.exists():
+                break
+            missing.add(parent)
+    return sorted(missing, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()

@@ -40,7 +40,8 @@ class OpenAPIRequest:
             cookie=ImmutableMultiDict(),
         )
         self.host_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
-        self.path = request.url.path
+        # As sent (percent-encoded): a decoded `a%2Fb` parameter would look like two path segments.
+        self.path = request.url.raw_path.decode("ascii").split("?", 1)[0]
         self.method = request.method.lower()
         self.body = request.content or None
         self.content_type = request.headers.get("content-type", "")
