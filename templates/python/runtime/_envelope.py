@@ -112,11 +112,13 @@ class EnvelopeStatus:
 
 
 def _collect_items(node: Any, location: tuple[str | int, ...], out: list[ItemStatus], depth: int) -> None:
+    # Decoded JSON (or XML) is plain dicts and lists: checking for those, not the Mapping ABC, keeps
+    # this walk of every v1.1 response from costing as much as the rest of the call.
     if depth > _MAX_DEPTH:
         return
-    if isinstance(node, Mapping):
+    if isinstance(node, dict):
         status = node.get("item_status")
-        if isinstance(status, Mapping):
+        if isinstance(status, dict):
             out.append(
                 ItemStatus(
                     success=parse_flag(status.get("success")),
@@ -126,7 +128,7 @@ def _collect_items(node: Any, location: tuple[str | int, ...], out: list[ItemSta
                 )
             )
         for key, value in node.items():
-            if key != "item_status" and isinstance(value, (Mapping, list)):
+            if key != "item_status" and isinstance(value, (dict, list)):
                 _collect_items(value, (*location, str(key)), out, depth + 1)
     elif isinstance(node, list):
         for index, value in enumerate(node):
