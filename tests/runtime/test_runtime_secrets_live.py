@@ -18,8 +18,8 @@ import pytest
 from capillary import Capillary, errors
 
 from capillary_testkit import OAUTH_KEY, OAUTH_SECRET, PASSWORD, SECRETS, TILL
+from fault_cases import FAULTS, MAX_RETRIES, OPS, run
 from live_server import LiveServer, Reply
-from test_runtime_faults import FAULTS, MAX_RETRIES, OPS, run
 
 AUTH = {
     # OAuth is preferred when both are configured: the Basic secrets are still held by the client.

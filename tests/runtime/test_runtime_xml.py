@@ -10,9 +10,9 @@ import pytest
 from capillary import errors
 from capillary._xml import XMLBodyError, fit, parse_xml
 from capillary.v1_1 import models as v11
+from test_runtime_faults import run
 
 from live_server import LiveServer, Reply, Seen
-from test_runtime_faults import run
 
 DRIVERS = pytest.mark.parametrize("driver", ["sync", "async"])
 MOBILE = "919800000001"
