@@ -8,9 +8,10 @@
 4. send, retrying per `RetryPolicy`, refreshing the OAuth token once on 401 and replaying once;
 5. raise the typed error for a status >= 400, or parse the body leniently into `Operation.response`
    and attach the response metadata (`X-Cap-Requestid` ...); v1.1 envelopes reporting that nothing
-   succeeded raise `V11EnvelopeError`. A v1.1 XML answer (`format="xml"`, or an XML content type) is
-   read into the JSON shape first (`_xml`); hostile or malformed XML is an `APIResponseValidationError`. Every `APIError` raised here carries `attempts` (how many
-   times the request was sent) and the `request_id` of the last response, when headers arrived.
+   succeeded raise `V11EnvelopeError`. A v1.1 XML answer (`format="xml"`, or an XML content type)
+   is read into the JSON shape first (`_xml`); hostile or malformed XML is an
+   `APIResponseValidationError`. Every `APIError` raised here carries `attempts` (how many times
+   the request was sent) and the `request_id` of the last response, when headers arrived.
 
 All of it except the I/O is shared: `_BaseClient._flow` is a generator that yields what it needs
 (`_Send`, `_Sleep`, `_GetToken`) and the sync and async drivers perform those actions.
@@ -151,19 +152,13 @@ def _check_header(name: str, value: str, *, operation_id: str, param: str) -> No
         raise errors.InvalidRequestError(
             f"{operation_id}: invalid header name {name!r}", param=param, operation_id=operation_id
         )
-    if not _header_value_ok(value):
+    if not is_header_safe(value):
         raise errors.InvalidRequestError(
             f"{operation_id}: the value of header {name!r} must be ASCII without CR, LF, NUL or other control "
             "characters",
             param=param,
             operation_id=operation_id,
         )
-
-
-def _header_value_ok(value: str) -> bool:
-    """Printable ASCII (and tabs) only: anything else is refused here rather than by the HTTP layer,
-    whose errors would quote the value (a `UnicodeEncodeError` or `LocalProtocolError`)."""
-    return value.isascii() and is_header_safe(value.replace("\t", " "))
 
 
 def _decode_json(content: bytes) -> Any:
@@ -391,7 +386,7 @@ class _BaseClient:
             ("attribution_entity_code", attribution_entity_code),
             ("user_agent", user_agent),
         ):
-            if value is not None and not _header_value_ok(value):
+            if value is not None and not is_header_safe(value):
                 raise errors.ConfigurationError(
                     f"{name} must be ASCII without CR, LF, NUL or other control characters"
                 )

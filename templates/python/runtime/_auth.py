@@ -57,11 +57,12 @@ class Secret:
 
 
 def is_header_safe(value: str) -> bool:
-    """True when `value` can travel in a header as is: no CR, LF, NUL or other control character.
+    """True when `value` can travel in a header as is: printable ASCII and tabs only.
 
-    Credentials are checked before sending, so that a bad one is refused without being echoed:
-    the HTTP layer's own error message would quote the header value."""
-    return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
+    Header values (credentials included) are checked before sending, so that a bad one is refused
+    without being echoed: the HTTP layer's own error (`LocalProtocolError`, `UnicodeEncodeError`)
+    would quote the value."""
+    return value.isascii() and all(char == "\t" or " " <= char <= "~" for char in value)
 
 
 def basic_authorization(till: str, password: str) -> str:
@@ -141,7 +142,7 @@ class OAuth:
         self._key = Secret(key) if key else None
         self._secret = Secret(secret) if secret else None
         if access_token and not is_header_safe(access_token):
-            raise ValueError("access_token must not contain CR, LF or other control characters")
+            raise ValueError("access_token must be ASCII without CR, LF or other control characters")
         self._token = Secret(access_token) if access_token else None
         self._expires_at = math.inf
         self.thread_lock = threading.Lock()

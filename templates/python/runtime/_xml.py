@@ -24,8 +24,6 @@ import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Union
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 from pydantic import BaseModel
 
 __all__ = ["XMLBodyError", "fit", "is_xml_content_type", "parse_xml"]
@@ -47,6 +45,11 @@ def is_xml_content_type(content_type: str | None) -> bool:
 
 def parse_xml(content: bytes) -> dict[str, Any]:
     """`{root_tag: converted root}`; raises `XMLBodyError`."""
+    # Imported on the first XML body, not with the client: few callers ask for XML, and the parser
+    # stack costs ~7 ms of every process start.
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
     try:
         root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
