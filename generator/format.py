@@ -11,7 +11,6 @@ built, and `flush()` formats everything pending in one run before the templates 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from ruff.__main__ import find_ruff_bin
 
 from .errors import GeneratorBug
+from .write import write_atomic
 
 LINE_LENGTH = 100
 TARGET_VERSION = "py311"
@@ -86,12 +86,8 @@ class Formatter:
 
     def _store(self, key: str, text: str) -> None:
         cached = self._cached(key)
-        if cached is None:
-            return
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        temp = cached.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, cached)  # atomic: a concurrent run never reads half an entry
+        if cached is not None:
+            write_atomic(cached, text.encode("utf-8"))
 
 
 def _run_ruff(sources: dict[str, str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError, SpecErrors
-from .specset import SpecFile, SpecSet, line_of, walk
+from .specset import SpecFile, SpecSet, escape_token, line_of, walk
 
 Key = tuple[Path, str]
 
@@ -28,7 +28,7 @@ def check_schema_cycles(spec_set: SpecSet, errors: list[SpecError]) -> set[Path]
     for spec_file in files:
         schemas = (spec_file.doc.get("components") or {}).get("schemas")
         for name, node in schemas.items() if isinstance(schemas, dict) else ():
-            finder.visit(spec_file, f"/components/schemas/{_escape(name)}", node)
+            finder.visit(spec_file, f"/components/schemas/{escape_token(name)}", node)
     for spec_file in files:
         for pointer, node, _, _ in walk(spec_file.doc):
             if isinstance(node, dict) and "$ref" in node:
@@ -105,7 +105,3 @@ class _Finder:
                 "schema-cycle",
             )
         )
-
-
-def _escape(token: Any) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")

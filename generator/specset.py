@@ -164,13 +164,14 @@ def walk(node: Any, pointer: str = "", parent: Any = None, key: Any = None) -> I
     yield pointer, node, parent, key
     if isinstance(node, dict):
         for child_key, child in node.items():
-            yield from walk(child, f"{pointer}/{_escape(child_key)}", node, child_key)
+            yield from walk(child, f"{pointer}/{escape_token(child_key)}", node, child_key)
     elif isinstance(node, list):
         for index, child in enumerate(node):
             yield from walk(child, f"{pointer}/{index}", node, index)
 
 
-def _escape(token: Any) -> str:
+def escape_token(token: Any) -> str:
+    """A key as one JSON-pointer token."""
     return str(token).replace("~", "~0").replace("/", "~1")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -35,7 +35,7 @@ def validate_specs(spec_set: SpecSet) -> None:
     plain = PlainDocuments(spec_set)
     for spec_file in spec_set.files.values():
         if spec_file.path not in broken_refs:
-            check_structure(spec_file, plain, errors)
+            check_structure(spec_set, spec_file, plain, errors)
     lint(spec_set, errors, skip_examples=broken_refs)
     check_unused_components(spec_set, errors)
     if errors:
@@ -71,7 +71,7 @@ class PlainDocuments:
         return self._plain[uri]
 
 
-def check_structure(spec_file: SpecFile, plain: PlainDocuments, errors: list[SpecError]) -> None:
+def check_structure(spec_set: SpecSet, spec_file: SpecFile, plain: PlainDocuments, errors: list[SpecError]) -> None:
     """Validate one file as a standalone OpenAPI 3.1 document."""
     doc = spec_file.doc
     if str(doc.get("openapi", "")) != "3.1.0":
@@ -83,7 +83,7 @@ def check_structure(spec_file: SpecFile, plain: PlainDocuments, errors: list[Spe
         for problem in check_document(plain(uri), uri, plain):
             if problem.message.startswith("Duplicate parameter"):
                 continue  # reported by the lint rule, at the parameter's line
-            line = _locate(doc, list(problem.path), problem.instance, problem.message)
+            line = _locate(spec_set, spec_file, list(problem.path), problem.instance, problem.message)
             errors.append(
                 SpecError(spec_file.label, line, _problem_text(problem.message, problem.instance), "structure")
             )
@@ -109,12 +109,13 @@ def _short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
-def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
+def _locate(spec_set: SpecSet, spec_file: SpecFile, path: list[Any], instance: Any, message: str) -> int:
     """Best line for a validator error whose path may be relative to an unknown sub-document:
     the first place where the path leads to the offending value, else where it leads at all."""
+    doc = spec_file.doc
     if path:
-        at_root = _follow(doc, path, root=doc)  # the validator's paths start at the root
-        if at_root is not None:
+        at_root = _follow(doc, path, lambda ref: spec_set.resolve(ref, spec_file, 0).node)
+        if at_root is not None:  # the validator's paths start at the root
             return at_root[1]
         reached = [found for _, node, _, _ in walk(doc) if (found := _follow(node, path)) is not None]
         exact = [line for value, line in reached if value == instance]
@@ -127,14 +128,17 @@ def _locate(doc: Any, path: list[Any], instance: Any, message: str) -> int:
     return 1
 
 
-def _follow(node: Any, path: list[Any], root: Any = None) -> tuple[Any, int] | None:
-    """The value and line `path` leads to from `node`; with `root`, local `$ref`s are followed
-    (the validator walks through them, so its paths do too)."""
+def _follow(node: Any, path: list[Any], resolve: Callable[[str], Any] | None = None) -> tuple[Any, int] | None:
+    """The value and line `path` leads to from `node`; with `resolve`, `$ref`s within the file are
+    followed (the validator walks through them, so its paths do too)."""
     line = getattr(node, "line", 1)
     for key in path:
         hops = 0  # bounded: a ref loop is reported by check_refs, not followed forever here
-        while root is not None and isinstance(node, dict) and key not in node and _is_local_ref(node.get("$ref")):
-            node, hops = _pointer(root, node["$ref"]), hops + 1
+        while resolve and isinstance(node, dict) and key not in node and str(node.get("$ref", "")).startswith("#/"):
+            try:
+                node, hops = resolve(node["$ref"]), hops + 1
+            except SpecErrors:  # reported by check_refs
+                return None
             if hops > 32:
                 return None
         if isinstance(node, dict) and key in node:
@@ -144,18 +148,6 @@ def _follow(node: Any, path: list[Any], root: Any = None) -> tuple[Any, int] | N
         else:
             return None
     return node, line
-
-
-def _is_local_ref(ref: Any) -> bool:
-    return isinstance(ref, str) and ref.startswith("#/")
-
-
-def _pointer(root: Any, ref: str) -> Any:
-    node = root
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 # --- lint -------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +18,7 @@ class Plan:
     """What a write would do to the output folder."""
 
     out_dir: Path
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -36,13 +38,18 @@ def existing_files(out_dir: Path) -> set[str]:
     }
 
 
-def plan(out_dir: Path, files: dict[str, bytes]) -> Plan:
+def plan(out_dir: Path, files: Mapping[str, bytes], digests: Mapping[str, str] | None = None) -> Plan:
+    """What writing `files` would change; with `digests` (sha256 by name, as the run cache keeps
+    them), present files are compared by hash and `files` is only read for what must be written."""
     result = Plan(out_dir, files)
     present = existing_files(out_dir)
-    for name, content in sorted(files.items()):
+    for name in sorted(files):
         if name not in present:
             result.added.append(name)
-        elif (out_dir / name).read_bytes() != content:
+        elif digests is not None:
+            if hashlib.sha256((out_dir / name).read_bytes()).hexdigest() != digests[name]:
+                result.changed.append(name)
+        elif (out_dir / name).read_bytes() != files[name]:
             result.changed.append(name)
     result.removed = sorted(present - set(files))
     return result
@@ -58,7 +65,7 @@ def apply(result: Plan) -> None:
         for name in result.added + result.changed:
             target = result.out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            staged.append((_temp_beside(target, ".tmp", result.files[name]), target))
+            staged.append((_temp_beside(target, result.files[name]), target))
     except BaseException:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
@@ -93,8 +100,15 @@ def apply(result: Plan) -> None:
             parent.rmdir()
 
 
-def _temp_beside(target: Path, suffix: str, content: bytes) -> Path:
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+def write_atomic(path: Path, content: bytes) -> None:
+    """Write one file so that a concurrent reader sees the old content or the new, never half of it
+    (the caches under .capgen-cache use it too)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(_temp_beside(path, content), path)
+
+
+def _temp_beside(target: Path, content: bytes) -> Path:
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
