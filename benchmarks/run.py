@@ -128,16 +128,15 @@ def run_opc(executable: Path, bundles: list[Path], out: Path, config: Path) -> l
 
 
 PYTHON_ONLY = """
-import sys, time
+import sys
 from pathlib import Path
-from generator.pipeline import build
+from generator.format import Formatter
+from generator.pipeline import build, python_package
 from generator.project import Project
 from generator.render import Renderer
-from generator.format import Formatter
 project = Project.at(Path(sys.argv[1]))
 spec_set, api = build(project)
-package = Renderer(project.templates_dir).python_package(api)
-Formatter(project.cache_dir).format_all({n: t for n, t in package.items() if n.endswith(".py")})
+python_package(Renderer(project.templates_dir), Formatter(project.cache_dir), api)
 """
 
 

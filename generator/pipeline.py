@@ -29,13 +29,18 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
     """Every output file, relative to `generated/`, fully formatted, in memory."""
     renderer = Renderer(project.templates_dir)
     formatter = Formatter(project.cache_dir)
-    package = renderer.python_package(api)
-    modules = formatter.format_all({name: text for name, text in package.items() if name.endswith(".py")})
-    files = {f"python/{name}": modules.get(name, text) for name, text in package.items()}
+    files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api).items()}
     files.update(render_docs(renderer, formatter, api))
     for version in api.versions:
         files[f"openapi/{version.name}.yaml"] = dump_yaml(bundle_version(spec_set, version.name))
     return {name: text.encode("utf-8") for name, text in files.items()}
+
+
+def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api) -> dict[str, str]:
+    """The client package's files, relative to `generated/python/`, its modules formatted."""
+    package = renderer.python_package(api)
+    modules = formatter.format_all({name: text for name, text in package.items() if name.endswith(".py")})
+    return {name: modules.get(name, text) for name, text in package.items()}
 
 
 def generate(project: Project, write: bool = True) -> Plan:
