@@ -10,6 +10,7 @@ from . import ir, naming
 from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA, MULTIPART_MEDIA
 from .load import YDict
+from .memo import Memo
 from .specset import SpecFile, SpecSet, is_version_name, line_of
 from .validate import HTTP_METHODS, iter_operations
 
@@ -26,10 +27,12 @@ _TAKEN_SERVICE_MODULES = {"errors", "request", "iterate", "close", "aclose", "ba
 _TAKEN_RESOURCE_MODULES = {"models"}
 
 
-def build_api(spec_set: SpecSet) -> ir.Api:
-    """Turn every version of the spec set into IR; raise SpecErrors with all problems."""
+def build_api(spec_set: SpecSet, memo: Memo | None = None) -> ir.Api:
+    """Turn every version of the spec set into IR; raise SpecErrors with all problems. With `memo`,
+    a version whose files did not change is taken from it instead of being built again."""
+    memo = memo or Memo(None)
     errors: list[SpecError] = []
-    versions = [VersionBuilder(spec_set, name, errors).build() for name in spec_set.versions()]
+    versions = [_version(spec_set, name, memo, errors) for name in spec_set.versions()]
     clusters: dict[str, str] = {}
     for version in versions:
         if version.service:
@@ -50,6 +53,19 @@ def build_api(spec_set: SpecSet) -> ir.Api:
         raise SpecErrors(errors)
     service_clusters = {v.module: {s.cluster: s.url for s in v.servers} for v in versions if v.service}
     return ir.Api(versions=versions, clusters=dict(sorted(clusters.items())), service_clusters=service_clusters)
+
+
+def _version(spec_set: SpecSet, name: str, memo: Memo, errors: list[SpecError]) -> ir.Version:
+    inputs_digest = spec_set.inputs_digest(name, memo)
+    key = memo.key("ir", inputs_digest)
+    version = memo.get(key)
+    if version is None:
+        known = len(errors)
+        version = VersionBuilder(spec_set, name, errors).build()
+        version.inputs_digest = inputs_digest
+        if len(errors) == known:
+            memo.put(key, version)
+    return version
 
 
 def _text(node: Any, key: str) -> str:

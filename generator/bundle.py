@@ -6,12 +6,16 @@ any other cross-file ref is inlined. The result feeds Redoc, Swagger UI, Prism a
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import yaml
 
 from .errors import SpecError, SpecErrors
+from .memo import Pieces
 from .specset import SpecFile, SpecSet, line_of
 from .validate import HTTP_METHODS
 
@@ -123,3 +127,45 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitt
 
 def dump_yaml(document: dict[str, Any]) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
+# Sections dumped entry by entry, and how deep their entries sit.
+_PIECEWISE = {"paths": 1, "webhooks": 1, "components": 2}
+
+
+def dump_bundle(document: dict[str, Any], pieces: Pieces) -> str:
+    """`dump_yaml(document)`, reusing the YAML of entries dumped in the last run.
+
+    Dumping is most of bundling, and an edit changes few paths and components. Each path, webhook and
+    component is dumped nested under its section's keys (so the emitter wraps lines at the same
+    columns), without the key lines an earlier piece has already written: the pieces join into
+    exactly the whole dump.
+    """
+    parts = []
+    for key, value in document.items():
+        depth = _PIECEWISE.get(key)
+        if depth is None or not isinstance(value, dict) or not value:
+            parts.append(dump_yaml({key: value}))
+            continue
+        parts.append(f"{key}:\n")
+        for nested, opened in _entries(key, value, depth, key_open=True):
+            material = f"{opened}:{json.dumps(nested, ensure_ascii=False, default=repr)}"
+            parts.append(pieces.get(material, partial(_dump_piece, nested, opened)))
+    return "".join(parts)
+
+
+def _dump_piece(nested: dict[str, Any], opened: int) -> str:
+    return dump_yaml(nested).split("\n", opened)[opened]
+
+
+def _entries(key: str, value: dict[str, Any], depth: int, key_open: bool) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each entry `depth` levels below `key`, nested in its keys, with how many of those key lines
+    an earlier piece has written: `({"components": {"schemas": {"A": ...}}}, 1)` for the first schema,
+    `(..., 2)` for the next ones."""
+    for name, child in value.items():
+        if depth == 1 or not isinstance(child, dict) or not child:
+            yield {key: {name: child}}, int(key_open)
+        else:
+            for nested, opened in _entries(name, child, depth - 1, key_open=False):
+                yield {key: nested}, 1 + opened if key_open else 0
+        key_open = True

@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import SpecError
-from .specset import SpecFile, SpecSet, line_of
+from .specset import SpecFile, line_of
 
 PREFIXES = ("x-capgen-", "x-capillary-")
 # Values that are data, not spec: their keys are not extensions.
 _DATA_KEYS = {"example", "examples", "default", "const", "enum"}
 
 
-def check_extensions(spec_set: SpecSet, errors: list[SpecError]) -> None:
-    """Every `x-capgen-*` / `x-capillary-*` key anywhere in the specs is known and well formed."""
-    for spec_file in spec_set.files.values():
+def check_extensions(files: list[SpecFile], errors: list[SpecError]) -> None:
+    """Every `x-capgen-*` / `x-capillary-*` key anywhere in `files` is known and well formed."""
+    for spec_file in files:
         _visit(spec_file, spec_file.doc, errors)
 
 

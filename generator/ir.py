@@ -320,6 +320,8 @@ class Version:
     """A separate Capillary service (its own folder, hosts and namespace), not a CRM API version."""
     family: str = ""
     """Envelope and error conventions its operations follow: `v1.1`, `v2` or `v3`."""
+    inputs_digest: str = ""
+    """Digest of the spec files it was built from; what caches of its outputs are keyed by."""
 
     @property
     def class_name(self) -> str:

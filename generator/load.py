@@ -135,12 +135,23 @@ def parse_yaml(text: str, label: str) -> Any:
 def load_file(path: Path, root: Path | None = None) -> Any:
     """Read and parse one spec file."""
     label = display_path(path, root)
+    return parse_spec(read_spec(path, label), label)
+
+
+def read_spec(path: Path, label: str) -> bytes:
+    """A spec file's bytes; a file that cannot be read is a SpecError."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecErrors([SpecError(label, 1, f"not UTF-8 text: {exc.reason}", "yaml")]) from None
+        return path.read_bytes()
     except OSError as exc:
         raise SpecErrors([SpecError(label, 1, f"cannot read file: {exc.strerror}", "yaml")]) from None
+
+
+def parse_spec(data: bytes, label: str) -> Any:
+    """Parse a spec file's bytes: UTF-8 text holding one non-empty YAML document."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecErrors([SpecError(label, 1, f"not UTF-8 text: {exc.reason}", "yaml")]) from None
     if not text.strip():
         raise SpecErrors([SpecError(label, 1, "file is empty", "yaml")])
     return parse_yaml(text, label)

@@ -6,6 +6,7 @@ import builtins
 import keyword
 import re
 import unicodedata
+from functools import cache
 
 # Attributes of pydantic's BaseModel and of our CapillaryModel: a field with one of these names
 # would shadow a method the client relies on.
@@ -38,7 +39,8 @@ _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^0-9a-zA-Z_]+")
 
 
-def _ascii_words(name: str) -> list[str]:
+@cache  # the same few thousand names are split again and again while the IR is built
+def _ascii_words(name: str) -> tuple[str, ...]:
     """Split a wire name into words: camelCase humps, separators, digits stay with their word."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -48,7 +50,7 @@ def _ascii_words(name: str) -> list[str]:
     for chunk in re.split(r"[\s_]+", text):
         if chunk:
             words.extend(w for w in _WORD_BOUNDARY.split(chunk) if w)
-    return words
+    return tuple(words)
 
 
 def snake_case(name: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from . import ir
 from .build import build_api
-from .bundle import bundle_version, dump_yaml
+from .bundle import bundle_version, dump_bundle
 from .docs import render_docs
 from .format import Formatter
+from .memo import Memo, Pieces
 from .project import Project
 from .render import Renderer
 from .specset import SpecSet, load_specs
@@ -15,32 +16,69 @@ from .write import Plan, apply, plan
 
 
 def load_and_validate(project: Project) -> SpecSet:
-    spec_set = load_specs(project.specs_dir, project.root)
-    validate_specs(spec_set)
+    memo = project_memo(project)
+    spec_set = load_specs(project.specs_dir, project.root, memo)
+    validate_specs(spec_set, memo)
     return spec_set
+
+
+def project_memo(project: Project) -> Memo:
+    return Memo(project.cache_dir / "memo" if project.cache_dir is not None else None)
 
 
 def build(project: Project) -> tuple[SpecSet, ir.Api]:
     spec_set = load_and_validate(project)
-    return spec_set, build_api(spec_set)
+    return spec_set, build_api(spec_set, project_memo(project))
 
 
 def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, bytes]:
     """Every output file, relative to `generated/`, fully formatted, in memory."""
-    renderer = Renderer(project.templates_dir)
+    memo = project_memo(project)
+    renderer = Renderer(project.templates_dir, project.cache_dir)
     formatter = Formatter(project.cache_dir)
-    files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api).items()}
-    files.update(render_docs(renderer, formatter, api))
-    for version in api.versions:
-        files[f"openapi/{version.name}.yaml"] = dump_yaml(bundle_version(spec_set, version.name))
+    files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api, memo).items()}
+    files.update(render_docs(renderer, formatter, api, memo))
+    files.update(bundles(spec_set, api, memo))
     return {name: text.encode("utf-8") for name, text in files.items()}
 
 
-def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api) -> dict[str, str]:
-    """The client package's files, relative to `generated/python/`, its modules formatted."""
-    package = renderer.python_package(api)
-    modules = formatter.format_all({name: text for name, text in package.items() if name.endswith(".py")})
-    return {name: modules.get(name, text) for name, text in package.items()}
+def bundles(spec_set: SpecSet, api: ir.Api, memo: Memo) -> dict[str, str]:
+    """Each version bundled into one OpenAPI document; a version whose inputs did not change is
+    taken from `memo`, and paths and components dumped in the last run are not dumped again."""
+    files, pieces = {}, None
+    for version in api.versions:
+        key = memo.key("bundle", version.inputs_digest)
+        text = memo.get(key)
+        if text is None:
+            pieces = pieces or Pieces(memo, "bundle pieces")
+            text = dump_bundle(bundle_version(spec_set, version.name), pieces)
+            memo.put(key, text)
+        files[f"openapi/{version.name}.yaml"] = text
+    if pieces:
+        pieces.save()
+    return files
+
+
+def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Memo | None = None) -> dict[str, str]:
+    """The client package's files, relative to `generated/python/`, its modules formatted. With
+    `memo`, a version whose inputs and templates did not change is not rendered again."""
+    memo = memo or Memo(None)
+    files: dict[str, str] = {}
+    fresh = renderer.package_files(api)  # rendered in this run, to be formatted
+    rendered: dict[str, list[str]] = {}  # memo key -> the files of a version rendered in this run
+    for version in api.versions:
+        key = memo.key("python", renderer.digest, version.inputs_digest)
+        known = memo.get(key)
+        if known is None:
+            version_files = renderer.version_files(version)
+            fresh.update(version_files)
+            rendered[key] = list(version_files)
+        else:
+            files.update(known)
+    fresh.update(formatter.format_all({name: text for name, text in fresh.items() if name.endswith(".py")}))
+    for key, names in rendered.items():
+        memo.put(key, {name: fresh[name] for name in names})
+    return {**files, **fresh}
 
 
 def generate(project: Project, write: bool = True) -> Plan:

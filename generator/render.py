@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from collections.abc import Iterable
@@ -14,6 +15,7 @@ import jinja2
 from . import ir
 from .docs.text import markdown, markdown_inline, md_cell, md_text
 from .errors import GeneratorBug
+from .memo import files_under
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
@@ -240,10 +242,14 @@ def _template_line(exc: jinja2.TemplateError) -> str:
 class Renderer:
     """One Jinja environment (compiled templates reused) for all targets."""
 
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, cache_dir: Path | None = None) -> None:
         self.templates_dir = templates_dir
+        if cache_dir:
+            (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates_dir)),
+            # Compiled templates are kept (keyed by their source) so a run does not compile them again.
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja")) if cache_dir else None,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
@@ -286,9 +292,18 @@ class Renderer:
         runtime = self.templates_dir / "python" / "runtime"
         return {p.name: p.read_text(encoding="utf-8") for p in sorted(runtime.glob("*.py"))}
 
-    def python_package(self, api: ir.Api) -> dict[str, str]:
-        """Code files of the installable package, relative to `generated/python/` (its README is
-        written with the docs)."""
+    @cached_property
+    def digest(self) -> str:
+        """Digest of every template: with a version's inputs, what its rendered files depend on."""
+        digest = hashlib.sha256()
+        for path in files_under(self.templates_dir):
+            digest.update(f"{path.relative_to(self.templates_dir).as_posix()}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def package_files(self, api: ir.Api) -> dict[str, str]:
+        """The package's own files, relative to `generated/python/` (its README is written with the
+        docs, each version's modules by `version_files`)."""
         files: dict[str, str] = {
             "pyproject.toml": self.render("python/package/pyproject.toml.jinja", package_version=PACKAGE_VERSION),
             "capillary/__init__.py": self.render("python/package/__init__.py.jinja", api=api),
@@ -298,12 +313,17 @@ class Renderer:
         }
         for name, text in self.runtime_files.items():
             files[f"capillary/{name}"] = text
-        for version in api.versions:
-            base = f"capillary/{version.module}"
-            files[f"{base}/__init__.py"] = self.render("python/version/__init__.py.jinja", version=version)
-            files[f"{base}/models.py"] = self.models_module(version)
-            for resource in version.resources:
-                files[f"{base}/{resource.module}.py"] = self.resource_module(version, resource)
+        return files
+
+    def version_files(self, version: ir.Version) -> dict[str, str]:
+        """One version's subpackage, relative to `generated/python/`."""
+        base = f"capillary/{version.module}"
+        files = {
+            f"{base}/__init__.py": self.render("python/version/__init__.py.jinja", version=version),
+            f"{base}/models.py": self.models_module(version),
+        }
+        for resource in version.resources:
+            files[f"{base}/{resource.module}.py"] = self.resource_module(version, resource)
         return files
 
     def models_module(self, version: ir.Version) -> str:

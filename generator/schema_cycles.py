@@ -20,10 +20,11 @@ from .specset import SpecFile, SpecSet, escape_token, line_of, walk
 Key = tuple[Path, str]
 
 
-def check_schema_cycles(spec_set: SpecSet, errors: list[SpecError]) -> set[Path]:
-    """Report every such loop once; return the files that hold one (other checks skip them)."""
+def check_schema_cycles(spec_set: SpecSet, files: list[SpecFile], errors: list[SpecError]) -> set[Path]:
+    """Report every such loop through `files` once; return the files that hold one (other checks
+    skip them)."""
     finder = _Finder(spec_set)
-    files = sorted(spec_set.files.values(), key=lambda f: f.label)
+    files = sorted(files, key=lambda f: f.label)
     # Named schemas first, so a loop is named after the first schema of it in document order.
     for spec_file in files:
         schemas = (spec_file.doc.get("components") or {}).get("schemas")

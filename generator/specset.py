@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +11,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from .errors import SpecError, SpecErrors, display_path
-from .load import YDict, YList, load_file
+from .load import YDict, YList, parse_spec, read_spec
+from .memo import Memo, content_digest
 
 COMMON_DIR = "common"
 VERSION_ROOT = "api.yaml"
@@ -25,6 +27,8 @@ class SpecFile:
     doc: Any
     version: str | None
     """Version folder name (`v1.1`, `v2` ...); None for shared files under `common/`."""
+    digest: str = ""
+    """sha256 of the file's bytes: what the caches of later steps are keyed by."""
 
     @property
     def stem(self) -> str:
@@ -50,12 +54,55 @@ class SpecSet:
 
     root: Path
     files: dict[Path, SpecFile] = field(default_factory=dict)
+    _targets: dict[tuple[Path, str], Path | None] = field(default_factory=dict, init=False, repr=False)
+    _refs: dict[Path, frozenset] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._resolved_root = self.root.resolve()
 
     def versions(self) -> list[str]:
         return sorted({f.version for f in self.files.values() if f.version is not None}, key=_version_key)
 
     def version_root(self, version: str) -> SpecFile | None:
         return self.files.get((self.root / version / VERSION_ROOT).resolve())
+
+    def inputs_digest(self, version: str, memo: Memo) -> str:
+        """Digest of every file a version reads: its own and those they refer to."""
+        digest = hashlib.sha256(f"{version}\n".encode())
+        own = [f.path for f in self.files.values() if f.version == version]
+        for path in sorted(self.reach(own, memo)):
+            known = self.files.get(path)
+            digest.update(f"{known.label} {known.digest}\n".encode() if known else f"{path} missing\n".encode())
+        return digest.hexdigest()
+
+    def refs_of(self, spec_file: SpecFile, memo: Memo) -> frozenset[tuple[Path | None, str]]:
+        """Where the file's `$ref`s point, as (file, JSON pointer); the file is None outside the specs
+        folder. Read from the file alone, so remembered by its bytes."""
+        if spec_file.path not in self._refs:
+            key = memo.key("refs", str(spec_file.path), spec_file.digest)
+            found = memo.get(key)
+            if found is None:
+                targets = set()
+                for _, node, _, _ in walk(spec_file.doc):
+                    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                        file_part, _, pointer = node["$ref"].partition("#")
+                        target = self.target_path(spec_file.path.parent, file_part) if file_part else spec_file.path
+                        targets.add((target, unquote(pointer)))
+                found = frozenset(targets)
+                memo.put(key, found)
+            self._refs[spec_file.path] = found
+        return self._refs[spec_file.path]
+
+    def reach(self, paths: list[Path], memo: Memo) -> set[Path]:
+        """`paths` and every file their `$ref`s lead to, directly or through other files."""
+        reached, todo = set(paths), list(paths)
+        while todo:
+            known = self.files.get(todo.pop())
+            for target, _ in self.refs_of(known, memo) if known else ():
+                if target is not None and target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        return reached
 
     def resources(self, version: str) -> list[SpecFile]:
         return sorted(
@@ -72,8 +119,8 @@ class SpecSet:
         file_part, _, pointer = ref.partition("#")
         target = base
         if file_part:
-            target_path = (base.path.parent / unquote(file_part)).resolve()
-            if not target_path.is_relative_to(self.root.resolve()):
+            target_path = self.target_path(base.path.parent, file_part)
+            if target_path is None:
                 raise _ref_error(base, line, f"$ref {ref!r} points outside the specs folder")
             target = self.files.get(target_path)
             if target is None:
@@ -90,6 +137,15 @@ class SpecSet:
             else:
                 raise _ref_error(base, line, f"$ref {ref!r} does not resolve: no {token!r} in {target.label}")
         return Resolved(target, pointer, node)
+
+    def target_path(self, folder: Path, file_part: str) -> Path | None:
+        """The file a `$ref`'s file part names from `folder`, or None outside the specs folder.
+        Memoised: resolving a path asks the file system, and the same few refs recur thousands of times."""
+        key = (folder, file_part)
+        if key not in self._targets:
+            target = (folder / unquote(file_part)).resolve()
+            self._targets[key] = target if target.is_relative_to(self._resolved_root) else None
+        return self._targets[key]
 
     def deref(self, node: Any, base: SpecFile) -> tuple[Any, SpecFile]:
         """Follow `$ref` chains until a non-reference node; detect cycles."""
@@ -124,8 +180,10 @@ def _version_key(name: str) -> tuple[bool, tuple[int, ...], str]:
     return (not is_version, numbers, name)
 
 
-def load_specs(specs_dir: Path, label_root: Path | None = None) -> SpecSet:
-    """Load every `*.yaml` under `specs_dir`, collecting the errors of all files."""
+def load_specs(specs_dir: Path, label_root: Path | None = None, memo: Memo | None = None) -> SpecSet:
+    """Load every `*.yaml` under `specs_dir`, collecting the errors of all files; with `memo`, a file
+    parsed before (same bytes, same label) is taken from it instead of being parsed again."""
+    memo = memo or Memo(None)
     specs_dir = specs_dir.resolve()
     if not specs_dir.is_dir():
         raise SpecErrors([SpecError(display_path(specs_dir, label_root), 1, "specs folder does not exist")])
@@ -141,14 +199,19 @@ def load_specs(specs_dir: Path, label_root: Path | None = None) -> SpecSet:
             errors.append(SpecError(label, 1, "spec files belong in a version folder or in common/"))
             continue
         try:
-            doc = load_file(path, label_root)
+            data = read_spec(path, label)
+            key = memo.key("parsed", label, data)
+            doc = memo.get(key)
+            if doc is None:
+                doc = parse_spec(data, label)
+                memo.put(key, doc)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
         if not isinstance(doc, dict):
             errors.append(SpecError(label, 1, "a spec file must be a YAML mapping (an OpenAPI document)"))
             continue
-        spec_set.files[path.resolve()] = SpecFile(path.resolve(), label, doc, version)
+        spec_set.files[path.resolve()] = SpecFile(path.resolve(), label, doc, version, content_digest(data))
     for version in spec_set.versions():
         if spec_set.version_root(version) is None:
             errors.append(

@@ -5,47 +5,106 @@ Every check adds `SpecError`s to one list, so a run reports all problems at once
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError, SpecErrors
 from .extensions import check_extensions
 from .ir import JSON_MEDIA
 from .load import YDict, to_plain
-from .openapi_check import check_document
+from .memo import Memo
 from .schema_cycles import check_schema_cycles
-from .specset import SpecFile, SpecSet, line_of, walk
+from .specset import SpecFile, SpecSet, escape_token, line_of, walk
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def validate_specs(spec_set: SpecSet) -> None:
-    """Run every check; raise SpecErrors listing all problems if any is found."""
+def validate_specs(spec_set: SpecSet, memo: Memo | None = None) -> None:
+    """Run every check; raise SpecErrors listing all problems if any is found.
+
+    With `memo`, the per-file checks skip a file that passed them before with the same bytes and the
+    same files it refers to (directly or through them): those checks read nothing else. The checks
+    across files (duplicate operations, unused components) always run over every file.
+    """
+    memo = memo or Memo(None)
     errors: list[SpecError] = []
-    broken_refs = check_refs(spec_set, errors)
-    broken_refs |= check_schema_cycles(spec_set, errors)  # the validators would recurse without end
-    check_extensions(spec_set, errors)
-    plain = PlainDocuments(spec_set)
-    for spec_file in spec_set.files.values():
-        if spec_file.path not in broken_refs:
-            check_structure(spec_set, spec_file, plain, errors)
-    lint(spec_set, errors, skip_examples=broken_refs)
-    check_unused_components(spec_set, errors)
+    refs = {spec_file.path: spec_set.refs_of(spec_file, memo) for spec_file in spec_set.files.values()}
+    passed_key = {path: _passed_key(spec_set, path, memo) for path in refs}
+    pending = [spec_file for spec_file in spec_set.files.values() if not memo.has(passed_key[spec_file.path])]
+    if pending:
+        broken_refs = check_refs(spec_set, pending, errors)
+        broken_refs |= check_schema_cycles(spec_set, pending, errors)  # the validators would recurse without end
+        check_extensions(pending, errors)
+        plain = PlainDocuments(spec_set)
+        for spec_file in pending:
+            if spec_file.path not in broken_refs:
+                check_structure(spec_set, spec_file, plain, errors)
+        lint_files(spec_set, pending, errors, skip_examples=broken_refs, plain=plain)
+    check_operations_unique(spec_set, errors)
+    check_unused_components(spec_set, refs, errors)
+    failed = {error.file for error in errors}
+    for spec_file in pending:
+        if spec_file.label not in failed:
+            memo.put(passed_key[spec_file.path], True)
     if errors:
         raise SpecErrors(errors)
 
 
-def check_refs(spec_set: SpecSet, errors: list[SpecError]) -> set:
+def _passed_key(spec_set: SpecSet, path: Path, memo: Memo) -> str:
+    """Key of "this file passed the per-file checks": its content and that of every file it reaches."""
+    parts = []
+    for target in sorted(spec_set.reach([path], memo)):
+        known = spec_set.files.get(target)
+        parts.append(f"{known.label} {_checked_digest(known, memo)}" if known else f"{target} missing")
+    return memo.key("passed", *parts)
+
+
+# What the checks read of `description` and `summary` text is only whether it is empty, blank or
+# neither; rewording it changes no result. Data (examples, defaults, enums) is read as it is.
+_PROSE_KEYS = frozenset({"description", "summary"})
+_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+
+
+def _checked_digest(spec_file: SpecFile, memo: Memo) -> str:
+    """Digest of what the per-file checks read of a file: its content with prose reduced to
+    empty / blank / text, so a reworded description does not send the file through the checks again."""
+    key = memo.key("checked-digest", spec_file.digest)
+    digest = memo.get(key)
+    if digest is None:
+        text = json.dumps(_prose_reduced(spec_file.doc), ensure_ascii=False, default=repr)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        memo.put(key, digest)
+    return digest
+
+
+def _prose_reduced(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _prose_reduced_entry(key, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_prose_reduced(item) for item in node]
+    return node
+
+
+def _prose_reduced_entry(key: str, value: Any) -> Any:
+    if key in _DATA_KEYS:
+        return value
+    if key in _PROSE_KEYS and isinstance(value, str):
+        return "" if not value else " " if not value.strip() else "text"
+    return _prose_reduced(value)
+
+
+def check_refs(spec_set: SpecSet, files: list[SpecFile], errors: list[SpecError]) -> set:
     """Every `$ref` resolves and no chain of refs loops; return the files with broken refs."""
     broken = set()
-    for spec_file in spec_set.files.values():
+    for spec_file in files:
         for _, node, _, _ in walk(spec_file.doc):
             if isinstance(node, dict) and "$ref" in node:
                 try:
@@ -77,6 +136,9 @@ def check_structure(spec_set: SpecSet, spec_file: SpecFile, plain: PlainDocument
     if str(doc.get("openapi", "")) != "3.1.0":
         errors.append(SpecError(spec_file.label, line_of(doc, "openapi"), "openapi must be '3.1.0'", "structure"))
         return
+    # Imported here: a run whose files all passed before never loads the validators (~0.2 s).
+    from .openapi_check import check_document
+
     uri = spec_file.path.as_uri()
     found = 0
     try:
@@ -167,15 +229,14 @@ def iter_operations(spec_file: SpecFile) -> Iterator[tuple[str, str, dict, dict]
                 yield path, method, operation, item
 
 
-def lint(spec_set: SpecSet, errors: list[SpecError], skip_examples: set = frozenset()) -> None:
-    examples = ExampleChecker(spec_set)
+def check_operations_unique(spec_set: SpecSet, errors: list[SpecError]) -> None:
+    """operationIds and routes (method + path) are unique within a version."""
     for version in spec_set.versions():
         seen_ids: dict[str, str] = {}
         seen_routes: dict[tuple[str, str], str] = {}
         for spec_file in spec_set.resources(version):
             for path, method, operation, item in iter_operations(spec_file):
                 where = f"{spec_file.label}:{line_of(item, method)}"
-                _lint_operation(spec_set, spec_file, path, method, operation, item, errors)
                 op_id = operation.get("operationId")
                 if isinstance(op_id, str):
                     if op_id in seen_ids:
@@ -199,7 +260,18 @@ def lint(spec_set: SpecSet, errors: list[SpecError], skip_examples: set = frozen
                         )
                     )
                 seen_routes.setdefault(route, where)
-    for spec_file in spec_set.files.values():
+
+
+def lint_files(
+    spec_set: SpecSet, files: list[SpecFile], errors: list[SpecError], skip_examples: set, plain: PlainDocuments
+) -> None:
+    """The project's rules for each operation of `files`, and their examples against their schemas."""
+    for spec_file in files:
+        if spec_file.version is not None and not spec_file.is_root:
+            for path, method, operation, item in iter_operations(spec_file):
+                _lint_operation(spec_set, spec_file, path, method, operation, item, errors)
+    examples = ExampleChecker(plain)
+    for spec_file in files:
         if spec_file.path not in skip_examples:  # their schemas cannot be resolved; check_refs said why
             examples.check_file(spec_file, errors)
 
@@ -298,23 +370,15 @@ def _lint_error_codes(operation: dict, err) -> None:
             err(f"x-capillary-error-codes {code}: the meaning must be a non-empty string", "error-codes", where)
 
 
-def check_unused_components(spec_set: SpecSet, errors: list[SpecError]) -> None:
+def check_unused_components(spec_set: SpecSet, refs: dict[Path, frozenset], errors: list[SpecError]) -> None:
     """Every component is referenced from somewhere: a dead schema is noise in the client and docs."""
-    referenced: set[tuple] = set()
-    for spec_file in spec_set.files.values():
-        for _, node, _, _ in walk(spec_file.doc):
-            if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-                try:
-                    resolved = spec_set.resolve(node["$ref"], spec_file, 0)
-                except SpecErrors:
-                    continue
-                referenced.add((resolved.file.path, resolved.pointer))
+    referenced = set().union(*refs.values())
     for spec_file in spec_set.files.values():
         components = spec_file.doc.get("components") or {}
         for kind in ("schemas", "parameters", "responses", "requestBodies", "headers", "examples"):
             entries = components.get(kind) or {}
             for name in entries:
-                if (spec_file.path, f"/components/{kind}/{name}") not in referenced:
+                if (spec_file.path, f"/components/{kind}/{escape_token(name)}") not in referenced:
                     errors.append(
                         SpecError(
                             spec_file.label,
@@ -328,14 +392,19 @@ def check_unused_components(spec_set: SpecSet, errors: list[SpecError]) -> None:
 class ExampleChecker:
     """Validates examples against their schemas with JSON Schema 2020-12, across files."""
 
-    def __init__(self, spec_set: SpecSet) -> None:
-        self._registry = Registry().with_resources(
-            (f.path.as_uri(), Resource.from_contents(to_plain(f.doc), default_specification=DRAFT202012))
-            for f in spec_set.files.values()
+    def __init__(self, plain: PlainDocuments) -> None:
+        from referencing import Registry, Resource  # loaded only when a file is checked, as above
+        from referencing.jsonschema import DRAFT202012
+
+        # Spec files are loaded into the registry as a schema first refers to them.
+        self._registry = Registry(
+            retrieve=lambda uri: Resource.from_contents(plain(uri), default_specification=DRAFT202012)
         )
         self._validators: dict[str, Draft202012Validator] = {}
 
     def _validator(self, uri: str) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
         if uri not in self._validators:
             self._validators[uri] = Draft202012Validator(
                 {"$ref": uri}, registry=self._registry, format_checker=Draft202012Validator.FORMAT_CHECKER

@@ -6,11 +6,16 @@ into safe Slate Markdown or HTML; the templates under `templates/docs/` lay it a
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from .. import ir
 from ..format import Formatter
-from .model import DocsBuilder
+from ..memo import Memo
+from . import text
+from .model import DocsBuilder, VersionDoc
 
 if TYPE_CHECKING:  # render.py imports the docs filters from this package
     from ..render import Renderer
@@ -19,22 +24,42 @@ SITE_TITLE = "Capillary API reference"
 SITE_ASSETS = ("app.js", "style.css")
 
 
-def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api) -> dict[str, str]:
-    """Every docs file, relative to `generated/`."""
+def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Memo | None = None) -> dict[str, str]:
+    """Every docs file, relative to `generated/`. With `memo`, the pages and HTML parts of a version
+    whose inputs and templates did not change are not rendered again."""
+    memo = memo or Memo(None)
+    clusters = json.dumps(api.clusters, sort_keys=True)
+    keys = {
+        version.name: memo.key("docs", renderer.digest, version.inputs_digest, clusters) for version in api.versions
+    }
+    parts: dict[str, dict[str, str]] = {name: memo.get(key) for name, key in keys.items()}
     builder = DocsBuilder(formatter)
-    versions = builder.versions(api)
-    readme_samples = builder.readme_samples(versions)
+    docs = {v.name: builder.version(v, api.clusters) for v in api.versions if parts[v.name] is None}
+    readme_samples = builder.readme_samples(api.versions)
     formatter.flush()
-    readme = renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)
-    files = {"python/README.md": readme}
-    for doc in versions:
-        base = f"docs/slate/{doc.version.name}"
-        files[f"{base}/index.html.md"] = renderer.render("docs/slate/index.html.md.jinja", doc=doc)
-        for resource in doc.resources:
-            files[f"{base}/includes/_{resource.resource.stem}.md"] = renderer.render(
-                "docs/slate/resource.md.jinja", doc=resource
-            )
-    files["docs/site/index.html"] = renderer.render("docs/html/index.html.jinja", title=SITE_TITLE, versions=versions)
+    for name, doc in docs.items():
+        conversions = text.carry_over(memo.table(f"markdown {name}"))
+        parts[name] = _version_parts(renderer, doc)
+        memo.put(keys[name], parts[name])
+        memo.save_table(f"markdown {name}", conversions)
+    files = {"python/README.md": renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)}
+    for version_parts in parts.values():
+        files.update((name, content) for name, content in version_parts.items() if name.startswith("docs/"))
+    page_parts = [{"nav": Markup(p["nav"]), "content": Markup(p["content"])} for p in parts.values()]
+    files["docs/site/index.html"] = renderer.render("docs/html/index.html.jinja", title=SITE_TITLE, parts=page_parts)
     for name in SITE_ASSETS:
         files[f"docs/site/{name}"] = renderer.static(f"docs/html/{name}")
     return files
+
+
+def _version_parts(renderer: Renderer, doc: VersionDoc) -> dict[str, str]:
+    """A version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page."""
+    base = f"docs/slate/{doc.version.name}"
+    parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
+    for resource in doc.resources:
+        parts[f"{base}/includes/_{resource.resource.stem}.md"] = renderer.render(
+            "docs/slate/resource.md.jinja", doc=resource
+        )
+    parts["nav"] = renderer.render("docs/html/nav.html.jinja", v=doc)
+    parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc)
+    return parts

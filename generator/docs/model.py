@@ -186,13 +186,8 @@ class DocsBuilder:
 
     def version(self, version: ir.Version, crm_clusters: dict[str, str] | None = None) -> VersionDoc:
         writer = SampleWriter(version, self.formatter, crm_clusters)
-        schemes = version.security_schemes.values()
-        auth = AuthDoc(
-            basic=next((s for s in schemes if s.get("type") == "http" and s.get("scheme") == "basic"), None),
-            token=next((s for s in schemes if s.get("type") == "apiKey" and s.get("in") == "header"), None),
-            example=writer.basic,
-            token_path=TOKEN_PATH,
-        )
+        basic, token = auth_schemes(version)
+        auth = AuthDoc(basic=basic, token=token, example=writer.basic, token_path=TOKEN_PATH)
         models = {model.name: model for model in version.models}
         token_header = auth.token["name"] if auth.token else None
         resources = [
@@ -205,17 +200,15 @@ class DocsBuilder:
             )
             for resource in version.resources
         ]
-        calls = [(r, op) for r in version.resources for op in r.operations if op.response.type.kind == "model"]
-        calls.sort(key=lambda call: call[1].http_method != "GET")
-        example_call = calls[0] if calls else None
+        example = example_call(version)
         return VersionDoc(
             version=version,
             anchor=version.module,
             auth=auth,
-            sections=self.sections(version, writer, auth, example_call),
+            sections=self.sections(version, writer, auth, example),
             resources=resources,
             methods=sorted({op.http_method for op in version.operations}),
-            example_call=example_call,
+            example_call=example,
         )
 
     def operation(
@@ -298,23 +291,20 @@ class DocsBuilder:
             samples["response_codes"].append(writer.error_handling(*example_call))
         return [SectionDoc(key, title, f"{version.module}/{key}", samples[key]) for key, title in SECTIONS]
 
-    def readme_samples(self, versions: list[VersionDoc]) -> dict[str, Sample] | None:
+    def readme_samples(self, versions: list[ir.Version]) -> dict[str, Sample] | None:
         """The package README's samples, each from the newest CRM version that has a fitting
         operation (a read if possible), or else from a service."""
-        preferred = [d for d in reversed(versions) if not d.version.service] + [
-            d for d in versions if d.version.service
-        ]
-        candidates = sorted(
-            (d for d in preferred if d.example_call), key=lambda d: d.example_call[1].http_method != "GET"
-        )
-        if not candidates:
+        preferred = [v for v in reversed(versions) if not v.service] + [v for v in versions if v.service]
+        calls = [(version, call) for version in preferred if (call := example_call(version))]
+        calls.sort(key=lambda found: found[1][1].http_method != "GET")
+        if not calls:
             return None
-        doc = candidates[0]
-        writer = SampleWriter(doc.version, self.formatter)
-        resource, op = doc.example_call
+        version, (resource, op) = calls[0]
+        basic, token = auth_schemes(version)
+        writer = SampleWriter(version, self.formatter)
         samples = {
             "quickstart": writer.request_id(resource, op),
-            "authentication": writer.constructors(bool(doc.auth.basic), bool(doc.auth.token)),
+            "authentication": writer.constructors(bool(basic), bool(token)),
             "errors": writer.error_handling(resource, op),
             "retries": writer.retries(resource, op),
             "async": writer.asynchronous(resource, op),
@@ -324,13 +314,26 @@ class DocsBuilder:
             ("pages", lambda o: o.pagination, SampleWriter.pages),
             ("upload", lambda o: o.body and o.body.multipart, SampleWriter.operation_python),
         ):
-            found = next(
-                ((d, r, o) for d in preferred for r in d.version.resources for o in r.operations if wanted(o)), None
-            )
+            found = next(((v, r, o) for v in preferred for r in v.resources for o in r.operations if wanted(o)), None)
             if found:
-                samples[name] = sample(SampleWriter(found[0].version, self.formatter), found[1], found[2])
-        hook_part = next((d for d in preferred if d.version.webhooks), None)
+                samples[name] = sample(SampleWriter(found[0], self.formatter), found[1], found[2])
+        hook_part = next((v for v in preferred if v.webhooks), None)
         if hook_part:
-            writer = SampleWriter(hook_part.version, self.formatter)
-            samples["webhook"] = writer.webhook_python(hook_part.version.webhooks[0])
+            samples["webhook"] = SampleWriter(hook_part, self.formatter).webhook_python(hook_part.webhooks[0])
         return samples
+
+
+def auth_schemes(version: ir.Version) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The version's Basic scheme and its header scheme carrying the OAuth token, where it has them."""
+    schemes = version.security_schemes.values()
+    basic = next((s for s in schemes if s.get("type") == "http" and s.get("scheme") == "basic"), None)
+    token = next((s for s in schemes if s.get("type") == "apiKey" and s.get("in") == "header"), None)
+    return basic, token
+
+
+def example_call(version: ir.Version) -> tuple[ir.Resource, ir.Operation] | None:
+    """The call the general samples make: the first read that returns an object, else the first
+    call that does."""
+    calls = [(r, op) for r in version.resources for op in r.operations if op.response.type.kind == "model"]
+    calls.sort(key=lambda call: call[1].http_method != "GET")
+    return calls[0] if calls else None

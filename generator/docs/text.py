@@ -31,9 +31,35 @@ def md_cell(text: Any) -> str:
 
 def markdown(text: Any) -> Markup:
     """Markdown as HTML blocks, every bit of raw HTML escaped."""
-    return Markup(_MARKDOWN.render(str(text or "")))
+    return _converted("block", str(text or ""))
 
 
 def markdown_inline(text: Any) -> Markup:
     """Markdown as inline HTML (a table cell, a heading), every bit of raw HTML escaped."""
-    return Markup(_MARKDOWN.renderInline(str(text or "").strip()))
+    return _converted("inline", str(text or "").strip())
+
+
+# Converting Markdown is most of rendering the HTML page, and the same field descriptions recur in
+# every operation that shows the model. Each text is converted once per run, and the conversions of
+# the last run are carried over (`carry_over`) so an edit converts only the texts it changed.
+_known: dict[str, Markup] = {}
+_used: dict[str, Markup] = {}
+
+
+def carry_over(known: dict[str, Markup]) -> dict[str, Markup]:
+    """Start a run with the conversions of the last one; returns the table this run fills (every
+    conversion it uses), to be carried over to the next run."""
+    global _known, _used
+    _known, _used = known, {}
+    return _used
+
+
+def _converted(kind: str, text: str) -> Markup:
+    key = f"{kind}:{text}"
+    html = _used.get(key)
+    if html is None:
+        html = _known.get(key)
+        if html is None:
+            html = Markup(_MARKDOWN.render(text) if kind == "block" else _MARKDOWN.renderInline(text))
+        _used[key] = html
+    return html

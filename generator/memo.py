@@ -1,0 +1,131 @@
+"""Results of pure, expensive steps kept between runs, so a change reruns only what it touches.
+
+A value is stored under a key that hashes everything it was computed from: its own inputs (a spec
+file's bytes, a version's files ...) salted with `tool_digest()`, the digest of capgen's code and of
+the libraries that shape its results. A key therefore never names a stale value; a changed input is
+simply a new key. The steps that use it:
+
+- a spec file's parsed tree, by the file's bytes (`specset.load_specs`);
+- the fact that a file passed every per-file check, by its bytes and those of the files it refers
+  to (`validate.validate_specs`);
+- a version's IR and its rendered outputs, by the bytes of the files it reads (`pipeline`).
+
+Values are pickled under `.capgen-cache/memo/`: the cache is the project's own, as trusted as its
+specs and templates. A value that cannot be read (a partial write, another Python) is a miss.
+This module imports nothing heavy: the run cache uses it on the no-op path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from collections.abc import Callable
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from .write import write_atomic
+
+GENERATOR_DIR = Path(__file__).resolve().parent
+# Libraries whose version can change what capgen reads, reports or writes.
+TOOL_LIBRARIES = ("jinja2", "pyyaml", "ruff", "markdown-it-py", "openapi-spec-validator", "jsonschema", "jsonschema-rs")
+
+
+@cache
+def tool_digest() -> str:
+    """Digest of the Python version, the libraries above and capgen's own source."""
+    digest = hashlib.sha256()
+    digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\n".encode())
+    for library in TOOL_LIBRARIES:
+        digest.update(f"{library} {version(library)}\n".encode())
+    for path in files_under(GENERATOR_DIR):
+        digest.update(f"capgen/{path.relative_to(GENERATOR_DIR).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file under `folder` (bytecode caches aside), in a stable order."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+class Memo:
+    """Pickled values by key; with no folder it remembers nothing (every lookup misses)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def key(self, kind: str, *parts: str | bytes) -> str:
+        """A key for a value of `kind` computed from `parts` by this version of capgen."""
+        digest = hashlib.sha256(f"{tool_digest()}\n{kind}\n".encode())
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little"))  # so ("ab", "c") and ("a", "bc") differ
+            digest.update(data)
+        return f"{kind}-{digest.hexdigest()}"
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[: key.index("-") + 3] / key
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under `key`, or None."""
+        if self.folder is None:
+            return None
+        try:
+            return pickle.loads(self._path(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+            return None
+
+    def has(self, key: str) -> bool:
+        return self.folder is not None and self._path(key).is_file()
+
+    def put(self, key: str, value: Any) -> None:
+        if self.folder is not None:
+            write_atomic(self._path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def table(self, name: str) -> dict[str, Any]:
+        """A named table of values carried from the last run (empty the first time)."""
+        found = self.get(self.key("table", name))
+        return found if isinstance(found, dict) else {}
+
+    def save_table(self, name: str, table: dict[str, Any]) -> None:
+        """Keep `table` for the next run; callers save only the entries this run used, so a table
+        does not grow with every edit."""
+        self.put(self.key("table", name), table)
+
+
+class Pieces:
+    """Pieces of output (rendered fragments, dumped YAML) of the last run, by a digest of what they
+    were made from. A run reuses those its inputs still produce and keeps, for the next run, only the
+    ones it used, so the table stays the size of one output."""
+
+    def __init__(self, memo: Memo, name: str) -> None:
+        self.memo, self.name = memo, name
+        self.known = memo.table(name)
+        self.used: dict[str, str] = {}
+        self.reused = 0
+
+    def get(self, material: str | bytes, make: Callable[[], str]) -> str:
+        """The piece made from `material` (everything it depends on), made now if it is new."""
+        digest = hashlib.sha256(material.encode() if isinstance(material, str) else material).hexdigest()
+        piece = self.used.get(digest)
+        if piece is None:
+            piece = self.known.get(digest)
+            if piece is None:
+                piece = make()
+            else:
+                self.reused += 1
+            self.used[digest] = piece
+        return piece
+
+    def save(self) -> None:
+        self.memo.save_table(self.name, self.used)
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,216 @@
+"""Incremental generation: what a run takes from `.capgen-cache/memo` instead of recomputing it.
+
+Every cached step must give what a run without the cache gives; these tests edit a project between
+runs and compare, and check that the edits that must re-run a check do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from generator import build, pipeline, validate
+from generator.bundle import dump_bundle, dump_yaml
+from generator.errors import SpecErrors
+from generator.memo import Memo, Pieces
+
+from spec_project import ITEMS, make_project
+
+# The Item schema in a file of its own, which items.yaml refers to.
+SHARED = """\
+openapi: 3.1.0
+info: {title: Shared schemas, version: "2"}
+paths: {}
+components:
+  schemas:
+    Item:
+      type: object
+      required: [id]
+      properties:
+        id: {type: integer, description: Id.}
+        name: {type: string, description: Name.}
+"""
+ITEMS_USING_SHARED = ITEMS.replace('"#/components/schemas/Item"', '"shared.yaml#/components/schemas/Item"').split(
+    "  schemas:\n"
+)[0]
+
+V3_ROOT = """\
+openapi: 3.1.0
+info: {title: Test API v3, version: "3", description: Test.}
+servers:
+  - {url: "https://eu.example.com", description: EU., x-capillary-cluster: eu}
+security:
+  - basicAuth: []
+tags:
+  - {name: things, description: Things.}
+paths: {}
+components:
+  securitySchemes:
+    basicAuth: {$ref: "../common/security.yaml#/components/securitySchemes/basicAuth"}
+"""
+V3_THINGS = (
+    ITEMS.replace("/v2/items", "/v3/things").replace("tags: [items]", "tags: [things]").replace("getItem", "getThing")
+)
+
+
+def shared_project(tmp_path):
+    return make_project(
+        tmp_path,
+        {
+            "v2/items.yaml": ITEMS_USING_SHARED,
+            "v2/shared.yaml": SHARED,
+            "v3/api.yaml": V3_ROOT,
+            "v3/things.yaml": V3_THINGS,
+        },
+    )
+
+
+def fresh_output(project) -> dict[str, bytes]:
+    """What a run with no cache at all generates."""
+    return dict(pipeline.generate(dataclasses.replace(project, cache_dir=None), write=False).files)
+
+
+@pytest.fixture
+def structure_checks(monkeypatch) -> list[str]:
+    """Labels of the files the OpenAPI structure check runs on."""
+    checked: list[str] = []
+    real = validate.check_structure
+
+    def counting(spec_set, spec_file, plain, errors):
+        checked.append(spec_file.label)
+        return real(spec_set, spec_file, plain, errors)
+
+    monkeypatch.setattr(validate, "check_structure", counting)
+    return checked
+
+
+def test_a_change_to_a_referenced_file_checks_the_files_that_refer_to_it_again(tmp_path) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    # items.yaml itself is unchanged, but its example no longer matches the schema it refers to.
+    (project.specs_dir / "v2/shared.yaml").write_text(SHARED.replace("name: {type: string", "name: {type: integer"))
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.generate(project, write=False)
+    assert [(e.file, e.rule) for e in caught.value.errors] == [("specs/v2/items.yaml", "example-valid")]
+
+
+def test_only_changed_files_and_those_that_reach_them_are_checked_again(tmp_path, structure_checks) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    assert len(structure_checks) == 6  # every file, the first time
+    structure_checks.clear()
+    pipeline.generate(project, write=False)
+    assert structure_checks == []
+    (project.specs_dir / "v2/shared.yaml").write_text(SHARED.replace("required: [id]", "required: [id, name]"))
+    pipeline.generate(project, write=False)
+    assert sorted(structure_checks) == ["specs/v2/items.yaml", "specs/v2/shared.yaml"]
+
+
+def test_reworded_prose_is_not_checked_again_but_blank_prose_is_reported(tmp_path, structure_checks) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    structure_checks.clear()
+    items = project.specs_dir / "v2/items.yaml"
+    items.write_text(ITEMS_USING_SHARED.replace("Returns an item.", "Answers with\n        one item."))
+    assert b"Answers with one item." in pipeline.generate(project).files["python/capillary/v2/items.py"]
+    assert structure_checks == []
+    items.write_text(ITEMS_USING_SHARED.replace("description: Returns an item.", "description: '  '"))
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.generate(project, write=False)
+    assert [e.rule for e in caught.value.errors] == ["operation-description"]
+
+
+def test_an_example_is_not_prose(tmp_path) -> None:
+    """A `description` inside an example is data: changing it can break the example."""
+    schema = SHARED.replace("name: {type: string, description: Name.}", "description: {type: string, enum: [a, b]}")
+    items = ITEMS_USING_SHARED.replace("example: {id: 3, name: pen}", "example: {id: 3, description: a}")
+    files = {"v2/items.yaml": items, "v2/shared.yaml": schema, "v3/api.yaml": V3_ROOT, "v3/things.yaml": V3_THINGS}
+    project = make_project(tmp_path, files)
+    pipeline.generate(project)
+    (project.specs_dir / "v2/items.yaml").write_text(items.replace("description: a}", "description: c}"))
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.generate(project, write=False)
+    assert [e.rule for e in caught.value.errors] == ["example-valid"]
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        ("v2/items.yaml", "Returns an item.", "Gives back one item."),
+        ("v2/shared.yaml", "name: {type: string, description: Name.}", "label: {type: string, description: Label.}"),
+        ("v3/things.yaml", "Get an item", "Get a thing"),
+        ("common/security.yaml", "description: Basic.", "description: Basic auth with till credentials."),
+    ],
+    ids=["v2-prose", "v2-shared-schema", "v3-only", "common-file"],
+)
+def test_a_warm_run_generates_what_a_cold_run_does(tmp_path, path, old, new) -> None:
+    project = shared_project(tmp_path)
+    before = dict(pipeline.generate(project).files)
+    spec = project.specs_dir / path
+    spec.write_text(spec.read_text().replace(old, new))
+    if path == "v2/shared.yaml":  # keep the example valid against the changed schema
+        items = project.specs_dir / "v2/items.yaml"
+        items.write_text(items.read_text().replace("name: pen", "label: pen"))
+    warm = dict(pipeline.generate(project).files)
+    assert warm == fresh_output(project)
+    assert warm != before
+
+
+def test_an_unchanged_version_is_not_built_or_rendered_again(tmp_path, monkeypatch) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    built: list[str] = []
+    real = build.VersionBuilder.build
+    monkeypatch.setattr(build.VersionBuilder, "build", lambda self: built.append(self.version) or real(self))
+    items = project.specs_dir / "v2/items.yaml"
+    items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
+    pipeline.generate(project)
+    assert built == ["v2"]
+
+
+def test_an_unreadable_cache_entry_is_a_miss(tmp_path) -> None:
+    project = shared_project(tmp_path)
+    expected = dict(pipeline.generate(project).files)
+    for entry in (project.cache_dir / "memo").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"not a pickle")
+    assert dict(pipeline.generate(project).files) == expected
+
+
+def test_memo_keys_depend_on_every_part_and_its_boundaries(tmp_path) -> None:
+    memo = Memo(tmp_path)
+    assert memo.key("k", "ab", "c") != memo.key("k", "a", "bc")
+    assert memo.key("k", "a") != memo.key("j", "a")
+    memo.put(memo.key("k", "a"), {"value": 1})
+    assert memo.get(memo.key("k", "a")) == {"value": 1} and memo.get(memo.key("k", "b")) is None
+    assert Memo(None).get(memo.key("k", "a")) is None
+
+
+LONG = "a text the emitter has to wrap, as it is longer than one hundred characters, and at a column that depends on "
+BUNDLE = {
+    "openapi": "3.1.0",
+    "info": {"title": "A bundle", "version": "1", "description": LONG + "nothing"},
+    "paths": {"/a/{id}": {"get": {"summary": LONG + "its nesting"}}, "/b": {}},
+    "webhooks": {},
+    "components": {
+        "schemas": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
+            "B": {"type": "string", "description": LONG + "its nesting, with unicode: café 名前"},
+        },
+        "parameters": {"Id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}},
+        "responses": {},
+    },
+}
+
+
+def test_a_bundle_dumped_piece_by_piece_is_the_whole_dump(tmp_path) -> None:
+    document = BUNDLE
+    whole = dump_yaml(document)
+    memo = Memo(tmp_path)
+    first = Pieces(memo, "bundle")
+    assert dump_bundle(document, first) == whole
+    first.save()
+    again = Pieces(memo, "bundle")
+    assert dump_bundle(document, again) == whole
+    assert again.reused == len(again.used) > 0
