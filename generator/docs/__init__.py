@@ -7,13 +7,15 @@ into safe Slate Markdown or HTML; the templates under `templates/docs/` lay it a
 from __future__ import annotations
 
 import json
+import pickle
+from functools import partial
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from .. import ir
 from ..format import Formatter
-from ..memo import Memo
+from ..memo import Memo, Pieces
 from . import text
 from .model import DocsBuilder, VersionDoc
 
@@ -39,9 +41,11 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     formatter.flush()
     for name, doc in docs.items():
         conversions = text.carry_over(memo.table(f"markdown {name}"))
-        parts[name] = _version_parts(renderer, doc)
+        pieces = Pieces(memo, f"docs pieces {name}")
+        parts[name] = _version_parts(renderer, doc, pieces)
         memo.put(keys[name], parts[name])
         memo.save_table(f"markdown {name}", conversions)
+        pieces.save()
     files = {"python/README.md": renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)}
     for version_parts in parts.values():
         files.update((name, content) for name, content in version_parts.items() if name.startswith("docs/"))
@@ -52,14 +56,21 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     return files
 
 
-def _version_parts(renderer: Renderer, doc: VersionDoc) -> dict[str, str]:
-    """A version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page."""
+def _version_parts(renderer: Renderer, doc: VersionDoc, pieces: Pieces) -> dict[str, str]:
+    """A version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page.
+    The pages and HTML sections of its resources are taken from `pieces` when the resource's docs
+    are what they were in the last run (an edit usually touches one resource)."""
     base = f"docs/slate/{doc.version.name}"
+    module = doc.version.module
     parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
+    sections = []
     for resource in doc.resources:
-        parts[f"{base}/includes/_{resource.resource.stem}.md"] = renderer.render(
-            "docs/slate/resource.md.jinja", doc=resource
+        material = b"%s\n%s\n%s" % (renderer.digest.encode(), module.encode(), pickle.dumps(resource, protocol=5))
+        parts[f"{base}/includes/_{resource.resource.stem}.md"] = pieces.get(
+            b"slate\n" + material, partial(renderer.render, "docs/slate/resource.md.jinja", doc=resource)
         )
+        html = partial(renderer.render, "docs/html/resource.html.jinja", r=resource, module=module)
+        sections.append(Markup(pieces.get(b"html\n" + material, html)))
     parts["nav"] = renderer.render("docs/html/nav.html.jinja", v=doc)
-    parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc)
+    parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc, resources=sections)
     return parts
