@@ -58,19 +58,30 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
 
 def _version_parts(renderer: Renderer, doc: VersionDoc, pieces: Pieces) -> dict[str, str]:
     """A version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page.
-    The pages and HTML sections of its resources are taken from `pieces` when the resource's docs
-    are what they were in the last run (an edit usually touches one resource)."""
+    A resource's Slate page and an operation's HTML section are taken from `pieces` when their docs
+    are what they were in the last run (an edit usually touches one operation)."""
     base = f"docs/slate/{doc.version.name}"
     module = doc.version.module
     parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
     sections = []
     for resource in doc.resources:
-        material = b"%s\n%s\n%s" % (renderer.digest.encode(), module.encode(), pickle.dumps(resource, protocol=5))
+        material = b"%s\n%s\n" % (renderer.digest.encode(), module.encode())
         parts[f"{base}/includes/_{resource.resource.stem}.md"] = pieces.get(
-            b"slate\n" + material, partial(renderer.render, "docs/slate/resource.md.jinja", doc=resource)
+            b"slate\n" + material + pickle.dumps(resource, protocol=5),
+            partial(renderer.render, "docs/slate/resource.md.jinja", doc=resource),
         )
-        html = partial(renderer.render, "docs/html/resource.html.jinja", r=resource, module=module)
-        sections.append(Markup(pieces.get(b"html\n" + material, html)))
+        operations = [
+            Markup(
+                pieces.get(
+                    b"html\n" + material + pickle.dumps(operation, protocol=5),
+                    partial(renderer.render, "docs/html/operation.html.jinja", o=operation),
+                )
+            )
+            for operation in resource.operations
+        ]
+        sections.append(
+            Markup(renderer.render("docs/html/resource.html.jinja", r=resource, module=module, operations=operations))
+        )
     parts["nav"] = renderer.render("docs/html/nav.html.jinja", v=doc)
     parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc, resources=sections)
     return parts
