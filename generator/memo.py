@@ -18,6 +18,7 @@ This module imports nothing heavy: the run cache uses it on the no-op path.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
 from collections.abc import Callable
@@ -76,10 +77,13 @@ class Memo:
         """The value stored under `key`, or None."""
         if self.folder is None:
             return None
+        path = self._path(key)
         try:
-            return pickle.loads(self._path(key).read_bytes())
+            value = pickle.loads(path.read_bytes())
+            os.utime(path)  # recently used: `prune` keeps it
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
             return None
+        return value
 
     def has(self, key: str) -> bool:
         return self.folder is not None and self._path(key).is_file()
@@ -125,6 +129,26 @@ class Pieces:
 
     def save(self) -> None:
         self.memo.save_table(self.name, self.used)
+
+
+def prune(folder: Path, max_bytes: int) -> None:
+    """Delete the least recently used files under `folder` until it holds at most `max_bytes`: every
+    edit adds entries (a new HTML part, a new parsed file), and old ones are only worth keeping while
+    they may come back (switching branches, undoing an edit)."""
+    entries = []
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            entries.append((status.st_mtime, status.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
 
 
 def content_digest(data: bytes) -> str:

@@ -18,9 +18,13 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .memo import files_under, tool_digest
+from .memo import files_under, prune, tool_digest
 from .project import Project
 from .write import Plan, apply, plan, write_atomic
+
+# Each of the blob store and the memo keeps at most this much, the least recently used going first:
+# a few dozen edits' worth (a cold run of the full specs stores ~15 MB of blobs and ~32 MB of memo).
+STORE_BYTES = 256 * 1024 * 1024
 
 
 def fingerprint(project: Project) -> str:
@@ -75,6 +79,11 @@ class RunCache:
             return None
         return result
 
+    def prune(self) -> None:
+        """Keep the stores at a bounded size: every edit adds outputs and intermediate results."""
+        prune(self.blobs, STORE_BYTES)
+        prune(self.project.cache_dir / "memo", STORE_BYTES)
+
     def record(self, key: str, files: Mapping[str, bytes]) -> None:
         hashes = {}
         for name, content in files.items():
@@ -96,6 +105,7 @@ def generate(project: Project, write: bool = True) -> Plan:
         result = run_pipeline(project, write=False)
         if cache:
             cache.record(key, result.files)
+            cache.prune()
     if write:
         apply(result)
     return result

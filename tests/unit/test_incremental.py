@@ -7,13 +7,14 @@ runs and compare, and check that the edits that must re-run a check do.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
 from generator import build, pipeline, validate
 from generator.bundle import dump_bundle, dump_yaml
 from generator.errors import SpecErrors
-from generator.memo import Memo, Pieces
+from generator.memo import Memo, Pieces, prune
 
 from spec_project import ITEMS, make_project
 
@@ -214,3 +215,13 @@ def test_a_bundle_dumped_piece_by_piece_is_the_whole_dump(tmp_path) -> None:
     again = Pieces(memo, "bundle")
     assert dump_bundle(document, again) == whole
     assert again.reused == len(again.used) > 0
+
+
+def test_prune_deletes_the_least_recently_used_entries_first(tmp_path) -> None:
+    memo = Memo(tmp_path)
+    for index, name in enumerate(["old", "middle", "new"]):
+        memo.put(memo.key("k", name), b"x" * 1000)
+        os.utime(memo._path(memo.key("k", name)), (1000 + index, 1000 + index))
+    assert memo.get(memo.key("k", "old")) is not None  # a hit makes it the most recently used
+    prune(tmp_path, 2500)
+    assert [name for name in ("old", "middle", "new") if memo.has(memo.key("k", name))] == ["old", "new"]
