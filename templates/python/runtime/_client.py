@@ -356,9 +356,10 @@ class _BaseClient:
                 raise errors.ConfigurationError(str(exc)) from None
 
         if http_client is None:
-            self._timeout: Any = httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
-            self._http = self._new_http_client(self._timeout)
+            self._http = self._new_http_client(httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT)
             self._owns_http = True
+            # Our own client has our timeout: requests use it as is rather than a copy per request.
+            self._timeout: Any = httpx.USE_CLIENT_DEFAULT
         else:
             if not isinstance(http_client, self._HTTP_CLIENT_TYPE):
                 raise errors.ConfigurationError(
@@ -440,10 +441,9 @@ class _BaseClient:
         unknown = set(opts) - _OPTION_KEYS
         if unknown:
             raise TypeError(f"unknown request option(s): {', '.join(sorted(unknown))}")
-        names = {param.name for param in operation.params}
-        for name in arguments:
-            if name not in names:
-                raise TypeError(f"{op_id}() got an unexpected argument {name!r}")
+        if not operation.param_names.issuperset(arguments):
+            unexpected = next(name for name in arguments if name not in operation.param_names)
+            raise TypeError(f"{op_id}() got an unexpected argument {unexpected!r}")
 
         path_values: dict[str, str] = {}
         query: list[tuple[str, str]] = []

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.errors import PydanticUserError
-from pydantic_core import PydanticCustomError, SchemaValidator
+from pydantic_core import PydanticCustomError
 
 if TYPE_CHECKING:
     import httpx
@@ -198,8 +198,6 @@ class ResponseList(_ResponseMetaAccess, list):  # type: ignore[type-arg]
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 _PARAM_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-_RESPONSE_VALIDATORS: dict[Any, SchemaValidator] = {}
-_UNKNOWN_KEYS_CHECK: Final = CapillaryModel._reject_unknown_keys.__func__  # type: ignore[attr-defined]
 
 
 def type_adapter(annotation: Any) -> TypeAdapter[Any]:
@@ -211,45 +209,6 @@ def type_adapter(annotation: Any) -> TypeAdapter[Any]:
         return adapter
     except TypeError:  # unhashable annotation: build it each time
         return TypeAdapter(annotation)
-
-
-def response_validator(annotation: Any) -> SchemaValidator:
-    """A cached validator for parsing responses as `annotation` (always with `RESPONSE_CONTEXT`).
-
-    It is the annotation's own schema minus every model's `_reject_unknown_keys`: that check does
-    nothing in lenient mode, yet pydantic would call it once per model instance (a Python call that
-    cost about a third of parsing a v1.1 customer). Strict validation keeps it.
-    """
-    try:
-        return _RESPONSE_VALIDATORS[annotation]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable annotation: use its adapter as is
-        return type_adapter(annotation).validator  # type: ignore[return-value]
-    validator = _RESPONSE_VALIDATORS[annotation] = SchemaValidator(
-        _without_unknown_keys_check(type_adapter(annotation).core_schema, {})
-    )
-    return validator
-
-
-def _without_unknown_keys_check(node: Any, memo: dict[int, Any]) -> Any:
-    """A copy of a core schema with each `function-before` node of `_reject_unknown_keys` replaced by
-    the schema it wraps (shared subtrees stay shared)."""
-    if isinstance(node, dict):
-        if id(node) in memo:
-            return memo[id(node)]
-        if (
-            node.get("type") == "function-before"
-            and getattr(node["function"].get("function"), "__func__", None) is _UNKNOWN_KEYS_CHECK
-        ):
-            copy = memo[id(node)] = _without_unknown_keys_check(node["schema"], memo)
-            return copy
-        copy = memo[id(node)] = {}
-        copy.update((key, _without_unknown_keys_check(value, memo)) for key, value in node.items())
-        return copy
-    if isinstance(node, list):
-        return [_without_unknown_keys_check(item, memo) for item in node]
-    return node
 
 
 def param_adapter(annotation: Any) -> TypeAdapter[Any]:
