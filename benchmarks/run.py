@@ -10,7 +10,8 @@ measured in the same run, so the ratios stay comparable across machines:
 - per-call overhead of the generated client vs plain httpx + json over the same in-process transport;
 - parsing and dumping a large v2 customer-details response vs json.loads / json.dumps.
 
-Options: `--quick` (fewer repeats), `--skip-baseline` (no openapi-python-client: no network needed).
+Options: `--quick` (fewer repeats), `--skip-baseline` (no openapi-python-client: no network needed),
+`--only SECTION[,SECTION]` (run only some of: generation, import, calls, models).
 """
 
 from __future__ import annotations
@@ -369,20 +370,45 @@ def bench_models(repeat: int) -> None:
     print(f"  ({len(raw) / parse / 1e6:.1f} MB/s parsed, {len(raw) / dump / 1e6:.1f} MB/s dumped)")
 
 
+SECTIONS = ("generation", "import", "calls", "models")
+
+
+def _sections(text: str) -> tuple[str, ...]:
+    """`--only import,calls` -> ("import", "calls"); an unknown name is a usage error."""
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or text!r}; choose from {', '.join(SECTIONS)}"
+        )
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--skip-baseline", action="store_true", help="do not install or run openapi-python-client")
+    parser.add_argument(
+        "--only",
+        type=_sections,
+        default=SECTIONS,
+        metavar="SECTION[,SECTION]",
+        help=f"run only these sections (of {', '.join(SECTIONS)})",
+    )
     args = parser.parse_args()
     repeat = 2 if args.quick else 5
     print(
         f"capgen benchmarks: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()},"
         f" {platform.system()} {platform.release()}"
     )
-    bench_generation(max(2, repeat - 2), with_baseline=not args.skip_baseline)
-    bench_import(repeat * 3)
-    bench_calls(repeat)
-    bench_models(repeat)
+    if "generation" in args.only:
+        bench_generation(max(2, repeat - 2), with_baseline=not args.skip_baseline)
+    if "import" in args.only:
+        bench_import(repeat * 3)
+    if "calls" in args.only:
+        bench_calls(repeat)
+    if "models" in args.only:
+        bench_models(repeat)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Uses the generated package (`generated/python/capillary`) when it exists and its copies of the
 runtime files are identical to `templates/python/runtime/`. Otherwise (no generated package, a stale
 one, or `CAPGEN_TEST_RUNTIME_TEMPLATES=1`) a throwaway package is assembled in a temporary folder:
-a copy of the generated package (or, without one, a minimal `_clusters.py` and `__init__.py`) with
+a copy of the generated package (or, without one, a minimal `_clusters.py`, `_version.py` and `__init__.py`) with
 the runtime files taken from the templates, so these tests always exercise the current runtime.
 """
 
@@ -27,14 +27,29 @@ CLUSTERS: dict[str, str] = {
     "india": "https://apac.api.capillarytech.com",
     "us": "https://us.api.capillarytech.com",
 }
+SERVICE_CLUSTERS: dict[str, dict[str, str]] = {}
 """
 
+# Like the generated `__init__`, it leaves the pydantic side to load on first use.
 _INIT = """\
+from importlib import import_module
+
 from . import errors
 from ._client import AsyncClient, RequestOptions, SyncClient
-from ._model import RESPONSE_CONTEXT, CapillaryModel, lenient_enum
 
-__all__ = ["AsyncClient", "CapillaryModel", "RESPONSE_CONTEXT", "RequestOptions", "SyncClient", "errors"]
+__all__ = ["AsyncClient", "CapillaryModel", "File", "RequestOptions", "ResponseMeta", "SyncClient", "errors"]
+_LAZY = {"CapillaryModel": "._model", "File": "._files", "ResponseMeta": "._model"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(_LAZY[name], __name__), name)
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
 """
 
 
@@ -62,6 +77,7 @@ def _package_root() -> Path:
     else:
         package.mkdir()
         (package / "_clusters.py").write_text(_CLUSTERS, encoding="utf-8")
+        (package / "_version.py").write_text('VERSION = "0.0.0"\n', encoding="utf-8")
         (package / "__init__.py").write_text(_INIT, encoding="utf-8")
     for source in RUNTIME.glob("*.py"):
         shutil.copyfile(source, package / source.name)

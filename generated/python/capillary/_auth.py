@@ -1,7 +1,8 @@
 """Credentials: Basic (till + md5 of the password) and OAuth (key + secret -> cached access token).
 
 Nothing here sends requests. The clients fetch tokens through their own transport (the operation
-`TOKEN_OPERATION`), under the locks kept here, so that concurrent callers share one refresh.
+`OAuth.operation`, defined in `_token`), under the locks kept here, so that concurrent callers share
+one refresh. Nothing here needs pydantic: `import capillary` defines no model (see `_token`).
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from pydantic import Field
-
-from ._model import CapillaryModel
-from ._operation import Operation
 from .errors import AuthenticationError
 
 if TYPE_CHECKING:
     import asyncio
 
+    from ._operation import Operation
+
 __all__ = [
     "DEFAULT_OAUTH_HEADER",
-    "TOKEN_OPERATION",
+    "TOKEN_OPERATION_ID",
     "BasicAuth",
     "OAuth",
     "Secret",
@@ -34,6 +33,7 @@ __all__ = [
 
 DEFAULT_OAUTH_HEADER: Final = "X-CAP-API-OAUTH-TOKEN"
 """Header the access token travels in; some docs pages name `CAP-API-ACCESS-TOKEN` instead."""
+TOKEN_OPERATION_ID: Final = "generateOAuthToken"
 
 
 class Secret:
@@ -89,33 +89,6 @@ class BasicAuth:
         return f"BasicAuth(till={self.till!r})"
 
 
-class _TokenData(CapillaryModel):
-    access_token: str | None = Field(default=None, alias="accessToken")
-    ttl_seconds: float | None = Field(default=None, alias="ttlSeconds")
-
-    def __repr_args__(self):  # type: ignore[no-untyped-def]
-        return [("access_token", "**********"), ("ttl_seconds", self.ttl_seconds)]
-
-
-class _TokenResponse(CapillaryModel):
-    data: _TokenData | None = None
-    errors: object = None
-
-
-TOKEN_OPERATION: Final = Operation(
-    operation_id="generateOAuthToken",
-    method="POST",
-    path="/v3/oauth/token/generate",
-    api="v3",
-    response=_TokenResponse,
-    body=dict[str, str],
-    body_required=True,
-    auth=(),
-    # Generating a second token does no harm, so any failure may be retried.
-    idempotent=True,
-)
-
-
 class OAuth:
     """OAuth token state shared by every request of one client.
 
@@ -167,6 +140,14 @@ class OAuth:
             self._async_lock_loop = loop
         return self._async_lock
 
+    @property
+    def operation(self) -> Operation:
+        """The token-generate call (`POST /v3/oauth/token/generate`); its response models are
+        imported with the first refresh, not by `import capillary` (see `_token`)."""
+        from ._token import TOKEN_OPERATION
+
+        return TOKEN_OPERATION
+
     def valid_token(self, rejected: str | None = None) -> str | None:
         """The cached token if it is still fresh and is not the one the server just rejected."""
         token = self._token
@@ -185,29 +166,30 @@ class OAuth:
         return {"key": self._key.get(), "secret": self._secret.get()}
 
     def store(self, response: object) -> str:
-        """Keep the token of a token-generate response and return it."""
-        data = response.data if isinstance(response, _TokenResponse) else None
-        if data is None or not data.access_token:
+        """Keep the token of a token-generate response (parsed as `operation.response`) and return it."""
+        data = getattr(response, "data", None)
+        token = getattr(data, "access_token", None)
+        if not isinstance(token, str) or not token:
             raise AuthenticationError(
                 "token generation answered without data.accessToken",
                 status_code=200,
-                operation_id=TOKEN_OPERATION.operation_id,
+                operation_id=TOKEN_OPERATION_ID,
                 request_id=getattr(response, "request_id", None),
             )
-        if not is_header_safe(data.access_token):
+        if not is_header_safe(token):
             raise AuthenticationError(
                 "token generation answered with a token that cannot be sent in a header (control characters)",
                 status_code=200,
-                operation_id=TOKEN_OPERATION.operation_id,
+                operation_id=TOKEN_OPERATION_ID,
                 request_id=getattr(response, "request_id", None),
             )
-        ttl = data.ttl_seconds
+        ttl = getattr(data, "ttl_seconds", None)
         if ttl is None or ttl <= 0:
             self._expires_at = math.inf
         else:
             self._expires_at = self.clock() + ttl - min(self.refresh_margin, ttl / 2)
-        self._token = Secret(data.access_token)
-        return data.access_token
+        self._token = Secret(token)
+        return token
 
     def __repr__(self) -> str:
         return f"OAuth(header={self.header!r}, can_refresh={self.can_refresh})"

@@ -22,9 +22,10 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, Final, Union
+from typing import TYPE_CHECKING, Annotated, Any, Final, Union
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["XMLBodyError", "fit", "is_xml_content_type", "parse_xml"]
 
@@ -108,6 +109,10 @@ def _is_list(annotation: Any) -> bool:
 
 
 def _is_model(annotation: Any) -> bool:
+    # Imported here: `pydantic.BaseModel` loads pydantic's model machinery, which `import capillary`
+    # defers; fitting runs on a parsed response, when the models are loaded already.
+    from pydantic import BaseModel
+
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

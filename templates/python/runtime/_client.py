@@ -14,7 +14,9 @@
    the request was sent) and the `request_id` of the last response, when headers arrived.
 
 All of it except the I/O is shared: `_BaseClient._flow` is a generator that yields what it needs
-(`_Send`, `_Sleep`, `_GetToken`) and the sync and async drivers perform those actions.
+(`_Send`, `_Sleep`, `_GetToken`) and the sync and async drivers perform those actions. What needs
+pydantic (steps 1 and 5) is in `_codec`, imported by the first request: `import capillary` defines
+no model and loads no pydantic.
 """
 
 from __future__ import annotations
@@ -30,25 +32,11 @@ from typing import Any, ClassVar, Final, Literal, Self, TypedDict
 from urllib.parse import quote
 
 import httpx
-from pydantic import ValidationError
 
 from . import errors
-from ._auth import DEFAULT_OAUTH_HEADER, TOKEN_OPERATION, BasicAuth, OAuth, is_header_safe
+from ._auth import DEFAULT_OAUTH_HEADER, BasicAuth, OAuth, is_header_safe
 from ._clusters import CLUSTERS, SERVICE_CLUSTERS
-from ._envelope import extract_error, read_v11_envelope
-from ._files import encode_multipart
-from ._model import (
-    RESPONSE_CONTEXT,
-    CapillaryModel,
-    ResponseList,
-    ResponseMeta,
-    dump_form_fields,
-    dump_request_body,
-    param_adapter,
-    problems_text,
-    type_adapter,
-    validation_problems,
-)
+from ._envelope import EnvelopeStatus, extract_error, read_v11_envelope
 from ._operation import Operation
 from ._pagination import PageWalk
 from ._retry import RetryPolicy
@@ -102,24 +90,6 @@ def _env(name: str) -> str | None:
 
 
 _USER_AGENT: Final = f"capillary-python/{VERSION}"
-
-
-def _invalid_argument(operation: Operation, name: str, exc: ValidationError) -> errors.InvalidRequestError:
-    """`lookupCustomer: invalid value for argument 'limit': Input should be a valid integer`."""
-    problems = validation_problems(exc, (name,))
-    parts = []
-    for problem in problems:
-        # A parameter's own name is already in the message; body paths keep their `body.` root.
-        loc = problem["loc"] if name == "body" else problem["loc"][1:]
-        where = ".".join(str(part) for part in loc)
-        parts.append(f"{where}: {problem['msg']}" if where else problem["msg"])
-    subject = "the request body" if name == "body" else f"argument {name!r}"
-    return errors.InvalidRequestError(
-        f"{operation.operation_id}: invalid value for {subject}: {'; '.join(parts)}",
-        param=name,
-        operation_id=operation.operation_id,
-        errors=problems,
-    )
 
 
 def _stringify(value: Any) -> str:
@@ -386,9 +356,10 @@ class _BaseClient:
                 raise errors.ConfigurationError(str(exc)) from None
 
         if http_client is None:
-            self._timeout: Any = httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
-            self._http = self._new_http_client(self._timeout)
+            self._http = self._new_http_client(httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT)
             self._owns_http = True
+            # Our own client has our timeout: requests use it as is rather than a copy per request.
+            self._timeout: Any = httpx.USE_CLIENT_DEFAULT
         else:
             if not isinstance(http_client, self._HTTP_CLIENT_TYPE):
                 raise errors.ConfigurationError(
@@ -463,15 +434,16 @@ class _BaseClient:
         options: RequestOptions | None,
     ) -> _Call:
         """Validate and encode everything; raises before any I/O."""
+        from . import _codec  # pydantic's side, imported by the first request, not by `import capillary`
+
         op_id = operation.operation_id
         opts: Mapping[str, Any] = options or {}
         unknown = set(opts) - _OPTION_KEYS
         if unknown:
             raise TypeError(f"unknown request option(s): {', '.join(sorted(unknown))}")
-        names = {param.name for param in operation.params}
-        for name in arguments:
-            if name not in names:
-                raise TypeError(f"{op_id}() got an unexpected argument {name!r}")
+        if not operation.param_names.issuperset(arguments):
+            unexpected = next(name for name in arguments if name not in operation.param_names)
+            raise TypeError(f"{op_id}() got an unexpected argument {unexpected!r}")
 
         path_values: dict[str, str] = {}
         query: list[tuple[str, str]] = []
@@ -490,12 +462,7 @@ class _BaseClient:
                         operation_id=op_id,
                     )
                 continue
-            adapter = param_adapter(param.annotation)
-            try:
-                validated = adapter.validate_python(value)
-            except ValidationError as exc:
-                raise _invalid_argument(operation, param.name, exc) from None
-            dumped = adapter.dump_python(validated, mode="json")
+            dumped = _codec.encode_argument(operation, param, value)
             if param.repeated and isinstance(dumped, list):
                 query.extend((param.wire, _stringify(item)) for item in dumped)
                 continue
@@ -537,14 +504,9 @@ class _BaseClient:
         elif operation.body is None:
             raise errors.InvalidRequestError(f"{op_id}: takes no request body", param="body", operation_id=op_id)
         else:
-            try:
-                validated_body = type_adapter(operation.body).validate_python(body)
-            except ValidationError as exc:
-                raise _invalid_argument(operation, "body", exc) from None
-            if operation.body_format == "multipart":
-                content, headers["Content-Type"] = encode_multipart(dump_form_fields(operation.body, validated_body))
-            else:
-                content = dump_request_body(operation.body, validated_body)
+            content, content_type = _codec.encode_body(operation, body)
+            if content_type is not None:
+                headers["Content-Type"] = content_type
 
         for header, option in (
             (ATTRIBUTION_TYPE_HEADER, "attribution_entity_type"),
@@ -740,25 +702,21 @@ class _BaseClient:
                     code_meaning=self._code_meaning(op, details.code),
                     envelope=envelope,
                 )
-            result = self._parse(op, response, request_id, data)
-        else:
-            result = self._parse(op, response, request_id, _NOT_JSON)
+            return self._parse(op, response, request_id, data, attempts=attempts, envelope=envelope)
+        return self._parse(op, response, request_id, _NOT_JSON, attempts=attempts, envelope=None)
 
-        if isinstance(result, list):
-            result = ResponseList(result)
-        if isinstance(result, (CapillaryModel, ResponseList)):
-            result._response_meta = ResponseMeta(
-                request_id=request_id,
-                status_code=status,
-                operation_id=op.operation_id,
-                headers=response.headers,
-                attempts=attempts,
-                envelope=envelope,
-            )
-        return result
-
-    def _parse(self, op: Operation, response: httpx.Response, request_id: str | None, decoded: Any) -> Any:
-        """The success body as `op.response`, validated leniently (`decoded`: JSON already decoded)."""
+    def _parse(
+        self,
+        op: Operation,
+        response: httpx.Response,
+        request_id: str | None,
+        decoded: Any,
+        *,
+        attempts: int,
+        envelope: EnvelopeStatus | None,
+    ) -> Any:
+        """The success body as `op.response`, validated leniently and carrying its `ResponseMeta`
+        (`decoded`: the body already decoded, or `_NOT_JSON` to parse the raw JSON)."""
         if op.response is None:
             return None
         content = response.content
@@ -766,23 +724,22 @@ class _BaseClient:
             if response.status_code == 204:
                 return None
             raise self._invalid_body(op, response, request_id, "the body is empty")
-        adapter = type_adapter(op.response)
+        from . import _codec  # pydantic's side, imported by the first request, not by `import capillary`
+
         try:
-            if decoded is _NOT_JSON:
-                return adapter.validate_json(content, context=RESPONSE_CONTEXT)
-            return adapter.validate_python(decoded, context=RESPONSE_CONTEXT)
-        except ValidationError as exc:
-            problems = validation_problems(exc)
-            if any(problem["type"] == "json_invalid" for problem in problems):
-                raise self._invalid_body(op, response, request_id, "the body is not valid JSON") from None
-            text = problems_text(problems, "<body>", limit=5)
-            raise self._invalid_body(
-                op,
-                response,
-                request_id,
-                f"the body does not match the documented response: {text}",
-                problems,
-            ) from None
+            result = _codec.parse_body(op.response, content, decoded, from_json=decoded is _NOT_JSON)
+        except _codec.ValidationError as exc:
+            reason, problems = _codec.mismatch(exc)
+            raise self._invalid_body(op, response, request_id, reason, problems) from None
+        return _codec.with_meta(
+            result,
+            request_id=request_id,
+            status_code=response.status_code,
+            operation_id=op.operation_id,
+            headers=response.headers,
+            attempts=attempts,
+            envelope=envelope,
+        )
 
     @staticmethod
     def _invalid_body(
@@ -918,7 +875,7 @@ class SyncClient(_BaseClient):
         with oauth.thread_lock:
             token = oauth.valid_token(rejected)  # another thread may have refreshed meanwhile
             if token is None:
-                token = oauth.store(self.request(TOKEN_OPERATION, body=oauth.token_request_body()))
+                token = oauth.store(self.request(oauth.operation, body=oauth.token_request_body()))
         return token
 
     def close(self) -> None:
@@ -1016,7 +973,7 @@ class AsyncClient(_BaseClient):
         async with oauth.async_lock:
             token = oauth.valid_token(rejected)  # another task may have refreshed meanwhile
             if token is None:
-                token = oauth.store(await self.request(TOKEN_OPERATION, body=oauth.token_request_body()))
+                token = oauth.store(await self.request(oauth.operation, body=oauth.token_request_body()))
         return token
 
     async def close(self) -> None:

@@ -111,9 +111,12 @@ class EnvelopeStatus:
         return self.success is False and not self.all_failed
 
 
+_CONTAINERS = (dict, list)
+
+
 def _collect_items(node: Any, location: tuple[str | int, ...], out: list[ItemStatus], depth: int) -> None:
-    # Decoded JSON (or XML) is plain dicts and lists: checking for those, not the Mapping ABC, keeps
-    # this walk of every v1.1 response from costing as much as the rest of the call.
+    # Runs over every v1.1 response. Decoded JSON (or XML) is plain dicts and lists: checking for
+    # those, not the Mapping ABC, and descending only into non-empty ones keeps it cheap.
     if depth > _MAX_DEPTH:
         return
     if isinstance(node, dict):
@@ -128,11 +131,12 @@ def _collect_items(node: Any, location: tuple[str | int, ...], out: list[ItemSta
                 )
             )
         for key, value in node.items():
-            if key != "item_status" and isinstance(value, (dict, list)):
+            if value and isinstance(value, _CONTAINERS) and key != "item_status":
                 _collect_items(value, (*location, str(key)), out, depth + 1)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            _collect_items(value, (*location, index), out, depth + 1)
+            if value and isinstance(value, _CONTAINERS):
+                _collect_items(value, (*location, index), out, depth + 1)
 
 
 def read_v11_envelope(body: Any) -> EnvelopeStatus | None:

@@ -78,7 +78,10 @@ class Operation:
     """Set for list operations whose pages the client can walk (`iterate`)."""
     service: str | None = None
     """For a separate Capillary service: its name, which picks its own host (`SERVICE_CLUSTERS`)."""
+    param_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The keyword argument names of `params` (computed once, checked on every call)."""
 
     def __post_init__(self) -> None:
         if self.idempotent is None:
             object.__setattr__(self, "idempotent", self.method.upper() in IDEMPOTENT_METHODS)
+        object.__setattr__(self, "param_names", frozenset(param.name for param in self.params))

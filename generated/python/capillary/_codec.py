@@ -1,0 +1,130 @@
+"""The pydantic side of a call: arguments and bodies validated and encoded, success bodies parsed.
+
+Kept apart from `_client` so that `import capillary` defines no pydantic model: defining the first
+one loads pydantic's model machinery and plugin loader (~40 ms), which `import pydantic` alone does
+not. The client imports this module with its first request; by then a generated resource module has
+usually loaded the models anyway.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from . import errors
+from ._files import encode_multipart
+from ._model import (
+    RESPONSE_CONTEXT,
+    CapillaryModel,
+    ResponseList,
+    ResponseMeta,
+    dump_form_fields,
+    dump_request_body,
+    param_adapter,
+    problems_text,
+    type_adapter,
+    validation_problems,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._envelope import EnvelopeStatus
+    from ._operation import Operation, Param
+
+__all__ = [
+    "ValidationError",
+    "encode_argument",
+    "encode_body",
+    "mismatch",
+    "parse_body",
+    "with_meta",
+]
+
+
+def _invalid_argument(
+    operation: Operation, name: str, exc: ValidationError
+) -> errors.InvalidRequestError:
+    """`lookupCustomer: invalid value for argument 'limit': Input should be a valid integer`."""
+    problems = validation_problems(exc, (name,))
+    parts = []
+    for problem in problems:
+        # A parameter's own name is already in the message; body paths keep their `body.` root.
+        loc = problem["loc"] if name == "body" else problem["loc"][1:]
+        where = ".".join(str(part) for part in loc)
+        parts.append(f"{where}: {problem['msg']}" if where else problem["msg"])
+    subject = "the request body" if name == "body" else f"argument {name!r}"
+    return errors.InvalidRequestError(
+        f"{operation.operation_id}: invalid value for {subject}: {'; '.join(parts)}",
+        param=name,
+        operation_id=operation.operation_id,
+        errors=problems,
+    )
+
+
+def encode_argument(operation: Operation, param: Param, value: Any) -> Any:
+    """The argument validated strictly against its annotation, in JSON mode (`InvalidRequestError` if invalid)."""
+    adapter = param_adapter(param.annotation)
+    try:
+        validated = adapter.validate_python(value)
+    except ValidationError as exc:
+        raise _invalid_argument(operation, param.name, exc) from None
+    return adapter.dump_python(validated, mode="json")
+
+
+def encode_body(operation: Operation, body: Any) -> tuple[bytes, str | None]:
+    """`(content, content type)` of the body validated strictly: JSON (content type None: the
+    default) or, for `body_format="multipart"`, multipart form data."""
+    try:
+        validated = type_adapter(operation.body).validate_python(body)
+    except ValidationError as exc:
+        raise _invalid_argument(operation, "body", exc) from None
+    if operation.body_format == "multipart":
+        return encode_multipart(dump_form_fields(operation.body, validated))
+    return dump_request_body(operation.body, validated), None
+
+
+def parse_body(annotation: Any, content: bytes, decoded: Any, *, from_json: bool) -> Any:
+    """A success body validated leniently as `annotation`: from the raw JSON `content` when
+    `from_json`, else from `decoded` (JSON or XML already decoded). Raises `ValidationError`."""
+    adapter = type_adapter(annotation)
+    if from_json:
+        return adapter.validate_json(content, context=RESPONSE_CONTEXT)
+    return adapter.validate_python(decoded, context=RESPONSE_CONTEXT)
+
+
+def mismatch(exc: ValidationError) -> tuple[str, list[dict[str, Any]] | None]:
+    """`(reason, problems)` of the `APIResponseValidationError` for a body `parse_body` refused."""
+    problems = validation_problems(exc)
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return "the body is not valid JSON", None
+    return (
+        f"the body does not match the documented response: {problems_text(problems, '<body>', limit=5)}",
+        problems,
+    )
+
+
+def with_meta(
+    result: Any,
+    *,
+    request_id: str | None,
+    status_code: int,
+    operation_id: str,
+    headers: httpx.Headers,
+    attempts: int,
+    envelope: EnvelopeStatus | None,
+) -> Any:
+    """`result` carrying its `ResponseMeta` (a JSON array becomes a `ResponseList`)."""
+    if isinstance(result, list):
+        result = ResponseList(result)
+    if isinstance(result, (CapillaryModel, ResponseList)):
+        result._response_meta = ResponseMeta(
+            request_id=request_id,
+            status_code=status_code,
+            operation_id=operation_id,
+            headers=headers,
+            attempts=attempts,
+            envelope=envelope,
+        )
+    return result
