@@ -16,7 +16,7 @@ from generator.bundle import dump_bundle, dump_yaml
 from generator.errors import SpecErrors
 from generator.memo import Memo, Pieces, prune
 
-from spec_project import ITEMS, make_project
+from spec_project import ITEMS, ROOT, make_project
 
 # The Item schema in a file of its own, which items.yaml refers to.
 SHARED = """\
@@ -36,20 +36,7 @@ ITEMS_USING_SHARED = ITEMS.replace('"#/components/schemas/Item"', '"shared.yaml#
     "  schemas:\n"
 )[0]
 
-V3_ROOT = """\
-openapi: 3.1.0
-info: {title: Test API v3, version: "3", description: Test.}
-servers:
-  - {url: "https://eu.example.com", description: EU., x-capillary-cluster: eu}
-security:
-  - basicAuth: []
-tags:
-  - {name: things, description: Things.}
-paths: {}
-components:
-  securitySchemes:
-    basicAuth: {$ref: "../common/security.yaml#/components/securitySchemes/basicAuth"}
-"""
+V3_ROOT = ROOT.replace('version: "2"', 'version: "3"').replace("name: items, description: Items.", "name: things")
 V3_THINGS = (
     ITEMS.replace("/v2/items", "/v3/things").replace("tags: [items]", "tags: [things]").replace("getItem", "getThing")
 )
