@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import SpecError
-from .specset import SpecFile, line_of
+from .specset import DATA_KEYS, SpecFile, line_of
 
 PREFIXES = ("x-capgen-", "x-capillary-")
-# Values that are data, not spec: their keys are not extensions.
-_DATA_KEYS = {"example", "examples", "default", "const", "enum"}
 
 
 def check_extensions(files: list[SpecFile], errors: list[SpecError]) -> None:
@@ -40,7 +38,7 @@ def _visit(spec_file: SpecFile, node: Any, errors: list[SpecError]) -> None:
             else:
                 for where, problem in check(value):
                     errors.append(SpecError(spec_file.label, where or line, f"{key}: {problem}", "extension"))
-        elif key in _DATA_KEYS:
+        elif key in DATA_KEYS:
             continue
         elif key == "properties" and isinstance(value, dict):
             for schema in value.values():  # property names are wire names, not extensions

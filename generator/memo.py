@@ -41,10 +41,15 @@ def tool_digest() -> str:
     digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\n".encode())
     for library in TOOL_LIBRARIES:
         digest.update(f"{library} {version(library)}\n".encode())
-    for path in files_under(GENERATOR_DIR):
-        digest.update(f"capgen/{path.relative_to(GENERATOR_DIR).as_posix()}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    add_files(digest, "capgen", GENERATOR_DIR)
     return digest.hexdigest()
+
+
+def add_files(digest: Any, label: str, folder: Path) -> None:
+    """Feed `digest` every file under `folder`: its name (under `label`) and the hash of its bytes."""
+    for path in files_under(folder):
+        digest.update(f"{label}/{path.relative_to(folder).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
 def files_under(folder: Path) -> list[Path]:

@@ -45,17 +45,16 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
 def bundles(spec_set: SpecSet, api: ir.Api, memo: Memo) -> dict[str, str]:
     """Each version bundled into one OpenAPI document; a version whose inputs did not change is
     taken from `memo`, and paths and components dumped in the last run are not dumped again."""
-    files, pieces = {}, None
+    files = {}
     for version in api.versions:
         key = memo.key("bundle", version.inputs_digest)
         text = memo.get(key)
         if text is None:
-            pieces = pieces or Pieces(memo, "bundle pieces")
+            pieces = Pieces(memo, f"bundle pieces {version.name}")
             text = dump_bundle(bundle_version(spec_set, version.name), pieces)
             memo.put(key, text)
+            pieces.save()
         files[f"openapi/{version.name}.yaml"] = text
-    if pieces:
-        pieces.save()
     return files
 
 

@@ -15,7 +15,7 @@ import jinja2
 from . import ir
 from .docs.text import markdown, markdown_inline, md_cell, md_text
 from .errors import GeneratorBug
-from .memo import files_under
+from .memo import add_files
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
@@ -296,9 +296,7 @@ class Renderer:
     def digest(self) -> str:
         """Digest of every template: with a version's inputs, what its rendered files depend on."""
         digest = hashlib.sha256()
-        for path in files_under(self.templates_dir):
-            digest.update(f"{path.relative_to(self.templates_dir).as_posix()}\n".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        add_files(digest, "templates", self.templates_dir)
         return digest.hexdigest()
 
     def package_files(self, api: ir.Api) -> dict[str, str]:

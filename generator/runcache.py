@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .memo import files_under, prune, tool_digest
+from .memo import add_files, prune, tool_digest
 from .project import Project
 from .write import Plan, apply, plan, write_atomic
 
@@ -29,10 +29,8 @@ STORE_BYTES = 256 * 1024 * 1024
 
 def fingerprint(project: Project) -> str:
     digest = hashlib.sha256(f"{tool_digest()}\n".encode())
-    for label, folder in (("specs", project.specs_dir), ("templates", project.templates_dir)):
-        for path in files_under(folder):
-            digest.update(f"{label}/{path.relative_to(folder).as_posix()}\n".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    add_files(digest, "specs", project.specs_dir)
+    add_files(digest, "templates", project.templates_dir)
     return digest.hexdigest()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,9 @@ from .load import YDict, YList, parse_spec, read_spec
 from .memo import Memo, content_digest
 
 COMMON_DIR = "common"
+# Keys whose values are data (API payloads, values), not spec: nothing inside them is an extension,
+# a description or a schema.
+DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
 VERSION_ROOT = "api.yaml"
 
 
@@ -68,11 +71,16 @@ class SpecSet:
 
     def inputs_digest(self, version: str, memo: Memo) -> str:
         """Digest of every file a version reads: its own and those they refer to."""
-        digest = hashlib.sha256(f"{version}\n".encode())
         own = [f.path for f in self.files.values() if f.version == version]
-        for path in sorted(self.reach(own, memo)):
+        return f"{version} {self.reach_digest(own, memo, lambda spec_file: spec_file.digest)}"
+
+    def reach_digest(self, paths: list[Path], memo: Memo, digest_of: Callable[[SpecFile], str]) -> str:
+        """Digest of the files `paths` reach (`reach`), each by its label and `digest_of` it; a
+        target that does not exist counts as missing, so creating it changes the digest."""
+        digest = hashlib.sha256()
+        for path in sorted(self.reach(paths, memo)):
             known = self.files.get(path)
-            digest.update(f"{known.label} {known.digest}\n".encode() if known else f"{path} missing\n".encode())
+            digest.update(f"{known.label} {digest_of(known)}\n".encode() if known else f"{path} missing\n".encode())
         return digest.hexdigest()
 
     def refs_of(self, spec_file: SpecFile, memo: Memo) -> frozenset[tuple[Path | None, str]]:

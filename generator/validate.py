@@ -18,7 +18,7 @@ from .ir import JSON_MEDIA
 from .load import YDict, to_plain
 from .memo import Memo
 from .schema_cycles import check_schema_cycles
-from .specset import SpecFile, SpecSet, escape_token, line_of, walk
+from .specset import DATA_KEYS, SpecFile, SpecSet, escape_token, line_of, walk
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -37,7 +37,11 @@ def validate_specs(spec_set: SpecSet, memo: Memo | None = None) -> None:
     memo = memo or Memo(None)
     errors: list[SpecError] = []
     refs = {spec_file.path: spec_set.refs_of(spec_file, memo) for spec_file in spec_set.files.values()}
-    passed_key = {path: _passed_key(spec_set, path, memo) for path in refs}
+    checked = {spec_file.path: _checked_digest(spec_file, memo) for spec_file in spec_set.files.values()}
+    passed_key = {
+        path: memo.key("passed", spec_set.reach_digest([path], memo, lambda spec_file: checked[spec_file.path]))
+        for path in refs
+    }
     pending = [spec_file for spec_file in spec_set.files.values() if not memo.has(passed_key[spec_file.path])]
     if pending:
         broken_refs = check_refs(spec_set, pending, errors)
@@ -58,19 +62,9 @@ def validate_specs(spec_set: SpecSet, memo: Memo | None = None) -> None:
         raise SpecErrors(errors)
 
 
-def _passed_key(spec_set: SpecSet, path: Path, memo: Memo) -> str:
-    """Key of "this file passed the per-file checks": its content and that of every file it reaches."""
-    parts = []
-    for target in sorted(spec_set.reach([path], memo)):
-        known = spec_set.files.get(target)
-        parts.append(f"{known.label} {_checked_digest(known, memo)}" if known else f"{target} missing")
-    return memo.key("passed", *parts)
-
-
 # What the checks read of `description` and `summary` text is only whether it is empty, blank or
 # neither; rewording it changes no result. Data (examples, defaults, enums) is read as it is.
 _PROSE_KEYS = frozenset({"description", "summary"})
-_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
 
 
 def _checked_digest(spec_file: SpecFile, memo: Memo) -> str:
@@ -94,7 +88,7 @@ def _prose_reduced(node: Any) -> Any:
 
 
 def _prose_reduced_entry(key: str, value: Any) -> Any:
-    if key in _DATA_KEYS:
+    if key in DATA_KEYS:
         return value
     if key in _PROSE_KEYS and isinstance(value, str):
         return "" if not value else " " if not value.strip() else "text"
@@ -393,8 +387,11 @@ class ExampleChecker:
     """Validates examples against their schemas with JSON Schema 2020-12, across files."""
 
     def __init__(self, plain: PlainDocuments) -> None:
-        from referencing import Registry, Resource  # loaded only when a file is checked, as above
+        from jsonschema import Draft202012Validator  # loaded only when a file is checked, as above
+        from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
+
+        self._validator_class = Draft202012Validator
 
         # Spec files are loaded into the registry as a schema first refers to them.
         self._registry = Registry(
@@ -403,11 +400,9 @@ class ExampleChecker:
         self._validators: dict[str, Draft202012Validator] = {}
 
     def _validator(self, uri: str) -> Draft202012Validator:
-        from jsonschema import Draft202012Validator
-
         if uri not in self._validators:
-            self._validators[uri] = Draft202012Validator(
-                {"$ref": uri}, registry=self._registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            self._validators[uri] = self._validator_class(
+                {"$ref": uri}, registry=self._registry, format_checker=self._validator_class.FORMAT_CHECKER
             )
         return self._validators[uri]
 

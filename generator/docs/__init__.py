@@ -40,11 +40,13 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     readme_samples = builder.readme_samples(api.versions)
     formatter.flush()
     for name, doc in docs.items():
-        conversions = text.carry_over(memo.table(f"markdown {name}"))
-        pieces = Pieces(memo, f"docs pieces {name}")
-        parts[name] = _version_parts(renderer, doc, pieces)
+        pieces = Pieces(memo, f"docs pieces {name}")  # its rendered pieces and Markdown conversions
+        text.convert_with(pieces)
+        try:
+            parts[name] = _version_parts(renderer, doc, pieces)
+        finally:
+            text.convert_with(None)
         memo.put(keys[name], parts[name])
-        memo.save_table(f"markdown {name}", conversions)
         pieces.save()
     files = {"python/README.md": renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)}
     for version_parts in parts.values():
@@ -64,8 +66,8 @@ def _version_parts(renderer: Renderer, doc: VersionDoc, pieces: Pieces) -> dict[
     module = doc.version.module
     parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
     sections = []
+    material = renderer.digest.encode() + b"\n"  # the templates; the pickled docs model is the rest
     for resource in doc.resources:
-        material = b"%s\n%s\n" % (renderer.digest.encode(), module.encode())
         parts[f"{base}/includes/_{resource.resource.stem}.md"] = pieces.get(
             b"slate\n" + material + pickle.dumps(resource, protocol=5),
             partial(renderer.render, "docs/slate/resource.md.jinja", doc=resource),

@@ -13,6 +13,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from ..memo import Pieces
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 # Code fences and code spans, kept as they are: backslashes and entities mean nothing inside them.
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
@@ -40,26 +42,19 @@ def markdown_inline(text: Any) -> Markup:
 
 
 # Converting Markdown is most of rendering the HTML page, and the same field descriptions recur in
-# every operation that shows the model. Each text is converted once per run, and the conversions of
-# the last run are carried over (`carry_over`) so an edit converts only the texts it changed.
-_known: dict[str, Markup] = {}
-_used: dict[str, Markup] = {}
+# every operation that shows the model. With `convert_with(pieces)`, each text is converted once per
+# run and conversions of the last run are reused, so an edit converts only the texts it changed.
+_pieces: Pieces | None = None
 
 
-def carry_over(known: dict[str, Markup]) -> dict[str, Markup]:
-    """Start a run with the conversions of the last one; returns the table this run fills (every
-    conversion it uses), to be carried over to the next run."""
-    global _known, _used
-    _known, _used = known, {}
-    return _used
+def convert_with(pieces: Pieces | None) -> None:
+    """Keep conversions in `pieces` (the docs of one version) from now on; None converts every time."""
+    global _pieces
+    _pieces = pieces
 
 
 def _converted(kind: str, text: str) -> Markup:
-    key = f"{kind}:{text}"
-    html = _used.get(key)
-    if html is None:
-        html = _known.get(key)
-        if html is None:
-            html = Markup(_MARKDOWN.render(text) if kind == "block" else _MARKDOWN.renderInline(text))
-        _used[key] = html
-    return html
+    def convert() -> str:
+        return _MARKDOWN.render(text) if kind == "block" else _MARKDOWN.renderInline(text)
+
+    return Markup(_pieces.get(f"markdown {kind}\n{text}", convert) if _pieces else convert())
