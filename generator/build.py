@@ -647,7 +647,7 @@ class VersionBuilder:
                 continue
             base_fields = {f.wire: f for f in self.models[base.name].fields}
             model.base = base.name
-            model.inherited = frozenset(
+            model.inherited = tuple(
                 f.wire
                 for f in model.fields
                 if (b := base_fields.get(f.wire)) is not None

@@ -26,6 +26,10 @@ class SpecErrors(Exception):
         self.errors = sorted(set(errors))
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its errors, not its message (a run's parts may fail in another process).
+        return SpecErrors, (self.errors,)
+
 
 class GeneratorBug(Exception):
     """A template failed or produced invalid output: a bug in capgen's templates, not in the specs."""

@@ -133,9 +133,10 @@ class Model:
     """`file:line` of the schema, for messages and docs."""
     base: str | None = None
     """The model this one extends (`allOf` with a `$ref` to a component schema)."""
-    inherited: frozenset[str] = frozenset()
+    inherited: tuple[str, ...] = ()
     """Wire names of the fields taken unchanged from `base`: the class does not declare them again.
-    `fields` still lists every field, for the docs and the other consumers of the IR."""
+    `fields` still lists every field, for the docs and the other consumers of the IR. A tuple, not a
+    set: pickles of the IR key cached pieces, and a set's order changes from process to process."""
 
     @property
     def declared_fields(self) -> list[Field]:

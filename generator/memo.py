@@ -121,15 +121,27 @@ class Pieces:
 
     def get(self, material: str | bytes, make: Callable[[], str]) -> str:
         """The piece made from `material` (everything it depends on), made now if it is new."""
-        digest = hashlib.sha256(material.encode() if isinstance(material, str) else material).hexdigest()
+        digest = self.digest(material)
+        piece = self.find(digest)
+        return piece if piece is not None else self.keep(digest, make())
+
+    @staticmethod
+    def digest(material: str | bytes) -> str:
+        return hashlib.sha256(material.encode() if isinstance(material, str) else material).hexdigest()
+
+    def find(self, digest: str) -> str | None:
+        """The piece of `digest` if this run or the last one made it (then it is kept for the next)."""
         piece = self.used.get(digest)
         if piece is None:
             piece = self.known.get(digest)
-            if piece is None:
-                piece = make()
-            else:
+            if piece is not None:
                 self.reused += 1
-            self.used[digest] = piece
+                self.used[digest] = piece
+        return piece
+
+    def keep(self, digest: str, piece: str) -> str:
+        """Record a piece made in this run."""
+        self.used[digest] = piece
         return piece
 
     def save(self) -> None:

@@ -8,6 +8,7 @@ from .bundle import bundle_version, dump_bundle
 from .docs import render_docs
 from .format import Formatter
 from .memo import Memo, Pieces
+from .parallel import beside
 from .project import Project
 from .render import Renderer
 from .specset import SpecSet, load_specs
@@ -36,9 +37,12 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
     memo = project_memo(project)
     renderer = Renderer(project.templates_dir, project.cache_dir)
     formatter = Formatter(project.cache_dir)
-    files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api, memo).items()}
-    files.update(render_docs(renderer, formatter, api, memo))
-    files.update(bundles(spec_set, api, memo))
+    # The docs are about half of a run and need nothing else of it: they are made beside the rest.
+    with beside(lambda: render_docs(renderer, formatter, api, memo)) as docs:
+        files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api, memo).items()}
+        bundled = bundles(spec_set, api, memo)
+        files.update(docs.result())
+    files.update(bundled)
     return {name: text.encode("utf-8") for name, text in files.items()}
 
 
@@ -60,24 +64,36 @@ def bundles(spec_set: SpecSet, api: ir.Api, memo: Memo) -> dict[str, str]:
 
 def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Memo | None = None) -> dict[str, str]:
     """The client package's files, relative to `generated/python/`, its modules formatted. With
-    `memo`, a version whose inputs and templates did not change is not rendered again."""
+    `memo`, a version whose inputs and templates did not change is not rendered again, and in a
+    version that did change, only the modules whose inputs changed are."""
     memo = memo or Memo(None)
     files: dict[str, str] = {}
     fresh = renderer.package_files(api)  # rendered in this run, to be formatted
-    rendered: dict[str, list[str]] = {}  # memo key -> the files of a version rendered in this run
+    changed: list[tuple[str, Pieces, dict[str, str]]] = []  # memo key, pieces, module -> piece digest
     for version in api.versions:
         key = memo.key("python", renderer.digest, version.inputs_digest)
         known = memo.get(key)
-        if known is None:
-            version_files = renderer.version_files(version)
-            fresh.update(version_files)
-            rendered[key] = list(version_files)
-        else:
+        if known is not None:
             files.update(known)
+            continue
+        pieces, digests = Pieces(memo, f"python pieces {version.name}"), {}
+        for name, (material, make) in renderer.version_modules(version).items():
+            digest = digests[name] = Pieces.digest(renderer.digest.encode() + material) if material else ""
+            piece = pieces.find(digest) if digest else None
+            if piece is None:
+                fresh[name] = make()
+            else:
+                files[name] = piece
+        changed.append((key, pieces, digests))
     fresh.update(formatter.format_all({name: text for name, text in fresh.items() if name.endswith(".py")}))
-    for key, names in rendered.items():
-        memo.put(key, {name: fresh[name] for name in names})
-    return {**files, **fresh}
+    files.update(fresh)
+    for key, pieces, digests in changed:
+        for name, digest in digests.items():
+            if name in fresh and digest:
+                pieces.keep(digest, fresh[name])
+        memo.put(key, {name: files[name] for name in digests})
+        pieces.save()
+    return files
 
 
 def generate(project: Project, write: bool = True) -> Plan:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import pickle
 import re
 import textwrap
-from collections.abc import Iterable
-from functools import cached_property
+from collections.abc import Callable, Iterable
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,10 @@ from .memo import add_files
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
+
+
+def _material(*parts: Any) -> bytes:
+    return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def pyrepr(value: Any) -> str:
@@ -313,16 +319,27 @@ class Renderer:
             files[f"capillary/{name}"] = text
         return files
 
-    def version_files(self, version: ir.Version) -> dict[str, str]:
-        """One version's subpackage, relative to `generated/python/`."""
+    def version_modules(self, version: ir.Version) -> dict[str, tuple[bytes | None, Callable[[], str]]]:
+        """One version's subpackage, relative to `generated/python/`: each module as what it is
+        rendered from (pickled) and how to render it, so that a caller can keep the modules whose
+        inputs did not change (an edit usually touches one resource). The small `__init__` reads a
+        little of every resource and is simply rendered again (material None)."""
         base = f"capillary/{version.module}"
-        files = {
-            f"{base}/__init__.py": self.render("python/version/__init__.py.jinja", version=version),
-            f"{base}/models.py": self.models_module(version),
+        # What every module reads of the version besides its resources and models.
+        context = dataclasses.replace(version, resources=[], enums=[], models=[], inputs_digest="")
+        modules = {
+            f"{base}/__init__.py": (None, partial(self.render, "python/version/__init__.py.jinja", version=version)),
+            f"{base}/models.py": (
+                _material(context, version.models, version.enums),
+                partial(self.models_module, version),
+            ),
         }
         for resource in version.resources:
-            files[f"{base}/{resource.module}.py"] = self.resource_module(version, resource)
-        return files
+            modules[f"{base}/{resource.module}.py"] = (
+                _material(context, resource),
+                partial(self.resource_module, version, resource),
+            )
+        return modules
 
     def models_module(self, version: ir.Version) -> str:
         fragments = [field_annotation(f) for m in version.models for f in m.fields]

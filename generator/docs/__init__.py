@@ -6,9 +6,9 @@ into safe Slate Markdown or HTML; the templates under `templates/docs/` lay it a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
-from functools import partial
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -17,7 +17,7 @@ from .. import ir
 from ..format import Formatter
 from ..memo import Memo, Pieces
 from . import text
-from .model import DocsBuilder, VersionDoc
+from .model import DocsBuilder, OperationDoc, models_reached
 
 if TYPE_CHECKING:  # render.py imports the docs filters from this package
     from ..render import Renderer
@@ -28,7 +28,8 @@ SITE_ASSETS = ("app.js", "style.css")
 
 def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Memo | None = None) -> dict[str, str]:
     """Every docs file, relative to `generated/`. With `memo`, the pages and HTML parts of a version
-    whose inputs and templates did not change are not rendered again."""
+    whose inputs and templates did not change are not rendered again, and in a version that did
+    change, only the operations whose docs changed are."""
     memo = memo or Memo(None)
     clusters = json.dumps(api.clusters, sort_keys=True)
     keys = {
@@ -36,18 +37,21 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     }
     parts: dict[str, dict[str, str]] = {name: memo.get(key) for name, key in keys.items()}
     builder = DocsBuilder(formatter)
-    docs = {v.name: builder.version(v, api.clusters) for v in api.versions if parts[v.name] is None}
+    plans = [
+        _VersionPlan(builder, renderer.digest, version, api.clusters, Pieces(memo, f"docs pieces {version.name}"))
+        for version in api.versions
+        if parts[version.name] is None
+    ]
     readme_samples = builder.readme_samples(api.versions)
-    formatter.flush()
-    for name, doc in docs.items():
-        pieces = Pieces(memo, f"docs pieces {name}")  # its rendered pieces and Markdown conversions
-        text.convert_with(pieces)
+    formatter.flush()  # every new sample, formatted in one go
+    for plan in plans:
+        text.convert_with(plan.pieces)  # the version's Markdown conversions live with its pieces
         try:
-            parts[name] = _version_parts(renderer, doc, pieces)
+            parts[plan.name] = plan.render(renderer)
         finally:
             text.convert_with(None)
-        memo.put(keys[name], parts[name])
-        pieces.save()
+        memo.put(keys[plan.name], parts[plan.name])
+        plan.pieces.save()
     files = {"python/README.md": renderer.render("python/package/README.md.jinja", api=api, samples=readme_samples)}
     for version_parts in parts.values():
         files.update((name, content) for name, content in version_parts.items() if name.startswith("docs/"))
@@ -58,32 +62,65 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     return files
 
 
-def _version_parts(renderer: Renderer, doc: VersionDoc, pieces: Pieces) -> dict[str, str]:
-    """A version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page.
-    A resource's Slate page and an operation's HTML section are taken from `pieces` when their docs
-    are what they were in the last run (an edit usually touches one operation)."""
-    base = f"docs/slate/{doc.version.name}"
-    module = doc.version.module
-    parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
-    sections = []
-    material = renderer.digest.encode() + b"\n"  # the templates; the pickled docs model is the rest
-    for resource in doc.resources:
-        parts[f"{base}/includes/_{resource.resource.stem}.md"] = pieces.get(
-            b"slate\n" + material + pickle.dumps(resource, protocol=5),
-            partial(renderer.render, "docs/slate/resource.md.jinja", doc=resource),
-        )
-        operations = [
-            Markup(
-                pieces.get(
-                    b"html\n" + material + pickle.dumps(operation, protocol=5),
-                    partial(renderer.render, "docs/html/operation.html.jinja", o=operation),
+class _VersionPlan:
+    """A changed version's docs. Each operation's Slate and HTML sections are kept in `pieces` under a
+    digest of everything they are made from: the templates, what the version gives every operation
+    (its module, servers, security schemes and the CRM clusters), the operation's IR and the models
+    its field tables list. An edit usually touches one operation, so only its docs are built again,
+    before the samples of the run are formatted together."""
+
+    def __init__(
+        self, builder: DocsBuilder, templates: str, version: ir.Version, clusters: dict[str, str], pieces: Pieces
+    ) -> None:
+        self.name, self.pieces = version.name, pieces
+        self.doc = builder.version(version, clusters)
+        context = (version.name, version.module, version.servers, version.security_schemes, clusters)
+        prefix = templates.encode() + b"\n" + pickle.dumps(context, protocol=5)
+        model_digests: dict[str, bytes] = {}
+        self.digests: dict[str, tuple[str, str]] = {}  # operation anchor -> its Slate and HTML piece digests
+        self.new: dict[str, OperationDoc] = {}  # operation anchor -> its docs, where a piece is missing
+        for resource in self.doc.resources:
+            for link in resource.operations:
+                reached: dict[str, ir.Model] = {}
+                for type_ref in (link.op.body.type if link.op.body else None, link.op.response.type):
+                    if type_ref is not None:
+                        models_reached(type_ref, self.doc.models, reached)
+                material = [prefix, pickle.dumps((resource.resource.module, link.op), protocol=5)]
+                for name in sorted(reached):
+                    if name not in model_digests:
+                        model_digests[name] = hashlib.sha256(pickle.dumps(reached[name], protocol=5)).digest()
+                    material.append(model_digests[name])
+                whole = Pieces.digest(b"\n".join(material))
+                digests = self.digests[link.anchor] = (Pieces.digest("slate " + whole), Pieces.digest("html " + whole))
+                if any(pieces.find(digest) is None for digest in digests):
+                    self.new[link.anchor] = builder.operation(self.doc, resource.resource, link.op)
+
+    def render(self, renderer: Renderer) -> dict[str, str]:
+        """The version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page."""
+        doc = self.doc
+        base = f"docs/slate/{doc.version.name}"
+        parts = {f"{base}/index.html.md": renderer.render("docs/slate/index.html.md.jinja", doc=doc)}
+        sections = []
+        for resource in doc.resources:
+            slate, html = [], []
+            for link in resource.operations:
+                slate_digest, html_digest = self.digests[link.anchor]
+                slate.append(self._piece(slate_digest, renderer, "docs/slate/operation.md.jinja", link.anchor))
+                html.append(Markup(self._piece(html_digest, renderer, "docs/html/operation.html.jinja", link.anchor)))
+            parts[f"{base}/includes/_{resource.resource.stem}.md"] = renderer.render(
+                "docs/slate/resource.md.jinja", doc=resource, operations=slate
+            )
+            sections.append(
+                Markup(
+                    renderer.render(
+                        "docs/html/resource.html.jinja", r=resource, module=doc.version.module, operations=html
+                    )
                 )
             )
-            for operation in resource.operations
-        ]
-        sections.append(
-            Markup(renderer.render("docs/html/resource.html.jinja", r=resource, module=module, operations=operations))
-        )
-    parts["nav"] = renderer.render("docs/html/nav.html.jinja", v=doc)
-    parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc, resources=sections)
-    return parts
+        parts["nav"] = renderer.render("docs/html/nav.html.jinja", v=doc)
+        parts["content"] = renderer.render("docs/html/version.html.jinja", v=doc, resources=sections)
+        return parts
+
+    def _piece(self, digest: str, renderer: Renderer, template: str, anchor: str) -> str:
+        piece = self.pieces.find(digest)
+        return piece if piece is not None else self.pieces.keep(digest, renderer.render(template, o=self.new[anchor]))

@@ -48,11 +48,19 @@ class Table:
 
 
 @dataclass(frozen=True)
-class OperationDoc:
+class OperationLink:
+    """An operation as the page's navigation and indexes name it."""
+
     op: ir.Operation
     anchor: str
     call: str
     """`client.v2.customers.lookup`"""
+
+
+@dataclass(frozen=True)
+class OperationDoc(OperationLink):
+    """An operation's whole section: built only when its rendered section is not already known."""
+
     info: list[tuple[str, str]]
     parameters: list[Table]
     body_rows: list[Row]
@@ -80,7 +88,7 @@ class ResourceDoc:
     resource: ir.Resource
     anchor: str
     title: str
-    operations: list[OperationDoc]
+    operations: list[OperationLink]
     webhooks: list[WebhookDoc] = field(default_factory=list)
 
 
@@ -114,6 +122,8 @@ class VersionDoc:
     example_call: tuple[ir.Resource, ir.Operation] | None
     """The call the general samples make: the first read that returns an object, else the first
     call that does."""
+    writer: SampleWriter = field(repr=False, compare=False)
+    models: dict[str, ir.Model] = field(repr=False, compare=False)
 
 
 def _values(values: tuple[Any, ...]) -> tuple[str, ...]:
@@ -189,13 +199,12 @@ class DocsBuilder:
         basic, token = auth_schemes(version)
         auth = AuthDoc(basic=basic, token=token, example=writer.basic, token_path=TOKEN_PATH)
         models = {model.name: model for model in version.models}
-        token_header = auth.token["name"] if auth.token else None
         resources = [
             ResourceDoc(
                 resource,
                 f"{version.module}.{resource.module}",
                 resource.stem.replace("_", " ").capitalize(),
-                [self.operation(version, resource, op, writer, models, token_header) for op in resource.operations],
+                [_link(version, resource, op) for op in resource.operations],
                 [self.webhook(version, hook, writer, models) for hook in resource.webhooks],
             )
             for resource in version.resources
@@ -209,18 +218,15 @@ class DocsBuilder:
             resources=resources,
             methods=sorted({op.http_method for op in version.operations}),
             example_call=example,
+            writer=writer,
+            models=models,
         )
 
-    def operation(
-        self,
-        version: ir.Version,
-        resource: ir.Resource,
-        op: ir.Operation,
-        writer: SampleWriter,
-        models: dict[str, ir.Model],
-        token_header: str | None,
-    ) -> OperationDoc:
-        call = f"client.{version.module}.{resource.module}.{op.method_name}"
+    @staticmethod
+    def operation(doc: VersionDoc, resource: ir.Resource, op: ir.Operation) -> OperationDoc:
+        """The whole section of one of `doc`'s operations (its samples formatted at the next flush)."""
+        link, writer, models = _link(doc.version, resource, op), doc.writer, doc.models
+        token_header = doc.auth.token["name"] if doc.auth.token else None
         parameters = [
             Table(
                 title,
@@ -238,9 +244,9 @@ class DocsBuilder:
             )
         return OperationDoc(
             op=op,
-            anchor=call.removeprefix("client."),
-            call=call,
-            info=_info(op, call),
+            anchor=link.anchor,
+            call=link.call,
+            info=_info(op, link.call),
             parameters=parameters,
             body_rows=field_rows(op.body.type, models) if op.body else [],
             response_rows=field_rows(op.response.type, models),
@@ -321,6 +327,20 @@ class DocsBuilder:
         if hook_part:
             samples["webhook"] = SampleWriter(hook_part, self.formatter).webhook_python(hook_part.webhooks[0])
         return samples
+
+
+def _link(version: ir.Version, resource: ir.Resource, op: ir.Operation) -> OperationLink:
+    call = f"client.{version.module}.{resource.module}.{op.method_name}"
+    return OperationLink(op, call.removeprefix("client."), call)
+
+
+def models_reached(type_ref: ir.TypeRef, models: dict[str, ir.Model], reached: dict[str, ir.Model]) -> None:
+    """Add to `reached` every model whose fields `field_rows(type_ref, ...)` lists."""
+    for model in _nested_models(type_ref, models):
+        if model.name not in reached:
+            reached[model.name] = model
+            for model_field in model.fields:
+                models_reached(model_field.type, models, reached)
 
 
 def auth_schemes(version: ir.Version) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

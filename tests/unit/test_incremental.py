@@ -13,8 +13,10 @@ import pytest
 
 from generator import build, pipeline, validate
 from generator.bundle import dump_bundle, dump_yaml
+from generator.docs.model import DocsBuilder
 from generator.errors import SpecErrors
 from generator.memo import Memo, Pieces, prune
+from generator.render import Renderer
 
 from spec_project import ITEMS, ROOT, make_project
 
@@ -155,6 +157,58 @@ def test_an_unchanged_version_is_not_built_or_rendered_again(tmp_path, monkeypat
     items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
     pipeline.generate(project)
     assert built == ["v2"]
+
+
+LIST_ITEMS = """\
+  /v2/items:
+    get:
+      operationId: listItems
+      summary: List items
+      description: Returns every item.
+      tags: [items]
+      security: [{basicAuth: []}]
+      externalDocs: {url: "https://docs.example.com/#list-items"}
+      responses:
+        "200":
+          description: The items.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Item"}}
+              example: [{id: 3, name: pen}]
+"""
+
+
+def test_an_edit_renders_again_only_the_docs_sections_and_modules_it_changes(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CAPGEN_SERIAL", "1")  # the docs are counted here, not in a forked child
+    project = make_project(tmp_path, {"v2/items.yaml": ITEMS.replace("paths:\n", "paths:\n" + LIST_ITEMS, 1)})
+    pipeline.generate(project)
+    documented: list[str] = []
+    models_modules: list[str] = []
+    real_operation, real_models_module = DocsBuilder.operation, Renderer.models_module
+    monkeypatch.setattr(
+        DocsBuilder,
+        "operation",
+        staticmethod(lambda doc, resource, op: documented.append(op.operation_id) or real_operation(doc, resource, op)),
+    )
+    monkeypatch.setattr(
+        Renderer,
+        "models_module",
+        lambda self, version: models_modules.append(version.name) or real_models_module(self, version),
+    )
+    items = project.specs_dir / "v2/items.yaml"
+
+    items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
+    warm = dict(pipeline.generate(project).files)
+    assert documented == ["getItem"] and models_modules == []
+    assert warm == fresh_output(project)
+
+    # Both operations list the Item's fields: both sections change, and so does the models module.
+    documented.clear()
+    models_modules.clear()
+    items.write_text(items.read_text().replace("description: Name.", "description: What it is called."))
+    warm = dict(pipeline.generate(project).files)
+    assert sorted(documented) == ["getItem", "listItems"] and models_modules == ["v2"]
+    assert warm == fresh_output(project)
 
 
 def test_an_unreadable_cache_entry_is_a_miss(tmp_path) -> None:
