@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable
 from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,41 @@ def tool_digest() -> str:
     """Digest of the Python version, the libraries above and capgen's own source."""
     digest = hashlib.sha256()
     digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\n".encode())
+    versions = installed_versions(TOOL_LIBRARIES)
     for library in TOOL_LIBRARIES:
-        digest.update(f"{library} {version(library)}\n".encode())
+        digest.update(f"{library} {versions[library]}\n".encode())
     add_files(digest, "capgen", GENERATOR_DIR)
     return digest.hexdigest()
+
+
+def installed_versions(libraries: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each library, read from the names of the `*.dist-info` folders on
+    `sys.path` (the first one wins, as for an import). `importlib.metadata` tells the same but costs
+    25 ms to import, a sixth of a run with nothing to do; it still answers for anything not found so."""
+    wanted = {_distribution_key(library): library for library in libraries}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project, _, release = name[: -len(".dist-info")].partition("-")
+                library = wanted.get(_distribution_key(project))
+                if library is not None and release and library not in found:
+                    found[library] = release
+    for library in libraries:
+        if library not in found:
+            from importlib.metadata import version  # an egg or other layout: ask the slow way
+
+            found[library] = version(library)
+    return found
+
+
+def _distribution_key(name: str) -> str:
+    """A distribution name as its folder and the packaging rules compare it (PEP 503 + case)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def add_files(digest: Any, label: str, folder: Path) -> None:

@@ -38,6 +38,8 @@ RESERVED_ARGUMENTS = frozenset({"self", "body", "request_options"}) | ANNOTATION
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^0-9a-zA-Z_]+")
 
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
 
 @cache  # the same few thousand names are split again and again while the IR is built
 def _ascii_words(name: str) -> tuple[str, ...]:
@@ -92,7 +94,7 @@ def argument_name(wire: str) -> str:
 def class_name(name: str) -> str:
     """Python class name for a schema or enum."""
     name = _safe(pascal_case(name), "Model")
-    if name in dir(builtins):
+    if name in _BUILTIN_NAMES:
         name += "Model"
     return name
 

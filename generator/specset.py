@@ -59,6 +59,7 @@ class SpecSet:
     files: dict[Path, SpecFile] = field(default_factory=dict)
     _targets: dict[tuple[Path, str], Path | None] = field(default_factory=dict, init=False, repr=False)
     _refs: dict[Path, frozenset] = field(default_factory=dict, init=False, repr=False)
+    _resolved: dict[tuple[str, str], Resolved] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._resolved_root = self.root.resolve()
@@ -119,7 +120,14 @@ class SpecSet:
         )
 
     def resolve(self, ref: Any, base: SpecFile, line: int) -> Resolved:
-        """Follow one `$ref` from `base`; raise SpecErrors with the referring line if it fails."""
+        """Follow one `$ref` from `base`; raise SpecErrors with the referring line if it fails.
+        Memoised by file label and text: building a version follows the same refs thousands of times."""
+        found = self._resolved.get((base.label, ref)) if isinstance(ref, str) else None
+        if found is None:
+            found = self._resolved[(base.label, ref)] = self._resolve(ref, base, line)
+        return found
+
+    def _resolve(self, ref: Any, base: SpecFile, line: int) -> Resolved:
         if not isinstance(ref, str) or not ref:
             raise _ref_error(base, line, f"$ref must be a non-empty string, got {ref!r}")
         if "://" in ref or ref.startswith("//"):

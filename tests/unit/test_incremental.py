@@ -15,7 +15,7 @@ from generator import build, pipeline, validate
 from generator.bundle import dump_bundle, dump_yaml
 from generator.docs.model import DocsBuilder
 from generator.errors import SpecErrors
-from generator.memo import Memo, Pieces, prune
+from generator.memo import TOOL_LIBRARIES, Memo, Pieces, installed_versions, prune
 from generator.render import Renderer
 
 from spec_project import ITEMS, ROOT, make_project
@@ -266,3 +266,13 @@ def test_prune_deletes_the_least_recently_used_entries_first(tmp_path) -> None:
     assert memo.get(memo.key("k", "old")) is not None  # a hit makes it the most recently used
     prune(tmp_path, 2500)
     assert [name for name in ("old", "middle", "new") if memo.has(memo.key("k", name))] == ["old", "new"]
+
+
+def test_library_versions_are_read_as_importlib_metadata_reads_them() -> None:
+    from importlib.metadata import version
+
+    assert installed_versions(TOOL_LIBRARIES) == {library: version(library) for library in TOOL_LIBRARIES}
+    assert installed_versions(("Jinja2", "markdown_it.py")) == {
+        "Jinja2": version("jinja2"),
+        "markdown_it.py": version("markdown-it-py"),
+    }
