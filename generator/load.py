@@ -56,6 +56,9 @@ class _SpecLoader(_BaseLoader):
 
     file_label = "<memory>"
 
+    def construct_document(self, node: yaml.Node) -> Any:
+        return _build(self, node, {})
+
 
 # JSON has no timestamp type: `2024-05-01` in an example must stay the string it is in the API.
 _SpecLoader.yaml_implicit_resolvers = {
@@ -64,23 +67,47 @@ _SpecLoader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
-    data = YDict()
-    data.file, data.line = loader.file_label, _line(node)
-    yield data
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+
+
+def _build(loader: _SpecLoader, node: yaml.Node, built: dict[int, Any]) -> Any:
+    """The value of a composed node: plain mappings, sequences and strings (nearly all of a spec)
+    built directly, anything else by PyYAML's own constructors. A third of PyYAML's time went to
+    its general machinery. As there, an alias to a finished container is the same object, and one
+    to a container still being built (a recursive document) is an error."""
+    if id(node) in built:
+        known = built[id(node)]
+        if known is _BUILDING:
+            raise yaml.constructor.ConstructorError(None, None, "found unconstructable recursive node", node.start_mark)
+        return known
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+        return node.value
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        built[id(node)] = _BUILDING
+        mapping = YDict()
+        mapping.file, mapping.line = loader.file_label, _line(node)
+        _fill_mapping(loader, node, mapping, lambda value_node: _build(loader, value_node, built))
+        built[id(node)] = mapping
+        return mapping
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        built[id(node)] = _BUILDING
+        sequence = YList()
+        sequence.file, sequence.line = loader.file_label, _line(node)
+        for item in node.value:
+            sequence.append(_build(loader, item, built))
+            sequence.item_lines.append(_line(item))
+        built[id(node)] = sequence
+        return sequence
+    return loader.construct_object(node, deep=True)
+
+
+_BUILDING = object()
+
+
+def _fill_mapping(loader: _SpecLoader, node: yaml.MappingNode, data: YDict, value_of: Any) -> None:
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, bool) or not isinstance(key, (str, int, float)):
-            written = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
-            reading = ""
-            if isinstance(written, str) and str(key) != written:
-                reading = f" (YAML reads it as {key!r}; quote it)"
-            raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {written!r} must be a string{reading}", key_node.start_mark
-            )
-        # OpenAPI keys are strings: `200:` is the status code "200", as a JSON reader would see it.
-        key = str(key) if not isinstance(key, str) else key
+        key = key_node.value if key_node.tag == _STR else _key(loader, key_node)
         if key in data:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -88,8 +115,30 @@ def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
                 f"duplicate key {key!r} (first defined at line {data.key_lines[key]})",
                 key_node.start_mark,
             )
-        data[key] = loader.construct_object(value_node, deep=True)
+        data[key] = value_of(value_node)
         data.key_lines[key] = _line(key_node)
+
+
+def _key(loader: _SpecLoader, key_node: yaml.Node) -> str:
+    key = loader.construct_object(key_node, deep=True)
+    if isinstance(key, bool) or not isinstance(key, (str, int, float)):
+        written = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+        reading = ""
+        if isinstance(written, str) and str(key) != written:
+            reading = f" (YAML reads it as {key!r}; quote it)"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"mapping key {written!r} must be a string{reading}", key_node.start_mark
+        )
+    # OpenAPI keys are strings: `200:` is the status code "200", as a JSON reader would see it.
+    return str(key) if not isinstance(key, str) else key
+
+
+def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
+    # A mapping inside a node `_build` leaves to PyYAML (a `!!set`, an `!!omap` ...).
+    data = YDict()
+    data.file, data.line = loader.file_label, _line(node)
+    yield data
+    _fill_mapping(loader, node, data, lambda value_node: loader.construct_object(value_node, deep=True))
 
 
 def _construct_sequence(loader: _SpecLoader, node: yaml.SequenceNode):

@@ -44,10 +44,15 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 @cache  # the same few thousand names are split again and again while the IR is built
 def _ascii_words(name: str) -> tuple[str, ...]:
     """Split a wire name into words: camelCase humps, separators, digits stay with their word."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    # Keep letters Python accepts in identifiers; anything else separates words.
-    text = "".join(ch if (ch.isascii() and (ch.isalnum() or ch == "_")) or ch.isidentifier() else " " for ch in text)
+    if name.isascii():  # nearly every name: the same result as below, without the per-letter work
+        text = _NON_WORD.sub(" ", name)
+    else:
+        text = unicodedata.normalize("NFKD", name)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        # Keep letters Python accepts in identifiers; anything else separates words.
+        text = "".join(
+            ch if (ch.isascii() and (ch.isalnum() or ch == "_")) or ch.isidentifier() else " " for ch in text
+        )
     words: list[str] = []
     for chunk in re.split(r"[\s_]+", text):
         if chunk:

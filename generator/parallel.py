@@ -4,7 +4,8 @@ Once the IR is built, a run has independent parts: the docs, and the Python pack
 bundles. On a machine with a second core they take half the time side by side. A forked child
 starts with everything already loaded (specs, IR, compiled templates) and sends its result back
 pickled through a pipe. Where forking is impossible or unsafe (no `os.fork`, other threads
-running, one core, or `CAPGEN_SERIAL=1` for a debugger) the part simply runs in this process.
+running, one core, or `CAPGEN_SERIAL=1` for a debugger) the part simply runs in this process,
+first, as if it had been called there.
 """
 
 from __future__ import annotations
@@ -43,32 +44,32 @@ def can_fork() -> bool:
 class Part(Generic[T]):
     """A part of the run started by `beside`; `result()` waits for it."""
 
-    def __init__(self, work: Callable[[], T]) -> None:
-        self._work: Callable[[], T] | None = work
+    def __init__(self, work: Callable[[], T], fork: bool) -> None:
+        self._value: T
         self._pid = 0
         self._pipe = -1
-        if can_fork():
-            self._start()
+        if fork and can_fork():
+            self._start(work)
+        else:
+            self._value = work()
 
-    def _start(self) -> None:
+    def _start(self, work: Callable[[], T]) -> None:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: run, send the outcome, leave without running the parent's exit code
             os.close(read)
             try:
-                assert self._work is not None
-                outcome = _outcome(self._work)
+                outcome = _outcome(work)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(outcome)
             finally:
                 os._exit(0)
         os.close(write)
-        self._pid, self._pipe, self._work = pid, read, None
+        self._pid, self._pipe = pid, read
 
     def result(self) -> T:
-        if self._work is not None:  # not forked
-            work, self._work = self._work, None
-            return work()
+        if self._pid == 0:  # it ran here
+            return self._value
         with os.fdopen(self._pipe, "rb") as pipe:
             data = pipe.read()
         self._pipe = -1
@@ -79,6 +80,7 @@ class Part(Generic[T]):
         value, child_traceback = pickle.loads(data)
         if child_traceback is not None:
             raise value from ChildTraceback(child_traceback)
+        self._value = value
         return value
 
     def cancel(self) -> None:
@@ -105,10 +107,11 @@ def _outcome(work: Callable[[], T]) -> bytes:
 
 
 @contextmanager
-def beside(work: Callable[[], T]) -> Iterator[Part[T]]:
+def beside(work: Callable[[], T], fork: bool = True) -> Iterator[Part[T]]:
     """`work` started beside the code in the `with` block, which collects it with `.result()`;
-    leaving the block early (an exception) stops it."""
-    part = Part(work)
+    leaving the block early (an exception) stops it. With `fork` False (not worth a process) or
+    where forking is not possible, `work` runs here, before the block."""
+    part = Part(work, fork)
     try:
         yield part
     finally:

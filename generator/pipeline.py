@@ -12,7 +12,7 @@ from .parallel import beside
 from .project import Project
 from .render import Renderer
 from .specset import SpecSet, load_specs
-from .validate import validate_specs
+from .validate import Validation, validate_specs
 from .write import Plan, apply, plan
 
 
@@ -98,8 +98,19 @@ def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: 
 
 def generate(project: Project, write: bool = True) -> Plan:
     """Regenerate; write the changed files unless `write` is False (as `capgen check` does)."""
-    spec_set, api = build(project)
-    result = plan(project.out_dir, render_all(project, spec_set, api))
+    memo = project_memo(project)
+    spec_set = load_specs(project.specs_dir, project.root, memo)
+    validation = Validation(spec_set, memo)
+    # Checking a changed file against the OpenAPI rules takes as long as the rest of the run, so those
+    # checks run beside it; what it makes is used only if they pass, and their errors come first.
+    with beside(validation.run, fork=bool(validation.pending)) as checks:
+        try:
+            files = render_all(project, spec_set, build_api(spec_set, memo))
+        except Exception:
+            checks.result()  # a spec error explains a failed build better than the build does
+            raise
+        checks.result()
+    result = plan(project.out_dir, files)
     if write:
         apply(result)
     return result

@@ -28,38 +28,50 @@ _PATH_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 def validate_specs(spec_set: SpecSet, memo: Memo | None = None) -> None:
-    """Run every check; raise SpecErrors listing all problems if any is found.
+    """Run every check; raise SpecErrors listing all problems if any is found."""
+    Validation(spec_set, memo or Memo(None)).run()
+
+
+class Validation:
+    """Every check of a spec set, split so a run can see how much work they are before running them.
 
     With `memo`, the per-file checks skip a file that passed them before with the same bytes and the
-    same files it refers to (directly or through them): those checks read nothing else. The checks
-    across files (duplicate operations, unused components) always run over every file.
+    same files it refers to (directly or through them): those checks read nothing else. `pending`
+    lists the files that must go through them. The checks across files (duplicate operations,
+    unused components) always run over every file.
     """
-    memo = memo or Memo(None)
-    errors: list[SpecError] = []
-    refs = {spec_file.path: spec_set.refs_of(spec_file, memo) for spec_file in spec_set.files.values()}
-    checked = {spec_file.path: _checked_digest(spec_file, memo) for spec_file in spec_set.files.values()}
-    passed_key = {
-        path: memo.key("passed", spec_set.reach_digest([path], memo, lambda spec_file: checked[spec_file.path]))
-        for path in refs
-    }
-    pending = [spec_file for spec_file in spec_set.files.values() if not memo.has(passed_key[spec_file.path])]
-    if pending:
-        broken_refs = check_refs(spec_set, pending, errors)
-        broken_refs |= check_schema_cycles(spec_set, pending, errors)  # the validators would recurse without end
-        check_extensions(pending, errors)
-        plain = PlainDocuments(spec_set)
+
+    def __init__(self, spec_set: SpecSet, memo: Memo) -> None:
+        self.spec_set, self.memo = spec_set, memo
+        self.refs = {spec_file.path: spec_set.refs_of(spec_file, memo) for spec_file in spec_set.files.values()}
+        checked = {spec_file.path: _checked_digest(spec_file, memo) for spec_file in spec_set.files.values()}
+        self.passed_key = {
+            path: memo.key("passed", spec_set.reach_digest([path], memo, lambda spec_file: checked[spec_file.path]))
+            for path in self.refs
+        }
+        self.pending = [f for f in spec_set.files.values() if not memo.has(self.passed_key[f.path])]
+
+    def run(self) -> None:
+        """Raise SpecErrors with every problem found; remember the files that passed."""
+        spec_set, pending = self.spec_set, self.pending
+        errors: list[SpecError] = []
+        if pending:
+            broken_refs = check_refs(spec_set, pending, errors)
+            broken_refs |= check_schema_cycles(spec_set, pending, errors)  # the validators would recurse without end
+            check_extensions(pending, errors)
+            plain = PlainDocuments(spec_set)
+            for spec_file in pending:
+                if spec_file.path not in broken_refs:
+                    check_structure(spec_set, spec_file, plain, errors)
+            lint_files(spec_set, pending, errors, skip_examples=broken_refs, plain=plain)
+        check_operations_unique(spec_set, errors)
+        check_unused_components(spec_set, self.refs, errors)
+        failed = {error.file for error in errors}
         for spec_file in pending:
-            if spec_file.path not in broken_refs:
-                check_structure(spec_set, spec_file, plain, errors)
-        lint_files(spec_set, pending, errors, skip_examples=broken_refs, plain=plain)
-    check_operations_unique(spec_set, errors)
-    check_unused_components(spec_set, refs, errors)
-    failed = {error.file for error in errors}
-    for spec_file in pending:
-        if spec_file.label not in failed:
-            memo.put(passed_key[spec_file.path], True)
-    if errors:
-        raise SpecErrors(errors)
+            if spec_file.label not in failed:
+                self.memo.put(self.passed_key[spec_file.path], True)
+        if errors:
+            raise SpecErrors(errors)
 
 
 # What the checks read of `description` and `summary` text is only whether it is empty, blank or

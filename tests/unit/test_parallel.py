@@ -74,13 +74,17 @@ def test_leaving_the_block_early_stops_the_child() -> None:
         os.kill(pid, 0)
 
 
-def test_capgen_serial_runs_the_part_in_this_process(monkeypatch) -> None:
-    monkeypatch.setenv("CAPGEN_SERIAL", "1")
-    assert not can_fork()
+@pytest.mark.parametrize("serial", [True, False])
+def test_a_part_not_worth_a_process_runs_here_first(monkeypatch, serial) -> None:
+    """With CAPGEN_SERIAL=1, or when the caller says so: in this process, before the block, so a
+    failure surfaces where the call would have raised it."""
+    monkeypatch.setenv("CAPGEN_SERIAL", "1" if serial else "")
+    fork = serial  # CAPGEN_SERIAL overrides a caller that asks for a process
+    if serial:
+        assert not can_fork()
     seen: list[int] = []
-    with beside(lambda: seen.append(os.getpid()) or "done") as part:
-        assert seen == []  # started only when its result is wanted
+    with beside(lambda: seen.append(os.getpid()) or "done", fork=fork) as part:
+        assert seen == [os.getpid()]
         assert part.result() == "done"
-    assert seen == [os.getpid()]
-    with pytest.raises(ValueError, match="the part failed"), beside(failing_part) as part:
-        part.result()
+    with pytest.raises(ValueError, match="the part failed"), beside(failing_part, fork=fork):
+        raise AssertionError("the block must not run")

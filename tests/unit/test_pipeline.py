@@ -6,9 +6,12 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from generator import pipeline
 from generator.cli import main
+from generator.errors import GeneratorBug, SpecErrors
 from generator.pipeline import Project, generate
 
 from spec_project import ITEMS, make_project
@@ -131,3 +134,31 @@ def test_a_missing_or_broken_template_is_a_clear_error_and_writes_nothing(tmp_pa
     result = run(project, "generate")
     assert result.exit_code == 1 and "TemplateNotFound" in result.output and "Traceback" not in result.output
     assert tree_digest(project.out_dir) == digest
+
+
+@pytest.mark.parametrize("serial", ["1", ""])
+def test_spec_errors_come_before_a_build_that_fails_on_the_broken_spec(tmp_path, monkeypatch, serial) -> None:
+    """The pending checks run beside the build (CAPGEN_SERIAL unset) or before it: either way a broken
+    spec is reported as such, not as whatever the build trips over, and nothing is written."""
+    monkeypatch.setenv("CAPGEN_SERIAL", serial)
+    project = make_project(tmp_path, {"v2/items.yaml": ITEMS.replace("operationId: getItem", "operationId: 42")})
+
+    def build_trips(*_args):
+        raise KeyError("operationId")
+
+    monkeypatch.setattr(pipeline, "build_api", build_trips)
+    with pytest.raises(SpecErrors) as raised:
+        generate(project)
+    assert any("operationId" in error.message for error in raised.value.errors)
+    assert not project.out_dir.exists()
+
+
+def test_a_build_failure_on_valid_specs_is_reported_as_it_is(tmp_path, monkeypatch) -> None:
+    project = make_project(tmp_path)
+
+    def build_fails(*_args):
+        raise GeneratorBug("the build broke")
+
+    monkeypatch.setattr(pipeline, "build_api", build_fails)
+    with pytest.raises(GeneratorBug, match="the build broke"):
+        generate(project)
