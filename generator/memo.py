@@ -22,7 +22,8 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -183,20 +184,32 @@ def prune(folder: Path, max_bytes: int) -> None:
     """Delete the least recently used files under `folder` until it holds at most `max_bytes`: every
     edit adds entries (a new HTML part, a new parsed file), and old ones are only worth keeping while
     they may come back (switching branches, undoing an edit)."""
-    entries = []
-    for path in folder.rglob("*") if folder.is_dir() else ():
-        try:
-            status = path.stat()
-        except OSError:
-            continue
-        if path.is_file():
-            entries.append((status.st_mtime, status.st_size, path))
+    entries = list(_files_with_stat(str(folder)))
     total = sum(size for _, size, _ in entries)
     for _, size, path in sorted(entries):
         if total <= max_bytes:
             break
-        path.unlink(missing_ok=True)
+        with suppress(OSError):
+            os.unlink(path)
         total -= size
+
+
+def _files_with_stat(folder: str) -> Iterator[tuple[float, int, str]]:
+    """(mtime, size, path) of every file below `folder`. os.scandir, not Path.rglob: this runs after
+    every run that changed something, over a few thousand entries."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _files_with_stat(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                status = entry.stat(follow_symlinks=False)
+                yield status.st_mtime, status.st_size, entry.path
+        except OSError:  # removed meanwhile
+            continue
 
 
 def content_digest(data: bytes) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import ir
 from .build import build_api
 from .bundle import bundle_version, dump_bundle
-from .docs import render_docs
+from .docs import render_docs, versions_to_render
 from .format import Formatter
 from .memo import Memo, Pieces
 from .parallel import beside
@@ -37,8 +37,11 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api) -> dict[str, by
     memo = project_memo(project)
     renderer = Renderer(project.templates_dir, project.cache_dir)
     formatter = Formatter(project.cache_dir)
-    # The docs are about half of a run and need nothing else of it: they are made beside the rest.
-    with beside(lambda: render_docs(renderer, formatter, api, memo)) as docs:
+    # The docs need nothing else of the run: when there are many to make (a cold run, a change to
+    # several versions), they are made beside the rest. For one version a process costs about what
+    # it saves, and more on a busy machine.
+    many = versions_to_render(renderer, api, memo) > 1
+    with beside(lambda: render_docs(renderer, formatter, api, memo), fork=many) as docs:
         files = {f"python/{name}": text for name, text in python_package(renderer, formatter, api, memo).items()}
         bundled = bundles(spec_set, api, memo)
         files.update(docs.result())

@@ -31,10 +31,7 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     whose inputs and templates did not change are not rendered again, and in a version that did
     change, only the operations whose docs changed are."""
     memo = memo or Memo(None)
-    clusters = json.dumps(api.clusters, sort_keys=True)
-    keys = {
-        version.name: memo.key("docs", renderer.digest, version.inputs_digest, clusters) for version in api.versions
-    }
+    keys = _keys(renderer, api, memo)
     parts: dict[str, dict[str, str]] = {name: memo.get(key) for name, key in keys.items()}
     builder = DocsBuilder(formatter)
     plans = [
@@ -60,6 +57,18 @@ def render_docs(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Mem
     for name in SITE_ASSETS:
         files[f"docs/site/{name}"] = renderer.static(f"docs/html/{name}")
     return files
+
+
+def versions_to_render(renderer: Renderer, api: ir.Api, memo: Memo) -> int:
+    """How many versions' docs `render_docs` would make, not find in `memo`."""
+    return sum(not memo.has(key) for key in _keys(renderer, api, memo).values())
+
+
+def _keys(renderer: Renderer, api: ir.Api, memo: Memo) -> dict[str, str]:
+    clusters = json.dumps(api.clusters, sort_keys=True)
+    return {
+        version.name: memo.key("docs", renderer.digest, version.inputs_digest, clusters) for version in api.versions
+    }
 
 
 class _VersionPlan:
