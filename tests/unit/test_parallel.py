@@ -4,6 +4,7 @@ brought back to the parent as if it had run there."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -11,21 +12,31 @@ import pytest
 from generator.errors import GeneratorBug, SpecError, SpecErrors
 from generator.parallel import ChildTraceback, beside, can_fork
 
-forks = pytest.mark.skipif(not can_fork(), reason="this machine or process cannot fork a part")
+
+@pytest.fixture
+def forks(monkeypatch) -> None:
+    """A process that may fork: the suite's own threads (servers, event loops) and a one-core
+    machine would otherwise send every part through the in-process path these tests are not about."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    monkeypatch.delenv("CAPGEN_SERIAL", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert can_fork()
 
 
 def failing_part() -> None:
     raise ValueError("the part failed")
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_a_part_runs_in_another_process_and_returns_its_result() -> None:
     with beside(lambda: (os.getpid(), {"docs/a.md": "text"})) as part:
         pid, files = part.result()
     assert pid != os.getpid() and files == {"docs/a.md": "text"}
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_a_failure_comes_back_with_its_type_and_the_childs_traceback() -> None:
     with pytest.raises(ValueError, match="the part failed") as raised, beside(failing_part) as part:
         part.result()
@@ -33,7 +44,7 @@ def test_a_failure_comes_back_with_its_type_and_the_childs_traceback() -> None:
     assert "failing_part" in str(raised.value.__cause__)
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_spec_errors_come_back_whole() -> None:
     errors = [SpecError("specs/v2/items.yaml", 7, "unknown key", "structure"), SpecError("specs/v2/api.yaml", 2, "x")]
 
@@ -45,7 +56,7 @@ def test_spec_errors_come_back_whole() -> None:
     assert raised.value.errors == sorted(errors)
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_an_exception_that_cannot_be_pickled_comes_back_as_its_text() -> None:
     class Local(Exception):  # a local class cannot be pickled
         pass
@@ -57,13 +68,13 @@ def test_an_exception_that_cannot_be_pickled_comes_back_as_its_text() -> None:
         part.result()
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_a_child_that_dies_without_a_result_is_an_error() -> None:
     with pytest.raises(GeneratorBug, match="ended without a result"), beside(lambda: os._exit(3)) as part:
         part.result()
 
 
-@forks
+@pytest.mark.usefixtures("forks")
 def test_leaving_the_block_early_stops_the_child() -> None:
     started = time.monotonic()
     with pytest.raises(RuntimeError), beside(lambda: time.sleep(30)) as part:
@@ -72,6 +83,20 @@ def test_leaving_the_block_early_stops_the_child() -> None:
     assert time.monotonic() - started < 5
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_no_fork_with_another_thread_running_or_one_core(forks, monkeypatch) -> None:
+    monkeypatch.undo()  # the real thread count
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+    finally:
+        release.set()
+        thread.join()
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not can_fork()
 
 
 @pytest.mark.parametrize("serial", [True, False])

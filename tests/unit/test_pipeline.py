@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -141,6 +143,9 @@ def test_spec_errors_come_before_a_build_that_fails_on_the_broken_spec(tmp_path,
     """The pending checks run beside the build (CAPGEN_SERIAL unset) or before it: either way a broken
     spec is reported as such, not as whatever the build trips over, and nothing is written."""
     monkeypatch.setenv("CAPGEN_SERIAL", serial)
+    if not serial:  # fork even with the suite's threads about (see test_parallel's `forks`)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(threading, "active_count", lambda: 1)
     project = make_project(tmp_path, {"v2/items.yaml": ITEMS.replace("operationId: getItem", "operationId: 42")})
 
     def build_trips(*_args):
