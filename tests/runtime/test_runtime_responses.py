@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pydantic
 import pytest
-from capillary import errors
+from capillary import _model, errors
 from capillary._envelope import read_v11_envelope
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
@@ -85,6 +85,23 @@ def test_strict_models_built_by_hand() -> None:
     built = CustomerCreate(firstName="Tom", source="INSTORE")  # alias or attribute name
     assert built.source is Source.INSTORE
     assert built.request_id is None and built.response_meta is None
+
+
+def test_responses_skip_the_unknown_key_check_models_keep(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client parses responses with a validator built without the strict-mode unknown-key check
+    (it only finds the context lenient, once per model instance); the models themselves keep it."""
+    checks: list[object] = []
+    is_lenient = _model.is_lenient
+    monkeypatch.setattr(_model, "is_lenient", lambda info: checks.append(info) or is_lenient(info))
+    api.answer(json_response(200, {"entity": {"firstName": "Tom", "source": "INSTORE", "zzz": 1}, "top": 2}))
+    result = sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert (result.model_extra, result.entity.model_extra) == ({"top": 2}, {"zzz": 1})
+    assert type(result) is LookupResponse and type(result.entity) is Customer
+    assert checks == []
+    assert LookupResponse.__dict__["__pydantic_complete__"] and Customer.__dict__["__pydantic_complete__"]
+    with pytest.raises(pydantic.ValidationError, match="Unknown field for Customer: 'zzz'"):
+        LookupResponse.model_validate({"entity": {"zzz": 1}})
+    assert len(checks) == 2
 
 
 def test_lenient_context_for_users_parsing_payloads_themselves() -> None:

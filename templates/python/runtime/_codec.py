@@ -23,6 +23,7 @@ from ._model import (
     dump_request_body,
     param_adapter,
     problems_text,
+    response_validator,
     type_adapter,
     validation_problems,
 )
@@ -79,10 +80,10 @@ def encode_body(operation: Operation, body: Any) -> tuple[bytes, str | None]:
 def parse_body(annotation: Any, content: bytes, decoded: Any, *, from_json: bool) -> Any:
     """A success body validated leniently as `annotation`: from the raw JSON `content` when
     `from_json`, else from `decoded` (JSON or XML already decoded). Raises `ValidationError`."""
-    adapter = type_adapter(annotation)
+    validator = response_validator(annotation)
     if from_json:
-        return adapter.validate_json(content, context=RESPONSE_CONTEXT)
-    return adapter.validate_python(decoded, context=RESPONSE_CONTEXT)
+        return validator.validate_json(content, context=RESPONSE_CONTEXT)
+    return validator.validate_python(decoded, context=RESPONSE_CONTEXT)
 
 
 def mismatch(exc: ValidationError) -> tuple[str, list[dict[str, Any]] | None]:
