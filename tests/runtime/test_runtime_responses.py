@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import httpx
 import pydantic
 import pytest
-from capillary import _model, errors
+from capillary import _envelope, _model, errors
 from capillary._envelope import read_v11_envelope
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
@@ -224,6 +227,75 @@ def test_v11_partial_success_is_returned(api: MockAPI) -> None:
     assert [(i.code, i.location) for i in envelope.failed_items] == [(1012, ("customers", "customer", 1))]
     assert [i.code for i in envelope.succeeded_items] == [1000]
     assert result.response.customers.customer[1].item_status.success == "false"
+
+
+V11_GET_DOCUMENTED = dataclasses.replace(V11_GET, item_status_paths=(("customers", "customer"),))
+
+
+def count_full_walks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Locations `_envelope._collect_items` (the walk over the whole body) is called at."""
+    walks: list[object] = []
+    collect = _envelope._collect_items
+    monkeypatch.setattr(
+        _envelope, "_collect_items", lambda node, at, out, depth: walks.append(at) or collect(node, at, out, depth)
+    )
+    return walks
+
+
+def test_v11_item_statuses_are_read_where_the_spec_puts_them(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = count_full_walks(monkeypatch)
+    api.answer(json_response(200, v11("false", 201, [("true", 1000), ("false", 1012)], total="2", success_count="1")))
+    envelope = sync_client(api).request(V11_GET_DOCUMENTED, {"mobile": "91"}).response_meta.envelope
+    assert [(i.success, i.code, i.location) for i in envelope.items] == [
+        (True, 1000, ("customers", "customer", 0)),
+        (False, 1012, ("customers", "customer", 1)),
+    ]
+    assert walks == []
+    # One customer object instead of a list of them: the same documented place.
+    single = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": {"mobile": "91"}}}}
+    single["response"]["customers"]["customer"]["item_status"] = {"success": "true", "code": 1000}
+    content = json.dumps(single).encode()
+    envelope = read_v11_envelope(single, documented=V11_GET_DOCUMENTED.item_status_tree, content=content)
+    assert [(i.code, i.location) for i in envelope.items] == [(1000, ("customers", "customer"))]
+    # No item status at all: nothing to look for, whatever the operation documents.
+    envelope = read_v11_envelope(v11("true", 200), content=json.dumps(v11("true", 200)).encode())
+    assert (envelope.code, envelope.items) == (200, ())
+    assert walks == []
+
+
+def test_v11_item_status_the_spec_does_not_place_is_still_found(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = count_full_walks(monkeypatch)
+    body = v11("false", 201, [("true", 1000), ("true", 1000)])
+    body["response"]["customers"]["customer"][0]["coupons"] = [{"item_status": {"success": "false", "code": 700}}]
+    api.answer(json_response(200, body))
+    envelope = sync_client(api).request(V11_GET_DOCUMENTED, {"mobile": "91"}).response_meta.envelope
+    assert [(i.code, i.location) for i in envelope.items] == [
+        (1000, ("customers", "customer", 0)),
+        (700, ("customers", "customer", 0, "coupons", 0)),
+        (1000, ("customers", "customer", 1)),
+    ]
+    assert walks[0] == ()
+
+
+def test_v11_envelope_reader_trusts_the_spec_only_when_the_bytes_agree() -> None:
+    """The documented places are enough only when the raw body names `item_status` no more often than
+    they hold it; whatever hides the name from a byte count sends the reader over the whole body."""
+    tree = V11_GET_DOCUMENTED.item_status_tree
+    customer = {"mobile": "91", "item_status": {"success": "true", "code": 1000}}
+    hidden = {"mobile": "92", "cards": {"card": {"item_status": {"success": "false", "code": 1013}}}}
+    body = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": [customer, hidden]}}}
+    plain = json.dumps(body).encode()
+    escaped = plain.replace(b'"item_status"', b'"item\\u005fstatus"').replace(
+        b'"item\\u005fstatus"', b'"item_status"', 1
+    )
+    assert escaped.count(b"item_status") == 1 and json.loads(escaped) == body
+    in_a_value = json.dumps({**body, "note": "item_status"}).encode()
+    hidden_only = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": [hidden]}}}
+    for content in (plain, escaped, in_a_value, json.dumps(hidden_only).encode("utf-16")):
+        decoded = json.loads(content)
+        expected = read_v11_envelope(decoded)
+        assert expected is not None and any(item.code == 1013 for item in expected.items)
+        assert read_v11_envelope(decoded, documented=tree, content=content) == expected
 
 
 def test_v11_failure_without_items_uses_counts_then_code(api: MockAPI) -> None:

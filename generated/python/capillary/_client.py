@@ -738,7 +738,10 @@ class _BaseClient:
                 raise self._invalid_body(op, response, request_id, "the body is not JSON")
             if from_xml and op.response is not None:
                 data = fit(data, op.response)
-            envelope = read_v11_envelope(data)
+            # For JSON, the raw content tells whether the item statuses are all where the spec puts them.
+            envelope = read_v11_envelope(
+                data, documented=op.item_status_tree, content=None if from_xml else content
+            )
             if envelope is not None and envelope.all_failed:
                 details = extract_error(op.api, data)
                 raise errors.V11EnvelopeError(
