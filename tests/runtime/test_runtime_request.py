@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 
 import httpx
 import pytest
 from capillary import errors
+from capillary._codec import encode_argument
+from capillary._model import param_adapter
+from capillary._operation import Param
 
 from capillary_testkit import (
     DELETE_LABEL,
@@ -213,6 +217,19 @@ def test_wrong_type_names_the_argument(api: MockAPI) -> None:
     assert "ten" not in str(caught.value)  # values are never echoed (they may be personal data)
     assert caught.value.errors[0]["loc"] == ("limit",)
     assert api.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [(str, "91"), (int, 5), (bool, True), (str, 919), (int, "5"), (int, True), (bool, "true"), (float, 5)],
+)
+def test_plain_arguments_encode_as_the_adapter_would(annotation: Any, value: Any) -> None:
+    """Exact str/int/bool values skip pydantic; every value still ends up as its adapter dumps it."""
+    param = Param("x", "x", "query", annotation)
+    adapter = param_adapter(annotation)
+    expected = adapter.dump_python(adapter.validate_python(value), mode="json")
+    encoded = encode_argument(LOOKUP, param, value)
+    assert (encoded, type(encoded)) == (expected, type(expected))
 
 
 def test_unknown_enum_value_in_a_parameter(api: MockAPI) -> None:

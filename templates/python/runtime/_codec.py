@@ -55,9 +55,16 @@ def _invalid_argument(operation: Operation, name: str, exc: ValidationError) -> 
     )
 
 
+# Plain parameter types whose exact instances pydantic validates and dumps (JSON mode) unchanged.
+_UNCHANGED_BY_ENCODING = frozenset({str, int, bool})
+
+
 def encode_argument(operation: Operation, param: Param, value: Any) -> Any:
     """The argument validated strictly against its annotation, in JSON mode (`InvalidRequestError` if invalid)."""
-    adapter = param_adapter(param.annotation)
+    annotation = param.annotation
+    if type(value) is annotation and annotation in _UNCHANGED_BY_ENCODING:
+        return value  # the usual `mobile="91..."`: what the adapter would return, without its two calls
+    adapter = param_adapter(annotation)
     try:
         validated = adapter.validate_python(value)
     except ValidationError as exc:
@@ -108,12 +115,17 @@ def with_meta(
     if isinstance(result, list):
         result = ResponseList(result)
     if isinstance(result, (CapillaryModel, ResponseList)):
-        result._response_meta = ResponseMeta(
-            request_id=request_id,
-            status_code=status_code,
-            operation_id=operation_id,
-            headers=headers,
-            attempts=attempts,
-            envelope=envelope,
+        # Set directly: pydantic's `__setattr__` would first look the name up among its own attributes.
+        object.__setattr__(
+            result,
+            "_response_meta",
+            ResponseMeta(
+                request_id=request_id,
+                status_code=status_code,
+                operation_id=operation_id,
+                headers=headers,
+                attempts=attempts,
+                envelope=envelope,
+            ),
         )
     return result
