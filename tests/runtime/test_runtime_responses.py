@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import httpx
 import pydantic
 import pytest
-from capillary import _envelope, _model, errors
+from capillary import _codec, _envelope, _model, errors
 from capillary._envelope import read_v11_envelope
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
@@ -114,6 +115,36 @@ def test_lenient_context_for_users_parsing_payloads_themselves() -> None:
     assert nested.entity.model_extra == {"zzz": True}
     with pytest.raises(pydantic.ValidationError):
         LookupResponse.model_validate({"entity": {"zzz": True}})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"a": [1, -0, -0.0, 0.1, 1E2, 5e-324, 1e400, 123456789012345678901234567890], "a": "last"}',
+        b'{"a": NaN, "b": -Infinity, "c": "\\u00e9\\/\\ud83d\\ude00", "\\u0061": null}',
+        '\t{"name": "\u00e9"}\r\n'.encode(),
+        b'{"a": "\\ud800"}',  # a lone surrogate, as an escape
+        b'{"a": "\xed\xa0\x80"}',  # and as bytes
+        b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 BOM
+        '{"a": 1}'.encode("utf-16"),
+        b'{"a": ' + b"1" * 5000 + b"}",
+        b'{"a": 1,}',
+        b'{"a": 1} x',
+        b'{"a": "x\x01y"}',
+        b'{"a": "\xff"}',
+        b"{'a': 1}",
+        b'{"a": 01}',
+        b'\x0c{"a": 1}',
+    ],
+)
+def test_json_bodies_decode_as_json_loads_decodes_them(content: bytes) -> None:
+    def outcome(decode: Any) -> object:
+        try:
+            return repr(decode(content))
+        except ValueError:
+            return ValueError
+
+    assert outcome(_codec.decode_json) == outcome(json.loads)
 
 
 def test_non_json_success_body(api: MockAPI) -> None:

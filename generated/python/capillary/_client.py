@@ -133,8 +133,10 @@ def _decode_json(content: bytes) -> Any:
     """Decoded JSON, or `_NOT_JSON`."""
     if not content.strip():
         return _NOT_JSON
+    from . import _codec  # imported by the request's preparation already
+
     try:
-        return json.loads(content)
+        return _codec.decode_json(content)
     except ValueError:
         return _NOT_JSON
 
