@@ -288,8 +288,9 @@ class _Call:
     """A validated, fully encoded request, minus the credentials (added per attempt)."""
 
     operation: Operation
-    url: str
-    params: tuple[tuple[str, str], ...]
+    url: httpx.URL | str
+    params: tuple[tuple[str, str], ...] | None
+    """None when the query is in `url` already."""
     headers: Mapping[str, str]
     extra_headers: Mapping[str, str]
     content: bytes | None
@@ -568,10 +569,18 @@ class _BaseClient:
                 ) from None
         timeout = opts.get("timeout")
 
+        url: httpx.URL | str = self._host_for(operation) + path
+        params: tuple[tuple[str, str], ...] | None = tuple(query)
+        if not self._http.params:
+            # The query goes into the URL once, here: given as `params`, httpx would parse the URL and
+            # encode the query again on every attempt, half the cost of building the request. (An
+            # `http_client` with default params of its own keeps httpx's merge, which puts those first.)
+            url, params = httpx.URL(url, params=params), None
+
         return _Call(
             operation=operation,
-            url=self._host_for(operation) + path,
-            params=tuple(query),
+            url=url,
+            params=params,
             headers=headers,
             extra_headers=extra,
             content=content,
