@@ -87,6 +87,17 @@ def test_query_serialisation(api: MockAPI) -> None:
     ]
 
 
+@pytest.mark.parametrize("value", ["a b&c=d+e", "é漢/?#", "100%", "%41", "x;y,z[]@!$'()*~", "\u2028"])
+def test_query_is_encoded_as_httpx_encodes_params(api: MockAPI, value: str) -> None:
+    """The client writes the query into the URL itself: byte for byte what httpx makes of `params`."""
+    sync_client(api).request(LOOKUP, {**LOOKUP_ARGS, "identifier_value": value})
+    sent = api.requests[0].url
+    pairs = [("source", "INSTORE"), ("identifierName", "mobile"), ("identifierValue", value)]
+    expected = httpx.Client().build_request("GET", sent.copy_with(query=None), params=pairs).url
+    assert (sent.raw_path, str(sent)) == (expected.raw_path, str(expected))
+    assert sent.params["identifierValue"] == value
+
+
 def test_none_means_not_given(api: MockAPI) -> None:
     sync_client(api).request(LOOKUP, {**LOOKUP_ARGS, "include_tags": None, "limit": None, "direct_replay": None})
     request = api.requests[0]

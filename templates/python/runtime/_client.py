@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Self, TypedDict
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -536,9 +536,10 @@ class _BaseClient:
         params: tuple[tuple[str, str], ...] | None = tuple(query)
         if not self._http.params:
             # The query goes into the URL once, here: given as `params`, httpx would parse the URL and
-            # encode the query again on every attempt, half the cost of building the request. (An
-            # `http_client` with default params of its own keeps httpx's merge, which puts those first.)
-            url, params = httpx.URL(url, params=params), None
+            # encode the query again on every attempt, half the cost of building the request. The
+            # encoding is httpx's own (its `QueryParams` use `urlencode`). An `http_client` with default
+            # params of its own keeps httpx's merge, which puts those first.
+            url, params = httpx.URL(f"{url}?{urlencode(query)}" if query else url), None
 
         return _Call(
             operation=operation,
