@@ -122,6 +122,9 @@ class VersionBuilder:
                 f"x-capillary-family must be one of {', '.join(FAMILIES)}",
                 "family",
             )
+        if family == "v1.1":
+            for op in (op for resource in resources for op in resource.operations):
+                op.item_status_paths = self.item_status_paths(op.response.type)
         return ir.Version(
             name=self.version,
             module=naming.module_name(self.version),
@@ -317,6 +320,45 @@ class VersionBuilder:
         path, item_type = located
         first = node.get("first", 0 if style == "offset" else 1)
         return ir.Pagination(style, names[0], names[1], int(first), path, item_type)
+
+    def item_status_paths(self, response: ir.TypeRef) -> tuple[tuple[str, ...], ...]:
+        """Where a v1.1 response schema puts `item_status` objects: wire-name paths inside
+        `response` (the runtime reads them first and walks the whole body only if it must)."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+
+        def paths_in(type_ref: ir.TypeRef) -> list[tuple[str, ...]]:
+            paths: list[tuple[str, ...]] = []
+            for name in self._models_in(type_ref):
+                if name not in found:
+                    found[name] = []  # a model met again inside itself adds nothing below that point
+                    found[name] = paths_from(self.models[name])
+                for path in found[name]:
+                    if path not in paths:
+                        paths.append(path)
+            return paths
+
+        def paths_from(model: ir.Model) -> list[tuple[str, ...]]:
+            paths: list[tuple[str, ...]] = []
+            if any(f.wire == "item_status" for f in model.fields):
+                paths.append(())
+            for f in model.fields:
+                if f.wire != "item_status":
+                    paths.extend((f.wire, *path) for path in paths_in(f.type))
+            return paths
+
+        # The runtime starts at the body's `response` object when there is one.
+        model = self.models.get(response.name) if response.kind == "model" else None
+        inner = next((f for f in model.fields if f.wire == "response"), None) if model else None
+        return tuple(paths_in(inner.type if inner else response))
+
+    def _models_in(self, type_ref: ir.TypeRef) -> list[str]:
+        """Models a value of `type_ref` can be, itself or as an item of lists (not maps: their keys
+        are not known) and union members."""
+        if type_ref.kind == "model":
+            return [type_ref.name] if type_ref.name in self.models else []
+        if type_ref.kind in ("list", "union"):
+            return [name for arg in type_ref.args for name in self._models_in(arg)]
+        return []
 
     def _items_at(self, pointer: str, type_ref: ir.TypeRef) -> tuple[tuple[str, ...], ir.TypeRef] | str:
         """Python attribute path and item type of the list at JSON `pointer`, or what is wrong."""

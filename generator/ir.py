@@ -248,6 +248,9 @@ class Operation:
     documented_as: tuple[str, ...] = ()
     """`METHOD /path` of documented operations this one covers under another method or path."""
     pagination: Pagination | None = None
+    item_status_paths: tuple[tuple[str, ...], ...] = ()
+    """v1.1: the objects the response schema gives an `item_status`, as wire-name paths inside
+    `response` (lists along the way are transparent), e.g. `(("customers", "customer"),)`."""
 
     @property
     def constant_name(self) -> str:

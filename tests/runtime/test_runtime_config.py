@@ -111,6 +111,22 @@ def test_context_manager_closes_its_own_client_only(api: MockAPI) -> None:
     assert api.calls == 1
 
 
+def test_default_params_and_headers_of_an_http_client_still_apply(api: MockAPI) -> None:
+    """The client puts the query into the URL itself, except with an `http_client` that has default
+    params: httpx merges those first, as it always did."""
+    with SyncClient(
+        base_url=BASE_URL, till=TILL, password=PASSWORD, http_client=httpx.Client(transport=httpx.MockTransport(api))
+    ) as client:
+        client.request(LOOKUP, LOOKUP_ARGS)
+    mine = httpx.Client(transport=httpx.MockTransport(api), params={"lang": "en"}, headers={"X-Mine": "1"})
+    with SyncClient(base_url=BASE_URL, till=TILL, password=PASSWORD, http_client=mine) as client:
+        client.request(LOOKUP, LOOKUP_ARGS)
+    plain, merged = api.requests
+    assert merged.url.params.multi_items() == [("lang", "en"), *plain.url.params.multi_items()]
+    assert merged.url.copy_remove_param("lang") == plain.url
+    assert merged.headers["X-Mine"] == "1"
+
+
 async def test_async_context_manager(api: MockAPI) -> None:
     async with AsyncClient(base_url=BASE_URL, till=TILL, password=PASSWORD) as own:
         pass

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 
 import httpx
 import pytest
 from capillary import errors
+from capillary._codec import encode_argument
+from capillary._model import param_adapter
+from capillary._operation import Param
 
 from capillary_testkit import (
     DELETE_LABEL,
@@ -81,6 +85,17 @@ def test_query_serialisation(api: MockAPI) -> None:
         ("since", "2024-01-31"),
         ("limit", "10"),
     ]
+
+
+@pytest.mark.parametrize("value", ["a b&c=d+e", "é漢/?#", "100%", "%41", "x;y,z[]@!$'()*~", "\u2028"])
+def test_query_is_encoded_as_httpx_encodes_params(api: MockAPI, value: str) -> None:
+    """The client writes the query into the URL itself: byte for byte what httpx makes of `params`."""
+    sync_client(api).request(LOOKUP, {**LOOKUP_ARGS, "identifier_value": value})
+    sent = api.requests[0].url
+    pairs = [("source", "INSTORE"), ("identifierName", "mobile"), ("identifierValue", value)]
+    expected = httpx.Client().build_request("GET", sent.copy_with(query=None), params=pairs).url
+    assert (sent.raw_path, str(sent)) == (expected.raw_path, str(expected))
+    assert sent.params["identifierValue"] == value
 
 
 def test_none_means_not_given(api: MockAPI) -> None:
@@ -213,6 +228,19 @@ def test_wrong_type_names_the_argument(api: MockAPI) -> None:
     assert "ten" not in str(caught.value)  # values are never echoed (they may be personal data)
     assert caught.value.errors[0]["loc"] == ("limit",)
     assert api.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [(str, "91"), (int, 5), (bool, True), (str, 919), (int, "5"), (int, True), (bool, "true"), (float, 5)],
+)
+def test_plain_arguments_encode_as_the_adapter_would(annotation: Any, value: Any) -> None:
+    """Exact str/int/bool values skip pydantic; every value still ends up as its adapter dumps it."""
+    param = Param("x", "x", "query", annotation)
+    adapter = param_adapter(annotation)
+    expected = adapter.dump_python(adapter.validate_python(value), mode="json")
+    encoded = encode_argument(LOOKUP, param, value)
+    assert (encoded, type(encoded)) == (expected, type(expected))
 
 
 def test_unknown_enum_value_in_a_parameter(api: MockAPI) -> None:

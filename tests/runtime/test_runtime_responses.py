@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from typing import Any
+
 import httpx
 import pydantic
 import pytest
-from capillary import errors
+from capillary import _codec, _envelope, _model, errors
 from capillary._envelope import read_v11_envelope
 from capillary._model import RESPONSE_CONTEXT, CapillaryModel
 from capillary._operation import Operation
@@ -87,6 +91,23 @@ def test_strict_models_built_by_hand() -> None:
     assert built.request_id is None and built.response_meta is None
 
 
+def test_responses_skip_the_unknown_key_check_models_keep(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client parses responses with a validator built without the strict-mode unknown-key check
+    (it only finds the context lenient, once per model instance); the models themselves keep it."""
+    checks: list[object] = []
+    is_lenient = _model.is_lenient
+    monkeypatch.setattr(_model, "is_lenient", lambda info: checks.append(info) or is_lenient(info))
+    api.answer(json_response(200, {"entity": {"firstName": "Tom", "source": "INSTORE", "zzz": 1}, "top": 2}))
+    result = sync_client(api).request(LOOKUP, LOOKUP_ARGS)
+    assert (result.model_extra, result.entity.model_extra) == ({"top": 2}, {"zzz": 1})
+    assert type(result) is LookupResponse and type(result.entity) is Customer
+    assert checks == []
+    assert LookupResponse.__dict__["__pydantic_complete__"] and Customer.__dict__["__pydantic_complete__"]
+    with pytest.raises(pydantic.ValidationError, match="Unknown field for Customer: 'zzz'"):
+        LookupResponse.model_validate({"entity": {"zzz": 1}})
+    assert len(checks) == 2
+
+
 def test_lenient_context_for_users_parsing_payloads_themselves() -> None:
     parsed = Customer.model_validate({"source": "NEW", "extra": 1}, context=RESPONSE_CONTEXT)
     assert parsed.source == "NEW" and parsed.model_extra == {"extra": 1}
@@ -94,6 +115,36 @@ def test_lenient_context_for_users_parsing_payloads_themselves() -> None:
     assert nested.entity.model_extra == {"zzz": True}
     with pytest.raises(pydantic.ValidationError):
         LookupResponse.model_validate({"entity": {"zzz": True}})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"a": [1, -0, -0.0, 0.1, 1E2, 5e-324, 1e400, 123456789012345678901234567890], "a": "last"}',
+        b'{"a": NaN, "b": -Infinity, "c": "\\u00e9\\/\\ud83d\\ude00", "\\u0061": null}',
+        '\t{"name": "\u00e9"}\r\n'.encode(),
+        b'{"a": "\\ud800"}',  # a lone surrogate, as an escape
+        b'{"a": "\xed\xa0\x80"}',  # and as bytes
+        b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 BOM
+        '{"a": 1}'.encode("utf-16"),
+        b'{"a": ' + b"1" * 5000 + b"}",
+        b'{"a": 1,}',
+        b'{"a": 1} x',
+        b'{"a": "x\x01y"}',
+        b'{"a": "\xff"}',
+        b"{'a': 1}",
+        b'{"a": 01}',
+        b'\x0c{"a": 1}',
+    ],
+)
+def test_json_bodies_decode_as_json_loads_decodes_them(content: bytes) -> None:
+    def outcome(decode: Any) -> object:
+        try:
+            return repr(decode(content))
+        except ValueError:
+            return ValueError
+
+    assert outcome(_codec.decode_json) == outcome(json.loads)
 
 
 def test_non_json_success_body(api: MockAPI) -> None:
@@ -207,6 +258,75 @@ def test_v11_partial_success_is_returned(api: MockAPI) -> None:
     assert [(i.code, i.location) for i in envelope.failed_items] == [(1012, ("customers", "customer", 1))]
     assert [i.code for i in envelope.succeeded_items] == [1000]
     assert result.response.customers.customer[1].item_status.success == "false"
+
+
+V11_GET_DOCUMENTED = dataclasses.replace(V11_GET, item_status_paths=(("customers", "customer"),))
+
+
+def count_full_walks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Locations `_envelope._collect_items` (the walk over the whole body) is called at."""
+    walks: list[object] = []
+    collect = _envelope._collect_items
+    monkeypatch.setattr(
+        _envelope, "_collect_items", lambda node, at, out, depth: walks.append(at) or collect(node, at, out, depth)
+    )
+    return walks
+
+
+def test_v11_item_statuses_are_read_where_the_spec_puts_them(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = count_full_walks(monkeypatch)
+    api.answer(json_response(200, v11("false", 201, [("true", 1000), ("false", 1012)], total="2", success_count="1")))
+    envelope = sync_client(api).request(V11_GET_DOCUMENTED, {"mobile": "91"}).response_meta.envelope
+    assert [(i.success, i.code, i.location) for i in envelope.items] == [
+        (True, 1000, ("customers", "customer", 0)),
+        (False, 1012, ("customers", "customer", 1)),
+    ]
+    assert walks == []
+    # One customer object instead of a list of them: the same documented place.
+    single = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": {"mobile": "91"}}}}
+    single["response"]["customers"]["customer"]["item_status"] = {"success": "true", "code": 1000}
+    content = json.dumps(single).encode()
+    envelope = read_v11_envelope(single, documented=V11_GET_DOCUMENTED.item_status_tree, content=content)
+    assert [(i.code, i.location) for i in envelope.items] == [(1000, ("customers", "customer"))]
+    # No item status at all: nothing to look for, whatever the operation documents.
+    envelope = read_v11_envelope(v11("true", 200), content=json.dumps(v11("true", 200)).encode())
+    assert (envelope.code, envelope.items) == (200, ())
+    assert walks == []
+
+
+def test_v11_item_status_the_spec_does_not_place_is_still_found(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = count_full_walks(monkeypatch)
+    body = v11("false", 201, [("true", 1000), ("true", 1000)])
+    body["response"]["customers"]["customer"][0]["coupons"] = [{"item_status": {"success": "false", "code": 700}}]
+    api.answer(json_response(200, body))
+    envelope = sync_client(api).request(V11_GET_DOCUMENTED, {"mobile": "91"}).response_meta.envelope
+    assert [(i.code, i.location) for i in envelope.items] == [
+        (1000, ("customers", "customer", 0)),
+        (700, ("customers", "customer", 0, "coupons", 0)),
+        (1000, ("customers", "customer", 1)),
+    ]
+    assert walks[0] == ()
+
+
+def test_v11_envelope_reader_trusts_the_spec_only_when_the_bytes_agree() -> None:
+    """The documented places are enough only when the raw body names `item_status` no more often than
+    they hold it; whatever hides the name from a byte count sends the reader over the whole body."""
+    tree = V11_GET_DOCUMENTED.item_status_tree
+    customer = {"mobile": "91", "item_status": {"success": "true", "code": 1000}}
+    hidden = {"mobile": "92", "cards": {"card": {"item_status": {"success": "false", "code": 1013}}}}
+    body = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": [customer, hidden]}}}
+    plain = json.dumps(body).encode()
+    escaped = plain.replace(b'"item_status"', b'"item\\u005fstatus"').replace(
+        b'"item\\u005fstatus"', b'"item_status"', 1
+    )
+    assert escaped.count(b"item_status") == 1 and json.loads(escaped) == body
+    in_a_value = json.dumps({**body, "note": "item_status"}).encode()
+    hidden_only = {"response": {"status": {"success": "true", "code": 200}, "customers": {"customer": [hidden]}}}
+    for content in (plain, escaped, in_a_value, json.dumps(hidden_only).encode("utf-16")):
+        decoded = json.loads(content)
+        expected = read_v11_envelope(decoded)
+        assert expected is not None and any(item.code == 1013 for item in expected.items)
+        assert read_v11_envelope(decoded, documented=tree, content=content) == expected
 
 
 def test_v11_failure_without_items_uses_counts_then_code(api: MockAPI) -> None:

@@ -12,6 +12,7 @@ Nothing here does I/O; the client uses it to build errors and to decide whether 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -112,26 +113,32 @@ class EnvelopeStatus:
 
 
 _CONTAINERS = (dict, list)
+# A `\u` escape of one of the letters of `item_status` (i t e m _ s a u): a key spelled that way
+# decodes to `item_status` without the bytes saying so.
+_ESCAPED_NAME_LETTER = re.compile(rb"\\u00(?:5[fF]|6[159dD]|7[345])")
+
+
+def _item_status(status: dict[str, Any], location: tuple[str | int, ...]) -> ItemStatus:
+    return ItemStatus(
+        success=parse_flag(status.get("success")),
+        code=parse_code(status.get("code")),
+        message=_text(status.get("message")),
+        location=location,
+    )
 
 
 def _collect_items(
     node: Any, location: tuple[str | int, ...], out: list[ItemStatus], depth: int
 ) -> None:
-    # Runs over every v1.1 response. Decoded JSON (or XML) is plain dicts and lists: checking for
-    # those, not the Mapping ABC, and descending only into non-empty ones keeps it cheap.
+    # Runs over v1.1 responses whose item statuses are not all where the spec puts them. Decoded
+    # JSON (or XML) is plain dicts and lists: checking for those, not the Mapping ABC, and
+    # descending only into non-empty ones keeps it cheap.
     if depth > _MAX_DEPTH:
         return
     if isinstance(node, dict):
         status = node.get("item_status")
         if isinstance(status, dict):
-            out.append(
-                ItemStatus(
-                    success=parse_flag(status.get("success")),
-                    code=parse_code(status.get("code")),
-                    message=_text(status.get("message")),
-                    location=location,
-                )
-            )
+            out.append(_item_status(status, location))
         for key, value in node.items():
             if value and isinstance(value, _CONTAINERS) and key != "item_status":
                 _collect_items(value, (*location, str(key)), out, depth + 1)
@@ -141,8 +148,57 @@ def _collect_items(
                 _collect_items(value, (*location, index), out, depth + 1)
 
 
-def read_v11_envelope(body: Any) -> EnvelopeStatus | None:
-    """The envelope of a decoded v1.1 body, or None when it has no `status` object."""
+def _collect_documented_items(
+    node: Any,
+    tree: Mapping[str, Any],
+    location: tuple[str | int, ...],
+    out: list[ItemStatus],
+    depth: int,
+) -> None:
+    """`_collect_items` going only down the keys of `tree` (`Operation.item_status_tree`): the same
+    items in the same order, when the body has none elsewhere."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, dict):
+        status = node.get("item_status")
+        if isinstance(status, dict):
+            out.append(_item_status(status, location))
+        if tree:
+            for key, value in node.items():
+                subtree = tree.get(key)
+                if (
+                    subtree is not None
+                    and value
+                    and isinstance(value, _CONTAINERS)
+                    and key != "item_status"
+                ):
+                    _collect_documented_items(value, subtree, (*location, str(key)), out, depth + 1)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if value and isinstance(value, _CONTAINERS):
+                _collect_documented_items(value, tree, (*location, index), out, depth + 1)
+
+
+def _all_items_found(content: bytes, found: int) -> bool:
+    """True when the JSON `content` cannot hold an `item_status` beyond the `found` ones: it does not
+    spell the name more often. A value or a longer key containing the name makes it False (the
+    whole body is walked), and so does anything that hides the name from a byte count: UTF-16/32
+    (NUL bytes) and `\\u` escapes of its letters."""
+    if content.count(b"item_status") != found or b"\x00" in content:
+        return False
+    # Looking for one byte is much cheaper than for the escape; most bodies have no backslash at all.
+    return b"\\" not in content or not _ESCAPED_NAME_LETTER.search(content)
+
+
+def read_v11_envelope(
+    body: Any, *, documented: Mapping[str, Any] | None = None, content: bytes | None = None
+) -> EnvelopeStatus | None:
+    """The envelope of a decoded v1.1 body, or None when it has no `status` object.
+
+    Given the raw JSON `content` the body was decoded from, the item statuses are looked for only
+    where `documented` (the operation's `item_status_tree`) says the spec puts them, and the whole
+    body is walked only when `content` shows there may be others.
+    """
     if not isinstance(body, Mapping):
         return None
     root = body.get("response", body)
@@ -155,7 +211,13 @@ def read_v11_envelope(body: Any) -> EnvelopeStatus | None:
             return None
         status = root
     items: list[ItemStatus] = []
-    _collect_items(root, (), items, 0)
+    if content is None:
+        _collect_items(root, (), items, 0)
+    else:
+        _collect_documented_items(root, documented or {}, (), items, 0)
+        if not _all_items_found(content, len(items)):
+            items.clear()
+            _collect_items(root, (), items, 0)
     return EnvelopeStatus(
         success=parse_flag(status.get("success")),
         code=parse_code(status.get("code")),

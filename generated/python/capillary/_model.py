@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -31,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.errors import PydanticUserError
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, SchemaError, SchemaValidator
 
 if TYPE_CHECKING:
     import httpx
@@ -45,6 +46,7 @@ __all__ = [
     "dump_request_body",
     "is_lenient",
     "lenient_enum",
+    "response_validator",
 ]
 
 LENIENT_KEY: Final = "capillary.lenient"
@@ -206,8 +208,12 @@ class ResponseList(_ResponseMetaAccess, list):  # type: ignore[type-arg]
     _response_meta: ResponseMeta | None = None
 
 
+_UNKNOWN_KEY_CHECK: Final = CapillaryModel.__dict__["_reject_unknown_keys"].__func__
+
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 _PARAM_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+_RESPONSE_VALIDATORS: dict[Any, SchemaValidator] = {}
+_BUILD_LOCK = threading.Lock()
 
 
 def type_adapter(annotation: Any) -> TypeAdapter[Any]:
@@ -219,6 +225,63 @@ def type_adapter(annotation: Any) -> TypeAdapter[Any]:
         return adapter
     except TypeError:  # unhashable annotation: build it each time
         return TypeAdapter(annotation)
+
+
+def response_validator(annotation: Any) -> SchemaValidator:
+    """A cached validator for response bodies of type `annotation`, to call with `RESPONSE_CONTEXT`.
+
+    It is the type adapter's validator minus `_reject_unknown_keys`: that check does nothing on
+    lenient data, but pydantic calls it once per model instance (a v1.1 customer has 20), which
+    costs about a quarter of parsing a response.
+    """
+    try:
+        return _RESPONSE_VALIDATORS[annotation]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable annotation
+        return type_adapter(annotation).validator  # type: ignore[return-value]
+    validator = _RESPONSE_VALIDATORS[annotation] = _without_unknown_key_checks(
+        type_adapter(annotation)
+    )
+    return validator
+
+
+def _without_unknown_key_checks(adapter: TypeAdapter[Any]) -> SchemaValidator:
+    models: set[type[BaseModel]] = set()
+    schema = _strip_unknown_key_checks(adapter.core_schema, models)
+    if not models:
+        return adapter.validator  # type: ignore[return-value]
+    # pydantic-core builds the `model` schema of a complete class from that class's own validator,
+    # check included. Marked incomplete while this validator is built (as pydantic's `model_rebuild`
+    # does for the same reason), each model is built afresh from the stripped schema. The lock keeps
+    # two builds from restoring each other's flags.
+    with _BUILD_LOCK:
+        complete = {model: model.__dict__.get("__pydantic_complete__") for model in models}
+        try:
+            for model in models:
+                model.__pydantic_complete__ = False
+            return SchemaValidator(schema)
+        except SchemaError:  # never seen; the adapter's own validator parses the same, only slower
+            return adapter.validator  # type: ignore[return-value]
+        finally:
+            for model, flag in complete.items():
+                model.__pydantic_complete__ = flag
+
+
+def _strip_unknown_key_checks(schema: Any, models: set[type[BaseModel]]) -> Any:
+    """A copy of a core schema without the `_reject_unknown_keys` wrappers; `models` receives the
+    classes of its `model` schemas."""
+    if isinstance(schema, list):
+        return [_strip_unknown_key_checks(item, models) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") == "function-before":
+        function = schema.get("function") or {}
+        if getattr(function.get("function"), "__func__", None) is _UNKNOWN_KEY_CHECK:
+            return _strip_unknown_key_checks(schema["schema"], models)
+    if schema.get("type") == "model":
+        models.add(schema["cls"])
+    return {key: _strip_unknown_key_checks(value, models) for key, value in schema.items()}
 
 
 def param_adapter(annotation: Any) -> TypeAdapter[Any]:

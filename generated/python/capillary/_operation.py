@@ -78,10 +78,21 @@ class Operation:
     """Set for list operations whose pages the client can walk (`iterate`)."""
     service: str | None = None
     """For a separate Capillary service: its name, which picks its own host (`SERVICE_CLUSTERS`)."""
+    item_status_paths: tuple[tuple[str, ...], ...] = ()
+    """v1.1: the objects the response schema gives an `item_status`, as key paths inside `response`
+    (a list met on the way stands for each of its items), e.g. `(("customers", "customer"),)`."""
     param_names: frozenset[str] = field(init=False, repr=False, compare=False)
     """The keyword argument names of `params` (computed once, checked on every call)."""
+    item_status_tree: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+    """`item_status_paths` as nested dicts, `{"customers": {"customer": {}}}`: what the envelope reader follows."""
 
     def __post_init__(self) -> None:
         if self.idempotent is None:
             object.__setattr__(self, "idempotent", self.method.upper() in IDEMPOTENT_METHODS)
         object.__setattr__(self, "param_names", frozenset(param.name for param in self.params))
+        tree: dict[str, Any] = {}
+        for path in self.item_status_paths:
+            node = tree
+            for key in path:
+                node = node.setdefault(key, {})
+        object.__setattr__(self, "item_status_tree", tree)

@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Self, TypedDict
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -133,8 +133,10 @@ def _decode_json(content: bytes) -> Any:
     """Decoded JSON, or `_NOT_JSON`."""
     if not content.strip():
         return _NOT_JSON
+    from . import _codec  # imported by the request's preparation already
+
     try:
-        return json.loads(content)
+        return _codec.decode_json(content)
     except ValueError:
         return _NOT_JSON
 
@@ -271,8 +273,9 @@ class _Call:
     """A validated, fully encoded request, minus the credentials (added per attempt)."""
 
     operation: Operation
-    url: str
-    params: tuple[tuple[str, str], ...]
+    url: httpx.URL | str
+    params: tuple[tuple[str, str], ...] | None
+    """None when the query is in `url` already."""
     headers: Mapping[str, str]
     extra_headers: Mapping[str, str]
     content: bytes | None
@@ -529,10 +532,19 @@ class _BaseClient:
                 raise errors.InvalidRequestError(str(exc), param="max_retries", operation_id=op_id) from None
         timeout = opts.get("timeout")
 
+        url: httpx.URL | str = self._host_for(operation) + path
+        params: tuple[tuple[str, str], ...] | None = tuple(query)
+        if not self._http.params:
+            # The query goes into the URL once, here: given as `params`, httpx would parse the URL and
+            # encode the query again on every attempt, half the cost of building the request. The
+            # encoding is httpx's own (its `QueryParams` use `urlencode`). An `http_client` with default
+            # params of its own keeps httpx's merge, which puts those first.
+            url, params = httpx.URL(f"{url}?{urlencode(query)}" if query else url), None
+
         return _Call(
             operation=operation,
-            url=self._host_for(operation) + path,
-            params=tuple(query),
+            url=url,
+            params=params,
             headers=headers,
             extra_headers=extra,
             content=content,
@@ -687,7 +699,8 @@ class _BaseClient:
                 raise self._invalid_body(op, response, request_id, "the body is not JSON")
             if from_xml and op.response is not None:
                 data = fit(data, op.response)
-            envelope = read_v11_envelope(data)
+            # For JSON, the raw content tells whether the item statuses are all where the spec puts them.
+            envelope = read_v11_envelope(data, documented=op.item_status_tree, content=None if from_xml else content)
             if envelope is not None and envelope.all_failed:
                 details = extract_error(op.api, data)
                 raise errors.V11EnvelopeError(

@@ -44,6 +44,7 @@ _ISSUE = Operation(
         786: "Temporary failure; retry later.",
         788: "Invalid configuration; contact Capillary support.",
     },
+    item_status_paths=(("coupon",),),
 )
 _RESEND = Operation(
     operation_id="resendCoupon",
@@ -73,6 +74,7 @@ _RESEND = Operation(
         719: "The coupon code does not exist.",
         724: "The message could not be sent.",
     },
+    item_status_paths=(("coupons", "coupon"),),
 )
 _REDEEM = Operation(
     operation_id="redeemCoupon",
@@ -125,6 +127,7 @@ _REDEEM = Operation(
         786: "Temporary failure; retry later.",
         788: "Invalid configuration; contact Capillary support.",
     },
+    item_status_paths=(("coupons", "coupon"),),
 )
 _GET = Operation(
     operation_id="getCoupon",
@@ -148,6 +151,7 @@ _GET = Operation(
         719: "The coupon code does not exist.",
         730: "Unknown error.",
     },
+    item_status_paths=(("coupons", "coupon"),),
 )
 _CHECK_REDEEMABLE = Operation(
     operation_id="checkCouponRedeemable",
@@ -202,6 +206,7 @@ _CHECK_REDEEMABLE = Operation(
         740: "The customer is marked as fraud.",
         742: "Coupon issue and redemption are blocked for this customer.",
     },
+    item_status_paths=(("coupons", "redeemable"),),
 )
 _GET_SERIES = Operation(
     operation_id="getCouponSeries",
@@ -229,6 +234,7 @@ _GET_SERIES = Operation(
         ),
     ),
     error_codes={707: "Invalid coupon series ID.", 730: "Unknown error."},
+    item_status_paths=(("series", "items", "item"),),
 )
 
 

@@ -57,6 +57,7 @@ _ADD = Operation(
         91020: "Invalid till for registration.",
         91021: "Invalid attribution till.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _UPDATE = Operation(
     operation_id="updateCustomer",
@@ -87,6 +88,7 @@ _UPDATE = Operation(
         1049: "External ID is needed to convert to loyalty.",
         10002: "Customer details could not be updated.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _UPDATE_IDENTITY = Operation(
     operation_id="updateCustomerIdentity",
@@ -113,6 +115,7 @@ _UPDATE_IDENTITY = Operation(
         1041: "The identifier change request failed.",
         1042: "Invalid mobile, email or external ID.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _SEARCH = Operation(
     operation_id="searchCustomers",
@@ -222,6 +225,7 @@ _GET = Operation(
         91013: "Tier upgrade criteria could not be fetched.",
         91014: "Tier renewal criteria could not be fetched.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _GET_TRANSACTIONS = Operation(
     operation_id="getCustomerTransactions",
@@ -294,6 +298,7 @@ _GET_TRANSACTIONS = Operation(
         1044: "Not allowed to view this customer.",
         1051: "No transactions found for the customer.",
     },
+    item_status_paths=(("customer",),),
 )
 _GET_REDEMPTIONS = Operation(
     operation_id="getCustomerRedemptions",
@@ -391,6 +396,7 @@ _GET_NOTES = Operation(
         1015: "No identifier given.",
         1028: "The customer has no notes.",
     },
+    item_status_paths=(("customer",),),
 )
 _ADD_NOTES = Operation(
     operation_id="addCustomerNotes",
@@ -417,6 +423,7 @@ _ADD_NOTES = Operation(
         1037: "Customer notes could not be added or updated.",
         1042: "Invalid mobile, email or external ID.",
     },
+    item_status_paths=(("customer",),),
 )
 _GET_COUPONS = Operation(
     operation_id="getCustomerCoupons",
@@ -477,6 +484,7 @@ _GET_COUPONS = Operation(
         1044: "Not allowed to view this customer.",
         1150: "Invalid store ID.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _GET_TICKETS = Operation(
     operation_id="getCustomerTickets",
@@ -524,6 +532,7 @@ _GET_TICKETS = Operation(
         1015: "No identifier given.",
         1044: "Not allowed to view this customer.",
     },
+    item_status_paths=(("customer",),),
 )
 _CREATE_TICKET = Operation(
     operation_id="createCustomerTicket",
@@ -551,6 +560,7 @@ _CREATE_TICKET = Operation(
         1302: "The ticket could not be created.",
         1303: "The ticket subject is empty.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _GET_REFERRALS = Operation(
     operation_id="getCustomerReferrals",
@@ -586,6 +596,7 @@ _GET_REFERRALS = Operation(
         1205: "The referrer is not part of this campaign.",
         1222: "Internal error in the referral system.",
     },
+    item_status_paths=(("customer",),),
 )
 _INVITE_REFERRALS = Operation(
     operation_id="inviteCustomerReferrals",
@@ -615,6 +626,7 @@ _INVITE_REFERRALS = Operation(
         1206: "Referral type not supported.",
         1222: "Internal error in the referral system.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _GET_PREFERENCES = Operation(
     operation_id="getCustomerPreferences",
@@ -644,6 +656,7 @@ _GET_PREFERENCES = Operation(
         1029: "Preferences could not be fetched.",
         1031: "The customer has no preferences set.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _UPDATE_PREFERENCES = Operation(
     operation_id="updateCustomerPreferences",
@@ -672,6 +685,7 @@ _UPDATE_PREFERENCES = Operation(
         1053: "Preferred store not found.",
         1150: "Invalid store ID.",
     },
+    item_status_paths=(("customers", "customer"),),
 )
 _GET_INTERACTIONS = Operation(
     operation_id="getCustomerInteractions",
@@ -770,6 +784,7 @@ _GET_SUBSCRIPTIONS = Operation(
         1109: "Subscription details could not be saved or read.",
         91002: "Subscription details could not be fetched.",
     },
+    item_status_paths=(("subscriptions", "subscription"),),
 )
 _UPDATE_SUBSCRIPTIONS = Operation(
     operation_id="updateCustomerSubscriptions",
@@ -802,6 +817,7 @@ _UPDATE_SUBSCRIPTIONS = Operation(
         1110: "Subscription details could not be updated.",
         91022: "Subscription for a channel and priority could not be updated.",
     },
+    item_status_paths=(("subscriptions", "subscription"),),
 )
 _GET_RECOMMENDATIONS = Operation(
     operation_id="getCustomerRecommendations",

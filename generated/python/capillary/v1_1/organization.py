@@ -98,6 +98,7 @@ _GET_ENTITIES = Operation(
         Param("language_translatons", "language_translatons", "query", bool),
     ),
     error_codes={3201: "The operation failed.", 3202: "No entities found."},
+    item_status_paths=(("organization", "entities", "entity"),),
 )
 _GET_CONFIGS = Operation(
     operation_id="getOrganizationConfigs",

@@ -109,6 +109,10 @@ _CHECK_REDEEMABLE = Operation(
         881: "The customer is not in the loyalty program.",
         895: "No loyalty program configured for the org.",
     },
+    item_status_paths=(
+        ("responses", "points"),
+        ("responses", "points", "response", "points", "redeemable"),
+    ),
 )
 _ISSUE_VALIDATION_CODE = Operation(
     operation_id="issuePointsValidationCode",
@@ -140,6 +144,7 @@ _ISSUE_VALIDATION_CODE = Operation(
         860: "The validation code could not be issued.",
         881: "The customer is not in the loyalty program.",
     },
+    item_status_paths=(("validation_code", "code"),),
 )
 _REDEEM = Operation(
     operation_id="redeemPoints",
@@ -249,6 +254,7 @@ _REDEEM = Operation(
         3045: "Redemption refused; the customer's status is fraud.",
         3802: "The redeemed points were already reversed.",
     },
+    item_status_paths=(("responses", "points"),),
 )
 
 

@@ -30,6 +30,7 @@ _ADD = Operation(
     ),
     body=models.V1AddProductsRequest,
     body_required=True,
+    item_status_paths=(("product",),),
 )
 _GET_ATTRIBUTES = Operation(
     operation_id="getProductAttributes",
@@ -55,6 +56,7 @@ _GET_ATTRIBUTES = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
+    item_status_paths=(("product", "attributes", "attribute"),),
 )
 _ADD_ATTRIBUTES = Operation(
     operation_id="addProductAttributes",
@@ -75,6 +77,7 @@ _ADD_ATTRIBUTES = Operation(
     ),
     body=models.V1AddProductAttributesRequest,
     body_required=True,
+    item_status_paths=(("product", "attributes", "attribute"),),
 )
 _SEARCH = Operation(
     operation_id="searchProducts",
@@ -110,6 +113,7 @@ _GET = Operation(
         ),
     ),
     error_codes={2101: "Product details could not be retrieved."},
+    item_status_paths=(("product", "item"),),
 )
 _GET_CATEGORIES = Operation(
     operation_id="getProductCategories",
@@ -137,6 +141,7 @@ _GET_CATEGORIES = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
+    item_status_paths=(("product", "categories", "category"),),
 )
 _GET_BRANDS = Operation(
     operation_id="getProductBrands",
@@ -161,6 +166,7 @@ _GET_BRANDS = Operation(
         Param("limit", "limit", "query", int),
         Param("offset", "offset", "query", int),
     ),
+    item_status_paths=(("product", "brands", "brand"),),
 )
 _GET_COLORS = Operation(
     operation_id="getProductColors",
@@ -180,6 +186,7 @@ _GET_COLORS = Operation(
         Param("pallette", "pallette", "query", str),
         Param("limit", "limit", "query", int),
     ),
+    item_status_paths=(("product", "colors", "color"),),
 )
 _GET_SIZES = Operation(
     operation_id="getProductSizes",
@@ -204,6 +211,7 @@ _GET_SIZES = Operation(
         Param("id", "id", "query", int),
         Param("limit", "limit", "query", int),
     ),
+    item_status_paths=(("product", "sizes", "size"),),
 )
 _GET_META_SIZES = Operation(
     operation_id="getProductMetaSizes",
@@ -228,6 +236,7 @@ _GET_META_SIZES = Operation(
         Param("id", "id", "query", int),
         Param("limit", "limit", "query", int),
     ),
+    item_status_paths=(("product", "meta_sizes", "meta_size"),),
 )
 
 

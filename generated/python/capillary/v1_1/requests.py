@@ -35,6 +35,7 @@ _ADD = Operation(
     ),
     body=models.V1AddRequestsRequest,
     body_required=True,
+    item_status_paths=(("requests", "request"),),
 )
 _APPROVE = Operation(
     operation_id="approveRequests",
@@ -54,6 +55,7 @@ _APPROVE = Operation(
     ),
     body=models.V1RequestDecisionRequest,
     body_required=True,
+    item_status_paths=(("requests", "request"),),
 )
 _REJECT = Operation(
     operation_id="rejectRequests",
@@ -71,6 +73,7 @@ _REJECT = Operation(
     ),
     body=models.V1RequestDecisionRequest,
     body_required=True,
+    item_status_paths=(("requests", "request"),),
 )
 _GET = Operation(
     operation_id="getRequests",
@@ -114,6 +117,7 @@ _GET = Operation(
         Param("start_limit", "start_limit", "query", int),
         Param("limit", "limit", "query", int),
     ),
+    item_status_paths=(("requests",),),
 )
 _GET_LOGS = Operation(
     operation_id="getRequestLogs",
@@ -171,6 +175,7 @@ _GET_LOGS = Operation(
         Param("end_id", "end_id", "query", int),
         Param("limit", "limit", "query", int),
     ),
+    item_status_paths=(("requests",),),
 )
 
 

@@ -37,6 +37,7 @@ _GET = Operation(
         903: "No store ID given.",
         913: "No store identifier given.",
     },
+    item_status_paths=(("stores", "store"),),
 )
 _GET_STAFF = Operation(
     operation_id="getStoreStaff",
@@ -150,6 +151,7 @@ _UPLOAD_REPORTS = Operation(
     body=models.V1UploadStoreReportRequest,
     body_required=True,
     error_codes={911: "Invalid report type.", 912: "Report upload failed."},
+    item_status_paths=(("store", "report"),),
 )
 _UPLOAD_LOGS = Operation(
     operation_id="uploadStoreLogs",

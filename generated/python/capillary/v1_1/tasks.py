@@ -40,6 +40,7 @@ _ADD = Operation(
         5212: "Invalid assignee, or customers not registered in the org.",
         5213: "One or more customers are not registered, or invalid creator ID.",
     },
+    item_status_paths=(("tasks", "task"), ("tasks", "task", "reminders", "reminder")),
 )
 _LIST = Operation(
     operation_id="listTasks",
@@ -110,6 +111,7 @@ _UPDATE = Operation(
         5209: "Expiry date must be after the end date.",
         5214: "An admin user must give the store ID to update the task.",
     },
+    item_status_paths=(("tasks", "task"),),
 )
 _GET = Operation(
     operation_id="getTasks",
@@ -167,6 +169,7 @@ _GET_LOGS = Operation(
         ),
     ),
     error_codes={5203: "No identifier given.", 5204: "Task ID is empty or invalid."},
+    item_status_paths=(("tasks", "task", "log"),),
 )
 _GET_STATUS_MAPPINGS = Operation(
     operation_id="getTaskStatusMappings",
@@ -185,6 +188,7 @@ _GET_STATUS_MAPPINGS = Operation(
             ],
         ),
     ),
+    item_status_paths=(("tasks", "task_statuses", "status"),),
 )
 _UPDATE_STATUS_MAPPINGS = Operation(
     operation_id="updateTaskStatusMappings",
@@ -206,6 +210,7 @@ _UPDATE_STATUS_MAPPINGS = Operation(
     body=models.V1UpdateTaskStatusMappingsRequest,
     body_required=True,
     error_codes={5206: "Status mapping could not be added.", 5208: "Invalid built-in status."},
+    item_status_paths=(("tasks", "task_statuses", "status"),),
 )
 _GET_REMINDERS = Operation(
     operation_id="getTaskReminders",
@@ -224,6 +229,7 @@ _GET_REMINDERS = Operation(
             ],
         ),
     ),
+    item_status_paths=(("tasks", "reminders", "reminder"),),
 )
 _UPDATE_REMINDERS = Operation(
     operation_id="updateTaskReminders",
@@ -250,6 +256,7 @@ _UPDATE_REMINDERS = Operation(
         5206: "Reminder could not be added.",
         5213: "Invalid creator ID.",
     },
+    item_status_paths=(("tasks", "reminders", "reminder"),),
 )
 
 

@@ -130,6 +130,7 @@ _ADD = Operation(
         9614: "Several loyalty bills match the return.",
         9615: "No return validity period is set.",
     },
+    item_status_paths=(("transactions", "transaction"),),
 )
 _ADD_WITH_LOCAL_CURRENCY = Operation(
     operation_id="addTransactionsWithLocalCurrency",
@@ -166,6 +167,7 @@ _ADD_WITH_LOCAL_CURRENCY = Operation(
         9606: "Currency not given for the transaction.",
         9612: "Credit notes could not be saved.",
     },
+    item_status_paths=(("transactions", "transaction"),),
 )
 _UPDATE = Operation(
     operation_id="updateTransactions",
@@ -207,6 +209,7 @@ _UPDATE = Operation(
         1633: "Time between registration and transaction exceeds the retro limit.",
         1636: "Invalid transaction status.",
     },
+    item_status_paths=(("transactions", "transaction"),),
 )
 _GET = Operation(
     operation_id="getTransaction",
@@ -248,6 +251,7 @@ _GET = Operation(
         1623: "Invalid transaction type.",
         1624: "Not enough parameters to find the transaction.",
     },
+    item_status_paths=(("transactions", "transaction"),),
 )
 
 
