@@ -158,6 +158,11 @@ class Pieces:
         return piece if piece is not None else self.keep(digest, make())
 
     @staticmethod
+    def material(*parts: Any) -> bytes:
+        """`parts` (IR objects, strings ...) pickled: what a piece is made from, to digest."""
+        return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
     def digest(material: str | bytes) -> str:
         return hashlib.sha256(material.encode() if isinstance(material, str) else material).hexdigest()
 

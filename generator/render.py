@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 import re
 import textwrap
 from collections.abc import Callable, Iterable
@@ -17,14 +16,10 @@ import jinja2
 from . import ir
 from .docs.text import markdown, markdown_inline, md_cell, md_text
 from .errors import GeneratorBug
-from .memo import add_files
+from .memo import Pieces, add_files
 
 PACKAGE_VERSION = "0.1.0"
 DOCSTRING_WIDTH = 92
-
-
-def _material(*parts: Any) -> bytes:
-    return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def pyrepr(value: Any) -> str:
@@ -330,13 +325,13 @@ class Renderer:
         modules = {
             f"{base}/__init__.py": (None, partial(self.render, "python/version/__init__.py.jinja", version=version)),
             f"{base}/models.py": (
-                _material(context, version.models, version.enums),
+                Pieces.material(context, version.models, version.enums),
                 partial(self.models_module, version),
             ),
         }
         for resource in version.resources:
             modules[f"{base}/{resource.module}.py"] = (
-                _material(context, resource),
+                Pieces.material(context, resource),
                 partial(self.resource_module, version, resource),
             )
         return modules

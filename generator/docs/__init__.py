@@ -6,9 +6,7 @@ into safe Slate Markdown or HTML; the templates under `templates/docs/` lay it a
 
 from __future__ import annotations
 
-import hashlib
 import json
-import pickle
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -84,25 +82,28 @@ class _VersionPlan:
         self.name, self.pieces = version.name, pieces
         self.doc = builder.version(version, clusters)
         context = (version.name, version.module, version.servers, version.security_schemes, clusters)
-        prefix = templates.encode() + b"\n" + pickle.dumps(context, protocol=5)
-        model_digests: dict[str, bytes] = {}
+        self._prefix = templates.encode() + Pieces.material(context)
+        self._model_digests: dict[str, bytes] = {}
         self.digests: dict[str, tuple[str, str]] = {}  # operation anchor -> its Slate and HTML piece digests
         self.new: dict[str, OperationDoc] = {}  # operation anchor -> its docs, where a piece is missing
         for resource in self.doc.resources:
             for link in resource.operations:
-                reached: dict[str, ir.Model] = {}
-                for type_ref in (link.op.body.type if link.op.body else None, link.op.response.type):
-                    if type_ref is not None:
-                        models_reached(type_ref, self.doc.models, reached)
-                material = [prefix, pickle.dumps((resource.resource.module, link.op), protocol=5)]
-                for name in sorted(reached):
-                    if name not in model_digests:
-                        model_digests[name] = hashlib.sha256(pickle.dumps(reached[name], protocol=5)).digest()
-                    material.append(model_digests[name])
-                whole = Pieces.digest(b"\n".join(material))
+                whole = self._operation_digest(resource.resource, link.op)
                 digests = self.digests[link.anchor] = (Pieces.digest("slate " + whole), Pieces.digest("html " + whole))
                 if any(pieces.find(digest) is None for digest in digests):
                     self.new[link.anchor] = builder.operation(self.doc, resource.resource, link.op)
+
+    def _operation_digest(self, resource: ir.Resource, op: ir.Operation) -> str:
+        reached: dict[str, ir.Model] = {}
+        for type_ref in (op.body.type if op.body else None, op.response.type):
+            if type_ref is not None:
+                models_reached(type_ref, self.doc.models, reached)
+        material = [self._prefix, Pieces.material(resource.module, op)]
+        for name in sorted(reached):  # each model digested once per run, however many operations list it
+            if name not in self._model_digests:
+                self._model_digests[name] = Pieces.digest(Pieces.material(reached[name])).encode()
+            material.append(self._model_digests[name])
+        return Pieces.digest(b"\n".join(material))
 
     def render(self, renderer: Renderer) -> dict[str, str]:
         """The version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page."""
