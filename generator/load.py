@@ -86,7 +86,7 @@ def _build(loader: _SpecLoader, node: yaml.Node, built: dict[int, Any]) -> Any:
         built[id(node)] = _BUILDING
         mapping = YDict()
         mapping.file, mapping.line = loader.file_label, _line(node)
-        _fill_mapping(loader, node, mapping, lambda value_node: _build(loader, value_node, built))
+        _fill_mapping(loader, node, mapping, built)
         built[id(node)] = mapping
         return mapping
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
@@ -104,7 +104,7 @@ def _build(loader: _SpecLoader, node: yaml.Node, built: dict[int, Any]) -> Any:
 _BUILDING = object()
 
 
-def _fill_mapping(loader: _SpecLoader, node: yaml.MappingNode, data: YDict, value_of: Any) -> None:
+def _fill_mapping(loader: _SpecLoader, node: yaml.MappingNode, data: YDict, built: dict[int, Any]) -> None:
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = key_node.value if key_node.tag == _STR else _key(loader, key_node)
@@ -115,7 +115,7 @@ def _fill_mapping(loader: _SpecLoader, node: yaml.MappingNode, data: YDict, valu
                 f"duplicate key {key!r} (first defined at line {data.key_lines[key]})",
                 key_node.start_mark,
             )
-        data[key] = value_of(value_node)
+        data[key] = _build(loader, value_node, built)
         data.key_lines[key] = _line(key_node)
 
 
@@ -133,25 +133,14 @@ def _key(loader: _SpecLoader, key_node: yaml.Node) -> str:
     return str(key) if not isinstance(key, str) else key
 
 
-def _construct_mapping(loader: _SpecLoader, node: yaml.MappingNode):
-    # A mapping inside a node `_build` leaves to PyYAML (a `!!set`, an `!!omap` ...).
-    data = YDict()
-    data.file, data.line = loader.file_label, _line(node)
-    yield data
-    _fill_mapping(loader, node, data, lambda value_node: loader.construct_object(value_node, deep=True))
+def _construct_container(loader: _SpecLoader, node: yaml.Node) -> Any:
+    # A mapping or sequence inside a node `_build` leaves to PyYAML (an `!!omap` entry, a complex
+    # key) is built the same way.
+    return _build(loader, node, {})
 
 
-def _construct_sequence(loader: _SpecLoader, node: yaml.SequenceNode):
-    data = YList()
-    data.file, data.line = loader.file_label, _line(node)
-    yield data
-    for item in node.value:
-        data.append(loader.construct_object(item, deep=True))
-        data.item_lines.append(_line(item))
-
-
-_SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_SpecLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_SpecLoader.add_constructor(_MAP, _construct_container)
+_SpecLoader.add_constructor(_SEQ, _construct_container)
 
 
 def parse_yaml(text: str, label: str) -> Any:
