@@ -264,12 +264,16 @@ V11_GET_DOCUMENTED = dataclasses.replace(V11_GET, item_status_paths=(("customers
 
 
 def count_full_walks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Locations `_envelope._collect_items` (the walk over the whole body) is called at."""
+    """Locations the walk over the whole body (`_envelope._collect_items` without a tree) visits."""
     walks: list[object] = []
     collect = _envelope._collect_items
-    monkeypatch.setattr(
-        _envelope, "_collect_items", lambda node, at, out, depth: walks.append(at) or collect(node, at, out, depth)
-    )
+
+    def spy(node: object, at: object, out: list, depth: int, tree: object = None) -> None:
+        if tree is None:
+            walks.append(at)
+        collect(node, at, out, depth, tree)
+
+    monkeypatch.setattr(_envelope, "_collect_items", spy)
     return walks
 
 

@@ -118,54 +118,42 @@ _CONTAINERS = (dict, list)
 _ESCAPED_NAME_LETTER = re.compile(rb"\\u00(?:5[fF]|6[159dD]|7[345])")
 
 
-def _item_status(status: dict[str, Any], location: tuple[str | int, ...]) -> ItemStatus:
-    return ItemStatus(
-        success=parse_flag(status.get("success")),
-        code=parse_code(status.get("code")),
-        message=_text(status.get("message")),
-        location=location,
-    )
-
-
-def _collect_items(node: Any, location: tuple[str | int, ...], out: list[ItemStatus], depth: int) -> None:
-    # Runs over v1.1 responses whose item statuses are not all where the spec puts them. Decoded
-    # JSON (or XML) is plain dicts and lists: checking for those, not the Mapping ABC, and
-    # descending only into non-empty ones keeps it cheap.
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(node, dict):
-        status = node.get("item_status")
-        if isinstance(status, dict):
-            out.append(_item_status(status, location))
-        for key, value in node.items():
-            if value and isinstance(value, _CONTAINERS) and key != "item_status":
-                _collect_items(value, (*location, str(key)), out, depth + 1)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            if value and isinstance(value, _CONTAINERS):
-                _collect_items(value, (*location, index), out, depth + 1)
-
-
-def _collect_documented_items(
-    node: Any, tree: Mapping[str, Any], location: tuple[str | int, ...], out: list[ItemStatus], depth: int
+def _collect_items(
+    node: Any,
+    location: tuple[str | int, ...],
+    out: list[ItemStatus],
+    depth: int,
+    tree: Mapping[str, Any] | None = None,
 ) -> None:
-    """`_collect_items` going only down the keys of `tree` (`Operation.item_status_tree`): the same
-    items in the same order, when the body has none elsewhere."""
+    """Add every `item_status` under `node` to `out`, in document order; with `tree`
+    (`Operation.item_status_tree`), only those down its keys.
+
+    Runs over every v1.1 response. Decoded JSON (or XML) is plain dicts and lists: checking for
+    those, not the Mapping ABC, and descending only into non-empty ones keeps it cheap."""
     if depth > _MAX_DEPTH:
         return
     if isinstance(node, dict):
         status = node.get("item_status")
         if isinstance(status, dict):
-            out.append(_item_status(status, location))
-        if tree:
+            out.append(
+                ItemStatus(
+                    success=parse_flag(status.get("success")),
+                    code=parse_code(status.get("code")),
+                    message=_text(status.get("message")),
+                    location=location,
+                )
+            )
+        if tree is None or tree:  # an empty tree: nothing documented below this object
             for key, value in node.items():
-                subtree = tree.get(key)
-                if subtree is not None and value and isinstance(value, _CONTAINERS) and key != "item_status":
-                    _collect_documented_items(value, subtree, (*location, str(key)), out, depth + 1)
+                if key == "item_status" or not value or not isinstance(value, _CONTAINERS):
+                    continue
+                subtree = None if tree is None else tree.get(key)
+                if tree is None or subtree is not None:
+                    _collect_items(value, (*location, str(key)), out, depth + 1, subtree)
     elif isinstance(node, list):
         for index, value in enumerate(node):
             if value and isinstance(value, _CONTAINERS):
-                _collect_documented_items(value, tree, (*location, index), out, depth + 1)
+                _collect_items(value, (*location, index), out, depth + 1, tree)
 
 
 def _all_items_found(content: bytes, found: int) -> bool:
@@ -203,7 +191,7 @@ def read_v11_envelope(
     if content is None:
         _collect_items(root, (), items, 0)
     else:
-        _collect_documented_items(root, documented or {}, (), items, 0)
+        _collect_items(root, (), items, 0, documented or {})
         if not _all_items_found(content, len(items)):
             items.clear()
             _collect_items(root, (), items, 0)
