@@ -14,19 +14,19 @@ import hashlib
 import re
 import subprocess
 import tempfile
-from importlib.metadata import version
 from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
 
 from .errors import GeneratorBug
+from .memo import installed_versions
 from .write import write_atomic
 
 LINE_LENGTH = 100
 TARGET_VERSION = "py311"
 # --isolated: no pyproject.toml or ruff.toml near the output may change how generated code looks.
 _RUFF_ARGS = ("format", "--isolated", f"--line-length={LINE_LENGTH}", f"--target-version={TARGET_VERSION}")
-_KEY_PREFIX = f"ruff-{version('ruff')}-{LINE_LENGTH}-{TARGET_VERSION}\n".encode()
+_KEY_PREFIX = f"ruff-{installed_versions(('ruff',))['ruff']}-{LINE_LENGTH}-{TARGET_VERSION}\n".encode()
 # ruff names the file it could not parse: "error: Failed to parse 0003.py:12:5: ...".
 _PARSE_ERROR = re.compile(r"(\d+)\.py:(\d+:\d+: .*)")
 
