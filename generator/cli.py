@@ -6,6 +6,7 @@ run cache and must not pay for loading the validator, Jinja and the templates.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -53,6 +54,12 @@ def _fail(exc: Exception, output_format: str = "text") -> None:
 def main(ctx: click.Context, root: Path | None) -> None:
     """Generate the Capillary client, docs and bundled specs from specs/."""
     ctx.obj = Project.at((root or _default_root()).resolve())
+    # A command builds large trees (parsed specs, IR) and keeps them to the end. The cyclic collector
+    # would walk them again and again as they grow, ~10% of a run, to free a few MB of cycles that
+    # the process gives back on exit anyway.
+    if gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(gc.enable)
 
 
 @main.command()
