@@ -123,7 +123,14 @@ class Memo:
         return value
 
     def has(self, key: str) -> bool:
-        return self.folder is not None and self._path(key).is_file()
+        """Whether a value is stored under `key`; asking counts as a use, so `prune` keeps it."""
+        if self.folder is None:
+            return False
+        try:
+            os.utime(self._path(key))
+        except OSError:
+            return False
+        return True
 
     def put(self, key: str, value: Any) -> None:
         if self.folder is not None:

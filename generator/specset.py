@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -21,17 +22,23 @@ DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
 VERSION_ROOT = "api.yaml"
 
 
-@dataclass
+@dataclass(eq=False)
 class SpecFile:
-    """One loaded spec document."""
+    """One spec file. Its parsed tree is read when first asked for: a run with one changed file reads
+    the trees of that file's version and of the files it refers to, not the rest, which the caches
+    of later steps answer for by `digest` alone."""
 
     path: Path
     label: str
-    doc: Any
     version: str | None
     """Version folder name (`v1.1`, `v2` ...); None for shared files under `common/`."""
-    digest: str = ""
+    digest: str
     """sha256 of the file's bytes: what the caches of later steps are keyed by."""
+    read_doc: Callable[[], dict] = field(repr=False)
+
+    @cached_property
+    def doc(self) -> dict:
+        return self.read_doc()
 
     @property
     def stem(self) -> str:
@@ -217,17 +224,19 @@ def load_specs(specs_dir: Path, label_root: Path | None = None, memo: Memo | Non
         try:
             data = read_spec(path, label)
             key = memo.key("parsed", label, data)
-            doc = memo.get(key)
-            if doc is None:
+            if memo.has(key):  # parsed before, and a mapping: only mappings are kept
+                read_doc = partial(_remembered_doc, memo, key, data, label)
+            else:
                 doc = parse_spec(data, label)
+                if not isinstance(doc, dict):
+                    errors.append(SpecError(label, 1, "a spec file must be a YAML mapping (an OpenAPI document)"))
+                    continue
                 memo.put(key, doc)
+                read_doc = partial(_given, doc)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
-        if not isinstance(doc, dict):
-            errors.append(SpecError(label, 1, "a spec file must be a YAML mapping (an OpenAPI document)"))
-            continue
-        spec_set.files[path.resolve()] = SpecFile(path.resolve(), label, doc, version, content_digest(data))
+        spec_set.files[path.resolve()] = SpecFile(path.resolve(), label, version, content_digest(data), read_doc)
     for version in spec_set.versions():
         if spec_set.version_root(version) is None:
             errors.append(
@@ -236,6 +245,19 @@ def load_specs(specs_dir: Path, label_root: Path | None = None, memo: Memo | Non
     if errors:
         raise SpecErrors(errors)
     return spec_set
+
+
+def _remembered_doc(memo: Memo, key: str, data: bytes, label: str) -> dict:
+    """The tree `memo` keeps for these bytes; parsed again if it went meanwhile (pruned, unreadable)."""
+    doc = memo.get(key)
+    if doc is None:
+        doc = parse_spec(data, label)
+        memo.put(key, doc)
+    return doc
+
+
+def _given(doc: dict) -> dict:
+    return doc
 
 
 def walk(node: Any, pointer: str = "", parent: Any = None, key: Any = None) -> Iterator[tuple[str, Any, Any, Any]]:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,9 @@ class Validation:
                 if spec_file.path not in broken_refs:
                     check_structure(spec_set, spec_file, plain, errors)
             lint_files(spec_set, pending, errors, skip_examples=broken_refs, plain=plain)
-        check_operations_unique(spec_set, errors)
-        check_unused_components(spec_set, self.refs, errors)
+        outlines = {spec_file.path: outline_of(spec_file, self.memo) for spec_file in spec_set.files.values()}
+        check_operations_unique(spec_set, outlines, errors)
+        check_unused_components(spec_set, outlines, self.refs, errors)
         failed = {error.file for error in errors}
         for spec_file in pending:
             if spec_file.label not in failed:
@@ -235,21 +237,56 @@ def iter_operations(spec_file: SpecFile) -> Iterator[tuple[str, str, dict, dict]
                 yield path, method, operation, item
 
 
-def check_operations_unique(spec_set: SpecSet, errors: list[SpecError]) -> None:
+@dataclass(frozen=True)
+class Outline:
+    """What the checks across files read of one file: kept by its bytes, so that those checks run
+    over every file without reading the trees of the files that did not change."""
+
+    operations: tuple[tuple[str, str, Any, int, int], ...]
+    """(path, method, operationId, line of the method, line of the operationId) of each operation."""
+    components: tuple[tuple[str, str, int], ...]
+    """(kind, name, line) of each entry under `components`."""
+
+
+_COMPONENT_KINDS = ("schemas", "parameters", "responses", "requestBodies", "headers", "examples")
+
+
+def outline_of(spec_file: SpecFile, memo: Memo) -> Outline:
+    key = memo.key("outline", spec_file.digest)
+    outline = memo.get(key)
+    if outline is None:
+        operations = tuple(
+            (path, method, operation.get("operationId"), line_of(item, method), line_of(operation, "operationId"))
+            for path, method, operation, item in iter_operations(spec_file)
+        )
+        components = spec_file.doc.get("components") or {}
+        outline = Outline(
+            operations,
+            tuple(
+                (kind, name, line_of(entries, name))
+                for kind in _COMPONENT_KINDS
+                for entries in [components.get(kind) or {}]
+                for name in entries
+            ),
+        )
+        memo.put(key, outline)
+    return outline
+
+
+def check_operations_unique(spec_set: SpecSet, outlines: dict[Path, Outline], errors: list[SpecError]) -> None:
     """operationIds and routes (method + path) are unique within a version."""
     for version in spec_set.versions():
         seen_ids: dict[str, str] = {}
         seen_routes: dict[tuple[str, str], str] = {}
         for spec_file in spec_set.resources(version):
-            for path, method, operation, item in iter_operations(spec_file):
-                where = f"{spec_file.label}:{line_of(item, method)}"
-                op_id = operation.get("operationId")
+            for path, method, op_id, line, id_line in outlines[spec_file.path].operations:
+                where = f"{spec_file.label}:{line}"
                 if isinstance(op_id, str):
                     if op_id in seen_ids:
                         errors.append(
                             SpecError(
                                 spec_file.label,
-                                line_of(operation, "operationId"),
+                                id_line,
                                 f"operationId {op_id!r} is already used in {version} at {seen_ids[op_id]}",
                                 "duplicate-operation-id",
                             )
@@ -260,7 +297,7 @@ def check_operations_unique(spec_set: SpecSet, errors: list[SpecError]) -> None:
                     errors.append(
                         SpecError(
                             spec_file.label,
-                            line_of(item, method),
+                            line,
                             f"{method.upper()} {path} is already defined in {version} at {seen_routes[route]}",
                             "duplicate-route",
                         )
@@ -376,23 +413,19 @@ def _lint_error_codes(operation: dict, err) -> None:
             err(f"x-capillary-error-codes {code}: the meaning must be a non-empty string", "error-codes", where)
 
 
-def check_unused_components(spec_set: SpecSet, refs: dict[Path, frozenset], errors: list[SpecError]) -> None:
+def check_unused_components(
+    spec_set: SpecSet, outlines: dict[Path, Outline], refs: dict[Path, frozenset], errors: list[SpecError]
+) -> None:
     """Every component is referenced from somewhere: a dead schema is noise in the client and docs."""
     referenced = set().union(*refs.values())
     for spec_file in spec_set.files.values():
-        components = spec_file.doc.get("components") or {}
-        for kind in ("schemas", "parameters", "responses", "requestBodies", "headers", "examples"):
-            entries = components.get(kind) or {}
-            for name in entries:
-                if (spec_file.path, f"/components/{kind}/{escape_token(name)}") not in referenced:
-                    errors.append(
-                        SpecError(
-                            spec_file.label,
-                            line_of(entries, name),
-                            f"components/{kind}/{name} is never referenced",
-                            "unused-component",
-                        )
+        for kind, name, line in outlines[spec_file.path].components:
+            if (spec_file.path, f"/components/{kind}/{escape_token(name)}") not in referenced:
+                errors.append(
+                    SpecError(
+                        spec_file.label, line, f"components/{kind}/{name} is never referenced", "unused-component"
                     )
+                )
 
 
 class ExampleChecker:

@@ -11,12 +11,13 @@ import os
 
 import pytest
 
-from generator import build, pipeline, validate
+from generator import build, pipeline, specset, validate
 from generator.bundle import dump_bundle, dump_yaml
 from generator.docs.model import DocsBuilder
 from generator.errors import SpecErrors
 from generator.memo import TOOL_LIBRARIES, Memo, Pieces, installed_versions, prune
 from generator.render import Renderer
+from generator.specset import load_specs
 
 from spec_project import ITEMS, ROOT, make_project
 
@@ -159,6 +160,107 @@ def test_an_unchanged_version_is_not_built_or_rendered_again(tmp_path, monkeypat
     items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
     pipeline.generate(project)
     assert built == ["v2"]
+
+
+@pytest.fixture
+def trees(monkeypatch) -> list[str]:
+    """Labels of the files whose parsed tree a run made or read back from the memo, in this process."""
+    monkeypatch.setenv("CAPGEN_SERIAL", "1")
+    labels: list[str] = []
+    real_parse, real_remembered = specset.parse_spec, specset._remembered_doc
+    monkeypatch.setattr(specset, "parse_spec", lambda data, label: labels.append(label) or real_parse(data, label))
+    monkeypatch.setattr(
+        specset,
+        "_remembered_doc",
+        lambda memo, key, data, label: labels.append(label) or real_remembered(memo, key, data, label),
+    )
+    return labels
+
+
+def test_a_run_reads_the_trees_of_the_changed_version_only(tmp_path, trees) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    items = project.specs_dir / "v2/items.yaml"
+    items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
+    trees.clear()
+    warm = dict(pipeline.generate(project).files)
+    assert sorted(trees) == [
+        "specs/common/security.yaml",
+        "specs/v2/api.yaml",
+        "specs/v2/items.yaml",
+        "specs/v2/shared.yaml",
+    ]
+    assert warm == fresh_output(project)
+
+
+OTHER = """\
+openapi: 3.1.0
+info: {title: Other, version: "2"}
+paths:
+  /v2/others:
+    get:
+      operationId: listOthers
+      summary: List others
+      description: Returns the others.
+      tags: [other]
+      security: [{basicAuth: []}]
+      externalDocs: {url: "https://docs.example.com/#list-others"}
+      responses:
+        "200":
+          description: The others.
+          content:
+            application/json:
+              schema: {type: object}
+              example: {count: 1}
+"""
+
+
+def test_checks_across_files_see_the_files_they_do_not_read(tmp_path, trees) -> None:
+    """A changed file that takes another file's operationId, and stops using a schema of a third: both
+    unchanged files are judged from what the memo kept of them, and reported as a cold run does."""
+    project = make_project(
+        tmp_path, {"v2/items.yaml": ITEMS_USING_SHARED, "v2/shared.yaml": SHARED, "v2/other.yaml": OTHER}
+    )
+    pipeline.generate(project)
+    items = project.specs_dir / "v2/items.yaml"
+    items.write_text(
+        ITEMS_USING_SHARED.replace("operationId: getItem", "operationId: listOthers").replace(
+            '{$ref: "shared.yaml#/components/schemas/Item"}', "{type: object}"
+        )
+    )
+    trees.clear()
+    with pytest.raises(SpecErrors) as warm:
+        pipeline.generate(project, write=False)
+    assert "specs/v2/other.yaml" not in trees and "specs/v2/shared.yaml" not in trees
+    with pytest.raises(SpecErrors) as cold:
+        validate.validate_specs(load_specs(project.specs_dir, project.root))
+    assert [str(e) for e in warm.value.errors] == [str(e) for e in cold.value.errors]
+    # Both reported at lines of the unchanged files, which only their outlines gave.
+    assert sorted((e.file, e.rule) for e in warm.value.errors) == [
+        ("specs/v2/other.yaml", "duplicate-operation-id"),
+        ("specs/v2/shared.yaml", "unused-component"),
+    ]
+
+
+def test_a_parsed_tree_gone_from_the_memo_is_parsed_again(tmp_path, trees) -> None:
+    project = shared_project(tmp_path)
+    pipeline.generate(project)
+    trees.clear()
+    spec_set = load_specs(project.specs_dir, project.root, pipeline.project_memo(project))
+    assert trees == []  # nothing read yet
+    for entry in (project.cache_dir / "memo").glob("parsed-*/*"):
+        entry.unlink()
+    fresh = load_specs(project.specs_dir, project.root)
+    assert {f.label: f.doc for f in spec_set.files.values()} == {f.label: f.doc for f in fresh.files.values()}
+
+
+def test_a_file_that_is_not_a_mapping_is_reported_on_every_run(tmp_path) -> None:
+    project = shared_project(tmp_path)
+    (project.specs_dir / "v2/listed.yaml").write_text("- one\n- two\n")
+    for _ in range(2):
+        with pytest.raises(SpecErrors) as caught:
+            pipeline.generate(project, write=False)
+        assert [(e.file, e.line) for e in caught.value.errors] == [("specs/v2/listed.yaml", 1)]
 
 
 LIST_ITEMS = """\
