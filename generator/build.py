@@ -9,7 +9,7 @@ from typing import Any
 from . import ir, naming
 from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA, MULTIPART_MEDIA
-from .load import YDict
+from .load import YDict, to_plain
 from .memo import Memo
 from .specset import SpecFile, SpecSet, is_version_name, line_of
 from .validate import HTTP_METHODS, iter_operations
@@ -418,8 +418,10 @@ class VersionBuilder:
                     type=type_ref,
                     required=bool(param.get("required", location == "path")),
                     description=_text(param, "description") or _text(resolved_schema, "description"),
-                    example=param.get(
-                        "example", resolved_schema.get("example") if isinstance(resolved_schema, dict) else None
+                    example=to_plain(
+                        param.get(
+                            "example", resolved_schema.get("example") if isinstance(resolved_schema, dict) else None
+                        )
                     ),
                     enum_values=tuple(resolved_schema.get("enum") or ()) if isinstance(resolved_schema, dict) else (),
                     # OpenAPI's default for query parameters is style=form with explode=true.
@@ -466,7 +468,12 @@ class VersionBuilder:
             else ()
         )
         return ir.Body(
-            type_ref, bool(body.get("required")), _text(body, "description"), media.get("example"), media_type, files
+            type_ref,
+            bool(body.get("required")),
+            _text(body, "description"),
+            to_plain(media.get("example")),
+            media_type,
+            files,
         )
 
     def responses(self, spec_file: SpecFile, op: YDict, context: str) -> tuple[ir.Response, list[ir.ErrorResponse]]:
@@ -476,7 +483,8 @@ class VersionBuilder:
             if str(status).startswith("2") and success is None:
                 media = (response.get("content") or {}).get(JSON_MEDIA) or {}
                 type_ref = self.type_of(media.get("schema") or {}, response_file, context + "Response")
-                success = ir.Response(str(status), type_ref, _text(response, "description"), media.get("example"))
+                example = to_plain(media.get("example"))
+                success = ir.Response(str(status), type_ref, _text(response, "description"), example)
             elif not str(status).startswith("2"):
                 errors.append(ir.ErrorResponse(str(status), _text(response, "description")))
         return success or ir.Response("200", ir.ANY, ""), errors
@@ -670,7 +678,7 @@ class VersionBuilder:
                     type=type_ref,
                     required=wire in required,
                     description=_text(schema, "description") or _text(resolved, "description"),
-                    example=resolved.get("example"),
+                    example=to_plain(resolved.get("example")),
                     enum_values=tuple(resolved.get("enum") or ()),
                     format=resolved.get("format"),
                 )

@@ -70,9 +70,9 @@ def structure_checks(monkeypatch) -> list[str]:
     checked: list[str] = []
     real = validate.check_structure
 
-    def counting(spec_set, spec_file, plain, errors):
+    def counting(spec_set, spec_file, plain, errors, parts=None):
         checked.append(spec_file.label)
-        return real(spec_set, spec_file, plain, errors)
+        return real(spec_set, spec_file, plain, errors, parts)
 
     monkeypatch.setattr(validate, "check_structure", counting)
     return checked
@@ -380,3 +380,14 @@ def test_library_versions_are_read_as_importlib_metadata_reads_them() -> None:
         "Jinja2": version("jinja2"),
         "markdown_it.py": version("markdown-it-py"),
     }
+
+
+def test_the_ir_keeps_examples_as_plain_data(tmp_path) -> None:
+    """The IR is pickled on every change; spec-file mappings (with their line tables) would make it
+    larger and slower to read back, and nothing after the build asks for a line."""
+    _, api = pipeline.build(shared_project(tmp_path))
+    op = api.versions[0].resources[0].operations[0]
+    examples = [op.response.example, *(p.example for p in op.parameters)]
+    examples += [f.example for model in api.versions[0].models for f in model.fields]
+    assert op.response.example == {"id": 3, "name": "pen"}
+    assert all(type(example) in (dict, list, int, str, float, bool, type(None)) for example in examples)
