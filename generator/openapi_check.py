@@ -25,6 +25,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from .structure_parts import Parts
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -73,23 +75,58 @@ class _FastSchemaRules(keywords.OpenAPIV31SchemaValidator):
             yield error
 
 
+class _SomePaths(keywords.PathsValidator):
+    """Walks only the path items named (the others passed as they are)."""
+
+    def __init__(self, registry: Any, urls: frozenset[str]) -> None:
+        super().__init__(registry)
+        self.urls = urls
+
+    def __call__(self, paths: Any) -> Iterator[Any]:
+        for url, path_item in paths.items():
+            if str(url) in self.urls:
+                yield from self.path_validator(url, path_item)
+
+
+class _SomeSchemas(keywords.SchemasValidator):
+    """Walks only the component schemas named."""
+
+    def __init__(self, registry: Any, names: frozenset[str]) -> None:
+        super().__init__(registry)
+        self.names = names
+
+    def __call__(self, schemas: Any) -> Iterator[Any]:
+        for name, schema in schemas.items():
+            if str(name) in self.names:
+                yield from self.schema_validator(schema)
+
+
 class _SemanticRules(OpenAPIV31SpecValidator):
     keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, "schema": _FastSchemaRules}
 
-    def __init__(self, document: dict[str, Any], uri: str, documents: Callable[[str], Any]) -> None:
+    def __init__(
+        self, document: dict[str, Any], uri: str, documents: Callable[[str], Any], parts: Parts | None = None
+    ) -> None:
         self.resolver_handlers = {"file": documents}  # and no other scheme: nothing is fetched
         super().__init__(document, base_uri=uri)
+        if parts is not None:  # the registry makes each keyword's validator when first asked; these come first
+            registry = self.keyword_validators_registry
+            registry["paths"] = _SomePaths(registry, parts.paths)
+            registry["schemas"] = _SomeSchemas(registry, parts.schemas)
 
 
-def check_document(document: dict[str, Any], uri: str, documents: Callable[[str], Any]) -> Iterator[Problem]:
+def check_document(
+    document: dict[str, Any], uri: str, documents: Callable[[str], Any], parts: Parts | None = None
+) -> Iterator[Problem]:
     """Problems of one plain (dict/list) OpenAPI document at `uri`; `documents(uri)` returns the
-    plain document of another spec file that it refers to."""
+    plain document of another spec file that it refers to. With `parts`, the semantic rules walk only
+    those path items and component schemas."""
     found = False
     for error in _document_validator().iter_errors(document):
         found = True
         yield Problem(tuple(error.instance_path), error.message, error.instance)
     if found:  # the semantic rules assume a well-formed document
         return
-    validator = _SemanticRules(document, uri, documents)
+    validator = _SemanticRules(document, uri, documents, parts)
     for error in validator.root_validator(validator.schema_path):
         yield Problem(tuple(getattr(error, "path", ()) or ()), error.message, getattr(error, "instance", None))

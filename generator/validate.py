@@ -20,6 +20,7 @@ from .load import YDict, to_plain
 from .memo import Memo
 from .schema_cycles import check_schema_cycles
 from .specset import DATA_KEYS, SpecFile, SpecSet, escape_token, line_of, walk
+from .structure_parts import Parts, changed_parts, part_digests
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -52,10 +53,26 @@ class Validation:
         }
         self.pending = [f for f in spec_set.files.values() if not memo.has(self.passed_key[f.path])]
 
+    def _part_digests(self, spec_file: SpecFile) -> dict[str, str]:
+        """What the semantic rules read of each part of the file (`structure_parts`)."""
+        spec_set, folder = self.spec_set, spec_file.path.parent
+        outside = [
+            (
+                f"{spec_set.files[path].label} {spec_set.files[path].digest}"
+                if path in spec_set.files
+                else f"{path} missing"
+            )
+            for path in sorted(spec_set.reach([spec_file.path], self.memo) - {spec_file.path})
+        ]
+        return part_digests(
+            spec_file.doc, "\n".join(outside), lambda file: spec_set.target_path(folder, file) == spec_file.path
+        )
+
     def run(self) -> None:
         """Raise SpecErrors with every problem found; remember the files that passed."""
         spec_set, pending = self.spec_set, self.pending
         errors: list[SpecError] = []
+        parts: dict[Path, dict[str, str]] = {}  # file -> digest of each part the semantic rules walk
         if pending:
             broken_refs = check_refs(spec_set, pending, errors)
             broken_refs |= check_schema_cycles(spec_set, pending, errors)  # the validators would recurse without end
@@ -63,7 +80,9 @@ class Validation:
             plain = PlainDocuments(spec_set)
             for spec_file in pending:
                 if spec_file.path not in broken_refs:
-                    check_structure(spec_set, spec_file, plain, errors)
+                    parts[spec_file.path] = self._part_digests(spec_file)
+                    passed = self.memo.table(f"passed parts {spec_file.label}")
+                    check_structure(spec_set, spec_file, plain, errors, changed_parts(parts[spec_file.path], passed))
             lint_files(spec_set, pending, errors, skip_examples=broken_refs, plain=plain)
         outlines = {spec_file.path: outline_of(spec_file, self.memo) for spec_file in spec_set.files.values()}
         check_operations_unique(spec_set, outlines, errors)
@@ -72,6 +91,7 @@ class Validation:
         for spec_file in pending:
             if spec_file.label not in failed:
                 self.memo.put(self.passed_key[spec_file.path], True)
+                self.memo.save_table(f"passed parts {spec_file.label}", parts[spec_file.path])
         if errors:
             raise SpecErrors(errors)
 
@@ -138,8 +158,11 @@ class PlainDocuments:
         return self._plain[uri]
 
 
-def check_structure(spec_set: SpecSet, spec_file: SpecFile, plain: PlainDocuments, errors: list[SpecError]) -> None:
-    """Validate one file as a standalone OpenAPI 3.1 document."""
+def check_structure(
+    spec_set: SpecSet, spec_file: SpecFile, plain: PlainDocuments, errors: list[SpecError], parts: Parts | None = None
+) -> None:
+    """Validate one file as a standalone OpenAPI 3.1 document; with `parts`, the semantic rules walk
+    only those path items and component schemas (the others passed as they are)."""
     doc = spec_file.doc
     if str(doc.get("openapi", "")) != "3.1.0":
         errors.append(SpecError(spec_file.label, line_of(doc, "openapi"), "openapi must be '3.1.0'", "structure"))
@@ -150,7 +173,7 @@ def check_structure(spec_set: SpecSet, spec_file: SpecFile, plain: PlainDocument
     uri = spec_file.path.as_uri()
     found = 0
     try:
-        for problem in check_document(plain(uri), uri, plain):
+        for problem in check_document(plain(uri), uri, plain, parts):
             if problem.message.startswith("Duplicate parameter"):
                 continue  # reported by the lint rule, at the parameter's line
             line = _locate(spec_set, spec_file, list(problem.path), problem.instance, problem.message)
