@@ -91,7 +91,8 @@ class Validation:
         for spec_file in pending:
             if spec_file.label not in failed:
                 self.memo.put(self.passed_key[spec_file.path], True)
-                self.memo.save_table(f"passed parts {spec_file.label}", parts[spec_file.path])
+                if spec_file.path in parts:  # not when a ref it follows broke in another file
+                    self.memo.save_table(f"passed parts {spec_file.label}", parts[spec_file.path])
         if errors:
             raise SpecErrors(errors)
 

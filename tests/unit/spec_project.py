@@ -70,6 +70,25 @@ components:
 """
 
 
+# The Item schema in a file of its own, which items.yaml refers to.
+SHARED = """\
+openapi: 3.1.0
+info: {title: Shared schemas, version: "2"}
+paths: {}
+components:
+  schemas:
+    Item:
+      type: object
+      required: [id]
+      properties:
+        id: {type: integer, description: Id.}
+        name: {type: string, description: Name.}
+"""
+ITEMS_USING_SHARED = ITEMS.replace('"#/components/schemas/Item"', '"shared.yaml#/components/schemas/Item"').split(
+    "  schemas:\n"
+)[0]
+
+
 # A webhook for the items resource: `ITEMS.replace("components:\n", WEBHOOK, 1)` adds it.
 WEBHOOK = """\
 webhooks:

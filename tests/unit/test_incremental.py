@@ -19,25 +19,7 @@ from generator.memo import TOOL_LIBRARIES, Memo, Pieces, installed_versions, pru
 from generator.render import Renderer
 from generator.specset import load_specs
 
-from spec_project import ITEMS, ROOT, make_project
-
-# The Item schema in a file of its own, which items.yaml refers to.
-SHARED = """\
-openapi: 3.1.0
-info: {title: Shared schemas, version: "2"}
-paths: {}
-components:
-  schemas:
-    Item:
-      type: object
-      required: [id]
-      properties:
-        id: {type: integer, description: Id.}
-        name: {type: string, description: Name.}
-"""
-ITEMS_USING_SHARED = ITEMS.replace('"#/components/schemas/Item"', '"shared.yaml#/components/schemas/Item"').split(
-    "  schemas:\n"
-)[0]
+from spec_project import ITEMS, ITEMS_USING_SHARED, ROOT, SHARED, make_project
 
 V3_ROOT = ROOT.replace('version: "2"', 'version: "3"').replace("name: items, description: Items.", "name: things")
 V3_THINGS = (

@@ -11,7 +11,7 @@ from generator.errors import SpecErrors
 from generator.pipeline import load_and_validate
 from generator.structure_parts import Parts, changed_parts, part_digests
 
-from spec_project import ITEMS, make_project
+from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, make_project
 
 # Two resources' worth of paths in one file: /v2/items/{itemId} returns an Item, /v2/tags a Tag that
 # refers to a Label. Each path item reaches only its own schemas.
@@ -139,3 +139,16 @@ def test_a_file_that_passes_again_is_the_new_reference(tmp_path, walked) -> None
     items.write_text(TWO_PATHS.replace("text: {type: string,", "text: {type: string, maxLength: 8,"))
     pipeline.generate(project)
     assert walked == ["/v2/tags"]
+
+
+def test_a_ref_broken_in_another_file_is_reported_there(tmp_path, walked) -> None:
+    """items.yaml's ref leads into shared.yaml, where the chain breaks: the error is shared.yaml's,
+    and items.yaml, whose structure check was skipped, keeps no parts as passed."""
+    broken = SHARED.replace(
+        "    Item:\n      type: object\n",
+        '    Item: {$ref: "#/components/schemas/Gone"}\n    Old:\n      type: object\n',
+    )
+    project = make_project(tmp_path, {"v2/items.yaml": ITEMS_USING_SHARED, "v2/shared.yaml": broken})
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.generate(project, write=False)
+    assert {(e.file, e.rule) for e in caught.value.errors} >= {("specs/v2/shared.yaml", "ref")}
