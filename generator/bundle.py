@@ -6,7 +6,6 @@ any other cross-file ref is inlined. The result feeds Redoc, Swagger UI, Prism a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from functools import partial
@@ -16,7 +15,7 @@ import yaml
 
 from .errors import SpecError, SpecErrors
 from .memo import Pieces
-from .specset import SpecFile, SpecSet, line_of
+from .specset import SpecFile, SpecSet, json_text, line_of
 from .validate import HTTP_METHODS
 
 _COMPONENT = re.compile(r"/components/([A-Za-z]+)/([^/]+)")
@@ -149,7 +148,7 @@ def dump_bundle(document: dict[str, Any], pieces: Pieces) -> str:
             continue
         parts.append(f"{key}:\n")
         for nested, opened in _entries(key, value, depth, key_open=True):
-            material = f"{opened}:{json.dumps(nested, ensure_ascii=False, default=repr)}"
+            material = f"{opened}:{json_text(nested)}"
             parts.append(pieces.get(material, partial(_dump_piece, nested, opened)))
     return "".join(parts)
 

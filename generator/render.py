@@ -302,7 +302,7 @@ class Renderer:
 
     def package_files(self, api: ir.Api) -> dict[str, str]:
         """The package's own files, relative to `generated/python/` (its README is written with the
-        docs, each version's modules by `version_files`)."""
+        docs, each version's modules by `version_modules`)."""
         files: dict[str, str] = {
             "pyproject.toml": self.render("python/package/pyproject.toml.jinja", package_version=PACKAGE_VERSION),
             "capillary/__init__.py": self.render("python/package/__init__.py.jinja", api=api),

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .memo import add_files, prune, tool_digest
+from .memo import add_files, content_digest, prune, tool_digest
 from .project import Project
 from .write import Plan, apply, plan, write_atomic
 
@@ -33,10 +33,6 @@ def fingerprint(project: Project) -> str:
     add_files(digest, "specs", project.specs_dir)
     add_files(digest, "templates", project.templates_dir)
     return digest.hexdigest()
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def _blob(store: Path, digest: str) -> Path:
@@ -86,7 +82,7 @@ class RunCache:
     def record(self, key: str, files: Mapping[str, bytes]) -> None:
         hashes = {}
         for name, content in files.items():
-            digest = hashes[name] = _digest(content)
+            digest = hashes[name] = content_digest(content)
             blob = _blob(self.blobs, digest)
             if not blob.is_file():
                 write_atomic(blob, content)

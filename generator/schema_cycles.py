@@ -35,7 +35,7 @@ def check_schema_cycles(spec_set: SpecSet, files: list[SpecFile], errors: list[S
             if isinstance(node, dict) and "$ref" in node:
                 finder.visit(spec_file, pointer, node)
     errors.extend(finder.errors)
-    return {error_file for error_file in finder.files}
+    return set(finder.files)
 
 
 def _children(node: dict) -> Iterator[tuple[str, Any]]:

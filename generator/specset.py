@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -151,8 +152,7 @@ class SpecSet:
         node = target.doc
         if pointer and not pointer.startswith("/"):
             raise _ref_error(base, line, f"$ref {ref!r}: fragment must be a JSON pointer starting with '/'")
-        for raw in pointer.split("/")[1:] if pointer else []:
-            token = unquote(raw).replace("~1", "/").replace("~0", "~")
+        for token in pointer_tokens(pointer) if pointer else []:
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -274,6 +274,17 @@ def walk(node: Any, pointer: str = "", parent: Any = None, key: Any = None) -> I
 def escape_token(token: Any) -> str:
     """A key as one JSON-pointer token."""
     return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """The keys a `$ref`'s JSON pointer (`/components/schemas/A~1B`, URL-encoded or not) names."""
+    return [unquote(raw).replace("~1", "/").replace("~0", "~") for raw in pointer.split("/")[1:]]
+
+
+def json_text(node: Any) -> str:
+    """A spec node as JSON text, to digest what a step reads of it: lines left out, values JSON
+    lacks (a date YAML read as text stays text; anything else) by their repr."""
+    return json.dumps(node, ensure_ascii=False, default=repr)
 
 
 def line_of(parent: Any, key: Any) -> int:

@@ -14,14 +14,12 @@ Digests are taken of the JSON text of the parts, not of their YAML: moving a par
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-from .specset import DATA_KEYS
+from .memo import content_digest
+from .specset import DATA_KEYS, json_text, pointer_tokens
 
 _REST = "rest"
 """The part holding everything but the path items and the component schemas."""
@@ -44,7 +42,7 @@ def part_digests(doc: dict[str, Any], outside: str, is_self: Callable[[str], boo
     components = doc.get("components")
     if isinstance(components, dict):
         rest["components"] = {kind: entries for kind, entries in components.items() if kind != "schemas"}
-    context = _digest(f"{outside}\n{parts.text(rest)}")
+    context = content_digest(f"{outside}\n{json_text(rest)}".encode())
     digests = {_REST: context}
     paths = doc.get("paths")
     for url, item in paths.items() if isinstance(paths, dict) else ():
@@ -67,10 +65,6 @@ def changed_parts(digests: dict[str, str], passed: dict[str, str] | None) -> Par
     )
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class _Reader:
     """The text of each part of one document and the parts of `components` it refers to. A part is
     named by its JSON-pointer tokens: `("components", "schemas", "Name")`."""
@@ -88,16 +82,12 @@ class _Reader:
             if part not in reached:
                 reached.add(part)
                 todo.extend(self._refs_of(part))
-        texts = [self.text(node), *(f"{list(part)}\n{self._text_of(part)}" for part in sorted(reached))]
-        return _digest("\n".join([context, *texts]))
-
-    @staticmethod
-    def text(node: Any) -> str:
-        return json.dumps(node, ensure_ascii=False, default=repr)
+        texts = [json_text(node), *(f"{list(part)}\n{self._text_of(part)}" for part in sorted(reached))]
+        return content_digest("\n".join([context, *texts]).encode())
 
     def _text_of(self, part: tuple[str, ...]) -> str:
         if part not in self._texts:
-            self._texts[part] = self.text(self._node(part))
+            self._texts[part] = json_text(self._node(part))
         return self._texts[part]
 
     def _refs_of(self, part: tuple[str, ...]) -> set[tuple[str, ...]]:
@@ -122,7 +112,7 @@ class _Reader:
             if isinstance(current, dict):
                 file_part, _, pointer = str(current.get("$ref", "")).partition("#")
                 if pointer.startswith("/") and (not file_part or self.is_self(file_part)):
-                    tokens = tuple(unquote(t).replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+                    tokens = tuple(pointer_tokens(pointer))
                     found.add(tokens[:3] if tokens[0] == "components" else tokens[:1])
                 todo.extend(value for key, value in current.items() if key not in DATA_KEYS)
             elif isinstance(current, list):

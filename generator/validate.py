@@ -5,7 +5,6 @@ Every check adds `SpecError`s to one list, so a run reports all problems at once
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -17,9 +16,9 @@ from .errors import SpecError, SpecErrors
 from .extensions import check_extensions
 from .ir import JSON_MEDIA
 from .load import YDict, to_plain
-from .memo import Memo
+from .memo import Memo, content_digest
 from .schema_cycles import check_schema_cycles
-from .specset import DATA_KEYS, SpecFile, SpecSet, escape_token, line_of, walk
+from .specset import DATA_KEYS, SpecFile, SpecSet, escape_token, json_text, line_of, walk
 from .structure_parts import Parts, changed_parts, part_digests
 
 if TYPE_CHECKING:
@@ -54,19 +53,11 @@ class Validation:
         self.pending = [f for f in spec_set.files.values() if not memo.has(self.passed_key[f.path])]
 
     def _part_digests(self, spec_file: SpecFile) -> dict[str, str]:
-        """What the semantic rules read of each part of the file (`structure_parts`)."""
+        """What the semantic rules read of each part of the file (`structure_parts`); the other files
+        it reaches count by their bytes, the file itself by its parts."""
         spec_set, folder = self.spec_set, spec_file.path.parent
-        outside = [
-            (
-                f"{spec_set.files[path].label} {spec_set.files[path].digest}"
-                if path in spec_set.files
-                else f"{path} missing"
-            )
-            for path in sorted(spec_set.reach([spec_file.path], self.memo) - {spec_file.path})
-        ]
-        return part_digests(
-            spec_file.doc, "\n".join(outside), lambda file: spec_set.target_path(folder, file) == spec_file.path
-        )
+        outside = spec_set.reach_digest([spec_file.path], self.memo, lambda f: "" if f is spec_file else f.digest)
+        return part_digests(spec_file.doc, outside, lambda file: spec_set.target_path(folder, file) == spec_file.path)
 
     def run(self) -> None:
         """Raise SpecErrors with every problem found; remember the files that passed."""
@@ -108,8 +99,7 @@ def _checked_digest(spec_file: SpecFile, memo: Memo) -> str:
     key = memo.key("checked-digest", spec_file.digest)
     digest = memo.get(key)
     if digest is None:
-        text = json.dumps(_prose_reduced(spec_file.doc), ensure_ascii=False, default=repr)
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        digest = content_digest(json_text(_prose_reduced(spec_file.doc)).encode())
         memo.put(key, digest)
     return digest
 
