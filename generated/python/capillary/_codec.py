@@ -106,11 +106,11 @@ def decode_json(content: bytes) -> Any:
         return json.loads(content)
 
 
-def parse_body(annotation: Any, content: bytes, decoded: Any, *, from_json: bool) -> Any:
-    """A success body validated leniently as `annotation`: from the raw JSON `content` when
-    `from_json`, else from `decoded` (JSON or XML already decoded). Raises `ValidationError`."""
+def parse_body(annotation: Any, content: bytes, decoded: Any, *, raw: bool) -> Any:
+    """A success body validated leniently as `annotation`: from the raw JSON `content` when `raw`,
+    else from `decoded` (JSON or XML already decoded). Raises `ValidationError`."""
     validator = response_validator(annotation)
-    if from_json:
+    if raw:
         return validator.validate_json(content, context=RESPONSE_CONTEXT)
     return validator.validate_python(decoded, context=RESPONSE_CONTEXT)
 

@@ -167,16 +167,14 @@ class OAuth:
         """Keep the token of a token-generate response (parsed as `operation.response`) and return it."""
         data = getattr(response, "data", None)
         token = getattr(data, "access_token", None)
+        refused = None
         if not isinstance(token, str) or not token:
+            refused = "without data.accessToken"
+        elif not is_header_safe(token):
+            refused = "with a token that cannot be sent in a header (control characters)"
+        if refused is not None:
             raise AuthenticationError(
-                "token generation answered without data.accessToken",
-                status_code=200,
-                operation_id=TOKEN_OPERATION_ID,
-                request_id=getattr(response, "request_id", None),
-            )
-        if not is_header_safe(token):
-            raise AuthenticationError(
-                "token generation answered with a token that cannot be sent in a header (control characters)",
+                f"token generation answered {refused}",
                 status_code=200,
                 operation_id=TOKEN_OPERATION_ID,
                 request_id=getattr(response, "request_id", None),

@@ -740,7 +740,7 @@ class _BaseClient:
         from . import _codec  # pydantic's side, imported by the first request, not by `import capillary`
 
         try:
-            result = _codec.parse_body(op.response, content, decoded, from_json=decoded is _NOT_JSON)
+            result = _codec.parse_body(op.response, content, decoded, raw=decoded is _NOT_JSON)
         except _codec.ValidationError as exc:
             reason, problems = _codec.mismatch(exc)
             raise self._invalid_body(op, response, request_id, reason, problems) from None
