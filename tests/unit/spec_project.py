@@ -70,23 +70,16 @@ components:
 """
 
 
-# The Item schema in a file of its own, which items.yaml refers to.
+# ITEMS' Item schema in a file of its own, and items.yaml referring to it there.
+_ITEMS_OWN, _ITEM_SCHEMA = ITEMS.split("  schemas:\n")
 SHARED = """\
 openapi: 3.1.0
 info: {title: Shared schemas, version: "2"}
 paths: {}
 components:
   schemas:
-    Item:
-      type: object
-      required: [id]
-      properties:
-        id: {type: integer, description: Id.}
-        name: {type: string, description: Name.}
-"""
-ITEMS_USING_SHARED = ITEMS.replace('"#/components/schemas/Item"', '"shared.yaml#/components/schemas/Item"').split(
-    "  schemas:\n"
-)[0]
+""" + _ITEM_SCHEMA
+ITEMS_USING_SHARED = _ITEMS_OWN.replace('"#/components/schemas/Item"', '"shared.yaml#/components/schemas/Item"')
 
 
 # A webhook for the items resource: `ITEMS.replace("components:\n", WEBHOOK, 1)` adds it.
