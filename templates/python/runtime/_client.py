@@ -129,18 +129,6 @@ def _check_header(name: str, value: str, *, operation_id: str, param: str) -> No
         )
 
 
-def _decode_json(content: bytes) -> Any:
-    """Decoded JSON, or `_NOT_JSON`."""
-    if not content.strip():
-        return _NOT_JSON
-    from . import _codec  # imported by the request's preparation already
-
-    try:
-        return _codec.decode_json(content)
-    except ValueError:
-        return _NOT_JSON
-
-
 def _decode_body(op: Operation, response: httpx.Response, *, asked_xml: bool) -> tuple[Any, bool]:
     """`(data, from_xml)`: the body as JSON-like data (`_NOT_JSON` when it is neither JSON nor XML).
 
@@ -155,7 +143,12 @@ def _decode_body(op: Operation, response: httpx.Response, *, asked_xml: bool) ->
             asked_xml and "json" not in content_type and "html" not in content_type and content.lstrip()[:1] == b"<"
         ):
             return parse_xml(content), True
-    return _decode_json(content), False
+    from . import _codec  # imported by the request's preparation already
+
+    try:
+        return _codec.decode_json(content), False
+    except ValueError:
+        return _NOT_JSON, False
 
 
 def _normalise_base_url(url: str) -> str:
