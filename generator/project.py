@@ -18,6 +18,11 @@ class Project:
     templates_dir: Path = TEMPLATES_DIR
     cache_dir: Path | None = None
 
+    @property
+    def memo_dir(self) -> Path | None:
+        """Where intermediate results are kept between runs (`memo.Memo`), if anywhere."""
+        return self.cache_dir / "memo" if self.cache_dir is not None else None
+
     @classmethod
     def at(cls, root: Path) -> Project:
         """The standard layout: specs/, templates/ (or capgen's own), generated/, .capgen-cache/."""

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from generator import runcache, write
 from generator.cli import main
-from generator.pipeline import Project, build, generate, render_all
+from generator.memo import Memo
+from generator.outputs import render_all
+from generator.pipeline import Project, build, generate
 
 from spec_project import ITEMS, make_project
 
@@ -49,7 +51,7 @@ def changed_project(tmp_path: Path) -> Project:
 
 
 def rendered(project: Project) -> dict[str, bytes]:
-    return render_all(project, *build(project))
+    return render_all(project, *build(project), Memo(project.memo_dir))
 
 
 def pending_plan(project: Project, files: dict[str, bytes]) -> write.Plan:

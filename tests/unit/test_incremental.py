@@ -228,7 +228,7 @@ def test_a_parsed_tree_gone_from_the_memo_is_parsed_again(tmp_path, trees) -> No
     project = shared_project(tmp_path)
     pipeline.generate(project)
     trees.clear()
-    spec_set = load_specs(project.specs_dir, project.root, pipeline.project_memo(project))
+    spec_set = load_specs(project.specs_dir, project.root, Memo(project.memo_dir))
     assert trees == []  # nothing read yet
     for entry in (project.cache_dir / "memo").glob("parsed-*/*"):
         entry.unlink()
