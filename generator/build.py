@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from . import ir, naming
 from .errors import SpecError, SpecErrors
 from .ir import JSON_MEDIA, MULTIPART_MEDIA
+from .journal import Journal, Replay, journaled
 from .load import YDict, to_plain
 from .memo import Memo
 from .specset import SpecFile, SpecSet, is_version_name, line_of
@@ -29,7 +29,8 @@ _TAKEN_RESOURCE_MODULES = {"models"}
 
 def build_api(spec_set: SpecSet, memo: Memo | None = None) -> ir.Api:
     """Turn every version of the spec set into IR; raise SpecErrors with all problems. With `memo`,
-    a version whose files did not change is taken from it instead of being built again."""
+    a version whose files did not change is taken from it instead of being built again, and in a
+    version that did change, so are the resources that the change leaves as they were."""
     memo = memo or Memo(None)
     errors: list[SpecError] = []
     versions = [_version(spec_set, name, memo, errors) for name in spec_set.versions()]
@@ -61,7 +62,7 @@ def _version(spec_set: SpecSet, name: str, memo: Memo, errors: list[SpecError]) 
     version = memo.get(key)
     if version is None:
         known = len(errors)
-        version = VersionBuilder(spec_set, name, errors).build()
+        version = VersionBuilder(spec_set, name, errors, memo).build()
         version.inputs_digest = inputs_digest
         if len(errors) == known:
             memo.put(key, version)
@@ -84,17 +85,19 @@ def _with_type(node: YDict, json_type: str) -> YDict:
 class VersionBuilder:
     """Builds one version: its resources, operations and the models they reach."""
 
-    def __init__(self, spec_set: SpecSet, version: str, errors: list[SpecError]) -> None:
+    def __init__(self, spec_set: SpecSet, version: str, errors: list[SpecError], memo: Memo | None = None) -> None:
         self.spec_set = spec_set
         self.version = version
         self.errors = errors
+        self.memo = memo or Memo(None)
         self.root = spec_set.version_root(version)
-        self._types: dict[tuple[Path, str], ir.TypeRef] = {}
-        self._class_owner: dict[str, str] = {}
         self._files_allowed = False
         """True while the types of a multipart body are built: binary strings are file parts there."""
-        self.models: dict[str, ir.Model] = {}
-        self.enums: dict[str, ir.Enum] = {}
+        # State the resources share, built up one resource after another (see `built_resource`).
+        self._types: dict[tuple[str, str], ir.TypeRef] = Journal()  # (file label, JSON pointer) -> type
+        self._class_owner: dict[str, str] = Journal()  # class name -> where its schema is
+        self.models: dict[str, ir.Model] = Journal()
+        self.enums: dict[str, ir.Enum] = Journal()
 
     def error(self, spec_file: SpecFile, line: int, message: str, rule: str = "build") -> None:
         self.errors.append(SpecError(spec_file.label, line, message, rule))
@@ -104,7 +107,7 @@ class VersionBuilder:
     def build(self) -> ir.Version:
         doc = self.root.doc
         info = doc.get("info") or {}
-        resources = [self.resource(f) for f in self.spec_set.resources(self.version)]
+        resources = [self.built_resource(f) for f in self.spec_set.resources(self.version)]
         service = not is_version_name(self.version)
         if service and naming.module_name(self.version) in _TAKEN_SERVICE_MODULES:
             self.error(
@@ -171,6 +174,23 @@ class VersionBuilder:
                 ir.StatusTable(str(table.get("name", "")), _text(table, "title"), _text(table, "description"), codes)
             )
         return tables
+
+    def built_resource(self, spec_file: SpecFile) -> ir.Resource:
+        """`resource(spec_file)`, replayed from the memo when its files (with the version root) are
+        unchanged and the names, types and models it looked up are as they were then: an edit to
+        one file of a version builds that file's resource, not all of them. What a resource adds to
+        the shared state is made again, in order, so the resources after it see the same state."""
+        state = (self._types, self._class_owner, self.models, self.enums)
+        inputs = self.spec_set.reach_digest([spec_file.path, self.root.path], self.memo, lambda f: f.digest)
+        key = self.memo.key("ir resource", self.version, spec_file.label, inputs)
+        known = self.memo.get(key)
+        if isinstance(known, Replay) and known.holds(state):
+            return known.apply(state)
+        errors = len(self.errors)
+        replay = journaled(state, lambda: self.resource(spec_file))
+        if len(self.errors) == errors:  # a resource with problems is built (and reported) on every run
+            self.memo.put(key, replay)
+        return replay.result
 
     def resource(self, spec_file: SpecFile) -> ir.Resource:
         tags = [t for t in spec_file.doc.get("tags") or [] if isinstance(t, dict) and t.get("name") == spec_file.stem]
@@ -524,7 +544,7 @@ class VersionBuilder:
         """Python type of a schema node (following $ref); registers the models it needs."""
         if isinstance(node, dict) and "$ref" in node:
             resolved = self.spec_set.resolve(node["$ref"], spec_file, line_of(node, "$ref"))
-            key = (resolved.file.path, resolved.pointer)
+            key = (resolved.file.label, resolved.pointer)  # a label, not a path: replayed in a copied project
             if key in self._types:
                 return self._types[key]
             match = _COMPONENT_SCHEMA.fullmatch(resolved.pointer)

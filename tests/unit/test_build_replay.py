@@ -1,0 +1,182 @@
+"""Building a version resource by resource: an edit builds the edited file's resource, and every other
+resource is replayed from the memo only when what it looked up of the shared state still holds."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+
+from generator import build, pipeline
+from generator.errors import SpecErrors
+from generator.journal import Journal, journaled
+from generator.project import Project
+
+from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, make_project
+
+# A second resource. Its query parameter `summary` is an inline enum, named GetOrderSummary after
+# its operation, unless an earlier resource (items < orders) has claimed that name.
+ORDERS = (
+    ITEMS.replace("/v2/items/{itemId}", "/v2/orders/{orderId}")
+    .replace("getItem", "getOrder")
+    .replace("tags: [items]", "tags: [orders]")
+    .replace("itemId", "orderId")
+    .replace("#get-an-item", "#get-an-order")
+    .replace("Get an item", "Get an order")
+    .replace("schemas/Item", "schemas/Order")
+    .replace("    Item:\n", "    Order:\n")
+    .replace(
+        "          example: 3\n",
+        "          example: 3\n"
+        "        - name: summary\n"
+        "          in: query\n"
+        "          description: How much to tell.\n"
+        "          schema: {type: string, enum: [short, long]}\n"
+        "          example: short\n",
+    )
+)
+# items.yaml with its schema named as orders' inline enum would be.
+ITEMS_CLAIMING = ITEMS.replace("schemas/Item", "schemas/GetOrderSummary").replace(
+    "    Item:\n", "    GetOrderSummary:\n"
+)
+
+
+@pytest.fixture
+def built(monkeypatch) -> list[str]:
+    """Stems of the resources built (not replayed), in order."""
+    stems: list[str] = []
+    real = build.VersionBuilder.resource
+
+    def counting(self, spec_file):
+        stems.append(spec_file.stem)
+        return real(self, spec_file)
+
+    monkeypatch.setattr(build.VersionBuilder, "resource", counting)
+    return stems
+
+
+def fresh_output(project) -> dict[str, bytes]:
+    return dict(pipeline.generate(dataclasses.replace(project, cache_dir=None), write=False).files)
+
+
+def models_module(files: dict[str, bytes]) -> str:
+    return files["python/capillary/v2/models.py"].decode()
+
+
+def test_an_edit_builds_only_the_edited_resource(tmp_path, built) -> None:
+    project = make_project(tmp_path, {"v2/orders.yaml": ORDERS})
+    pipeline.generate(project)
+    assert built == ["items", "orders"]
+    built.clear()
+    (project.specs_dir / "v2/orders.yaml").write_text(ORDERS.replace("Get an order", "Fetch an order"))
+    warm = pipeline.generate(project).files
+    assert built == ["orders"]
+    built.clear()
+    assert warm == fresh_output(project)
+
+
+def test_a_name_given_up_by_an_earlier_resource_is_taken_by_a_later_one(tmp_path, built) -> None:
+    """orders' enum is GetOrderSummary2 while items has a GetOrderSummary. Once items renames its
+    schema, orders' files are unchanged but the name it looked up is free: it is built again."""
+    project = make_project(tmp_path, {"v2/items.yaml": ITEMS_CLAIMING, "v2/orders.yaml": ORDERS})
+    assert "class GetOrderSummary2(str, enum.Enum)" in models_module(dict(pipeline.generate(project).files))
+    built.clear()
+    (project.specs_dir / "v2/items.yaml").write_text(ITEMS)
+    warm = dict(pipeline.generate(project).files)
+    assert built == ["items", "orders"]
+    assert "class GetOrderSummary(str, enum.Enum)" in models_module(warm)
+    assert warm == fresh_output(project)
+
+
+def test_a_name_claimed_by_an_earlier_resource_is_given_up_by_a_later_one(tmp_path, built) -> None:
+    project = make_project(tmp_path, {"v2/orders.yaml": ORDERS})
+    assert "class GetOrderSummary(str, enum.Enum)" in models_module(dict(pipeline.generate(project).files))
+    built.clear()
+    (project.specs_dir / "v2/items.yaml").write_text(ITEMS_CLAIMING)
+    warm = dict(pipeline.generate(project).files)
+    assert built == ["items", "orders"]
+    assert "class GetOrderSummary2(str, enum.Enum)" in models_module(warm)
+    assert warm == fresh_output(project)
+
+
+def test_a_name_still_taken_is_replayed(tmp_path, built) -> None:
+    """A reword of items leaves the name orders looked up as taken as it was: orders is replayed."""
+    project = make_project(tmp_path, {"v2/items.yaml": ITEMS_CLAIMING, "v2/orders.yaml": ORDERS})
+    pipeline.generate(project)
+    built.clear()
+    (project.specs_dir / "v2/items.yaml").write_text(ITEMS_CLAIMING.replace("Returns an item.", "Gives an item."))
+    warm = dict(pipeline.generate(project).files)
+    assert built == ["items"]
+    assert "class GetOrderSummary2(str, enum.Enum)" in models_module(warm)
+    assert warm == fresh_output(project)
+
+
+def test_a_copied_project_replays_its_resources(tmp_path, built) -> None:
+    """The shared state is keyed by file labels, not paths: in a copy of the project (its cache
+    included), a schema both resources use is still known when the edited one is built."""
+    orders = ORDERS.replace('"#/components/schemas/Order"', '"shared.yaml#/components/schemas/Item"').split(
+        "  schemas:\n"
+    )[0]
+    files = {"v2/items.yaml": ITEMS_USING_SHARED, "v2/shared.yaml": SHARED, "v2/orders.yaml": orders}
+    pipeline.generate(make_project(tmp_path / "first", files))
+    shutil.copytree(tmp_path / "first", tmp_path / "copy")
+    project = Project.at(tmp_path / "copy")
+    (project.specs_dir / "v2/orders.yaml").write_text(orders.replace("Get an order", "Fetch an order"))
+    built.clear()
+    warm = dict(pipeline.generate(project).files)
+    assert built == ["orders"]
+    assert warm == fresh_output(project)
+
+
+def test_a_resource_with_problems_is_built_on_every_run(tmp_path, built) -> None:
+    broken = ORDERS.replace("operationId: getOrder", "operationId: getOrder\n      x-capgen-method: get-order")
+    project = make_project(tmp_path, {"v2/orders.yaml": broken})
+    for _ in range(2):
+        built.clear()
+        with pytest.raises(SpecErrors, match="x-capgen-method 'get-order' is not a Python name"):
+            pipeline.generate(project)
+        assert "orders" in built
+
+
+def test_the_journal_notes_lookups_of_what_the_step_did_not_write() -> None:
+    names, types = Journal(), Journal()
+    names["Taken"] = "a.yaml:3"
+
+    def step() -> str:
+        names["Mine"] = "b.yaml:5"
+        assert "Mine" in names and "Taken" in names and names.get("Free") is None
+        types["x"] = 1
+        return names["Taken"]
+
+    replay = journaled((names, types), step)
+    assert replay.result == "a.yaml:3"
+    assert replay.reads == ({"Taken": "a.yaml:3", "Free": None}, {})
+    assert replay.writes == ({"Mine": "b.yaml:5"}, {"x": 1})
+    names["Later"] = "c.yaml:1"  # outside a step nothing is noted
+    assert "Later" not in replay.writes[0] and names.reads is None
+
+
+def test_a_replay_holds_only_while_what_it_read_is_unchanged() -> None:
+    names = Journal()
+    names["Taken"] = "a.yaml:3"
+    replay = journaled((names,), lambda: ("Free" in names, names["Taken"]))
+    fresh = Journal()
+    fresh["Taken"] = "a.yaml:3"
+    assert replay.holds((fresh,))
+    fresh["Unrelated"] = "d.yaml:9"
+    assert replay.holds((fresh,))
+    fresh["Free"] = "e.yaml:2"
+    assert not replay.holds((fresh,))
+    moved = Journal()
+    moved["Taken"] = "a.yaml:4"
+    assert not replay.holds((moved,))
+    assert not replay.holds((Journal(),))
+
+
+def test_applying_a_replay_makes_its_writes() -> None:
+    names = Journal()
+    replay = journaled((names,), lambda: names.__setitem__("Mine", "b.yaml:5"))
+    again = Journal()
+    replay.apply((again,))
+    assert dict(again) == {"Mine": "b.yaml:5"}
