@@ -132,7 +132,8 @@ PYTHON_ONLY = """
 import sys
 from pathlib import Path
 from generator.format import Formatter
-from generator.pipeline import build, python_package
+from generator.outputs import python_package
+from generator.pipeline import build
 from generator.project import Project
 from generator.render import Renderer
 project = Project.at(Path(sys.argv[1]))
