@@ -12,6 +12,7 @@ from .bundle import bundle_version, dump_bundle
 from .docs import render_docs, versions_to_render
 from .format import Formatter
 from .memo import Memo, Pieces
+from .models_module import ModelsModule
 from .parallel import beside
 from .project import Project
 from .render import Renderer
@@ -53,10 +54,11 @@ def bundles(spec_set: SpecSet, api: ir.Api, memo: Memo) -> dict[str, str]:
 def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: Memo | None = None) -> dict[str, str]:
     """The client package's files, relative to `generated/python/`, its modules formatted. With
     `memo`, a version whose inputs and templates did not change is not rendered again, and in a
-    version that did change, only the modules whose inputs changed are."""
+    version that did change, only the modules and model classes whose inputs changed are."""
     memo = memo or Memo(None)
     files: dict[str, str] = {}
     fresh = renderer.package_files(api)  # rendered in this run, to be formatted
+    models: dict[str, ModelsModule] = {}
     changed: list[tuple[str, Pieces, dict[str, str]]] = []  # memo key, pieces, module -> piece digest
     for version in api.versions:
         key = memo.key("python", renderer.digest, version.inputs_digest)
@@ -72,13 +74,23 @@ def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: 
                 fresh[name] = make()
             else:
                 files[name] = piece
+        name = f"capillary/{version.module}/models.py"
+        models[name], digests[name] = ModelsModule(renderer, version, pieces), ""
         changed.append((key, pieces, digests))
-    fresh.update(formatter.format_all({name: text for name, text in fresh.items() if name.endswith(".py")}))
+    # One formatting batch for the modules and the model classes: starting ruff costs more than formatting.
+    sources = {name: text for name, text in fresh.items() if name.endswith(".py")}
+    sources.update(
+        {f"{name}, {part}": text for name, module in models.items() for part, text in module.sources.items()}
+    )
+    formatted = formatter.format_all(sources)
     files.update(fresh)
+    files.update({name: formatted[name] for name in fresh if name in formatted})
+    for name, module in models.items():
+        files[name] = module.assemble({part: formatted[f"{name}, {part}"] for part in module.sources})
     for key, pieces, digests in changed:
         for name, digest in digests.items():
             if name in fresh and digest:
-                pieces.keep(digest, fresh[name])
+                pieces.keep(digest, files[name])
         memo.put(key, {name: files[name] for name in digests})
         pieces.save()
     return files

@@ -324,10 +324,6 @@ class Renderer:
         context = dataclasses.replace(version, resources=[], enums=[], models=[], inputs_digest="")
         modules = {
             f"{base}/__init__.py": (None, partial(self.render, "python/version/__init__.py.jinja", version=version)),
-            f"{base}/models.py": (
-                Pieces.material(context, version.models, version.enums),
-                partial(self.models_module, version),
-            ),
         }
         for resource in version.resources:
             modules[f"{base}/{resource.module}.py"] = (
@@ -336,17 +332,17 @@ class Renderer:
             )
         return modules
 
-    def models_module(self, version: ir.Version) -> str:
-        fragments = [field_annotation(f) for m in version.models for f in m.fields]
-        if version.enums:
-            fragments.append("enum.Enum")
-        uses_field = any("Field(" in field_declaration(f) for m in version.models for f in m.fields)
+    def models_header(self, version: ir.Version, annotations: list[str], uses_field: bool) -> str:
+        """The top of a version's models module (`models_module.ModelsModule` adds the classes): its
+        docstring and the imports that the classes' `annotations` need."""
         always = ["from pydantic import Field", ""] if uses_field else []
-        lenient = any("lenient_enum(" in f for f in fragments)
-        if any(re.search(r"\bFileField\b", f) for f in fragments):
+        if any(re.search(r"\bFileField\b", a) for a in annotations):
             always.append("from .._files import FileField")
+        lenient = any("lenient_enum(" in a for a in annotations)
         always.append("from .._model import CapillaryModel" + (", lenient_enum" if lenient else ""))
-        return self.render("python/version/models.py.jinja", version=version, imports=python_imports(fragments, always))
+        return self.render(
+            "python/version/models.py.jinja", version=version, imports=python_imports(annotations, always)
+        )
 
     def resource_module(self, version: ir.Version, resource: ir.Resource) -> str:
         fragments: list[str] = []

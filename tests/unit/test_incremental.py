@@ -264,36 +264,45 @@ LIST_ITEMS = """\
 """
 
 
-def test_an_edit_renders_again_only_the_docs_sections_and_modules_it_changes(tmp_path, monkeypatch) -> None:
+def test_an_edit_renders_again_only_the_docs_sections_and_model_classes_it_changes(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CAPGEN_SERIAL", "1")  # the docs are counted here, not in a forked child
     project = make_project(tmp_path, {"v2/items.yaml": ITEMS.replace("paths:\n", "paths:\n" + LIST_ITEMS, 1)})
     pipeline.generate(project)
     documented: list[str] = []
-    models_modules: list[str] = []
-    real_operation, real_models_module = DocsBuilder.operation, Renderer.models_module
+    classes: list[str] = []
+    real_operation, real_render = DocsBuilder.operation, Renderer.render
     monkeypatch.setattr(
         DocsBuilder,
         "operation",
         staticmethod(lambda doc, resource, op: documented.append(op.operation_id) or real_operation(doc, resource, op)),
     )
-    monkeypatch.setattr(
-        Renderer,
-        "models_module",
-        lambda self, version: models_modules.append(version.name) or real_models_module(self, version),
-    )
+
+    def render(self, template, **context):
+        if template in ("python/version/model.py.jinja", "python/version/enum.py.jinja"):
+            classes.extend(node.name for node in context.values())
+        return real_render(self, template, **context)
+
+    monkeypatch.setattr(Renderer, "render", render)
     items = project.specs_dir / "v2/items.yaml"
 
     items.write_text(items.read_text().replace("Returns an item.", "Gives back one item."))
     warm = dict(pipeline.generate(project).files)
-    assert documented == ["getItem"] and models_modules == []
+    assert documented == ["getItem"] and classes == []
     assert warm == fresh_output(project)
 
-    # Both operations list the Item's fields: both sections change, and so does the models module.
+    # Both operations list the Item's fields: both sections change, and so does the Item class.
     documented.clear()
-    models_modules.clear()
+    classes.clear()
     items.write_text(items.read_text().replace("description: Name.", "description: What it is called."))
     warm = dict(pipeline.generate(project).files)
-    assert sorted(documented) == ["getItem", "listItems"] and models_modules == ["v2"]
+    assert sorted(documented) == ["getItem", "listItems"] and classes == ["Item"]
+    assert warm == fresh_output(project)
+
+    # Lines moved: the classes show no lines, so none is rendered again.
+    classes.clear()
+    items.write_text("# Items of the test API.\n\n" + items.read_text())
+    warm = dict(pipeline.generate(project).files)
+    assert classes == []
     assert warm == fresh_output(project)
 
 
