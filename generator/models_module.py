@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from . import ir
+from .errors import GeneratorBug
 from .memo import Pieces
 from .render import Renderer, field_annotation, field_declaration
 
@@ -22,30 +23,48 @@ _BETWEEN_CLASSES = "\n\n\n"  # what ruff puts between top-level classes
 
 class ModelsModule:
     """Rendered in two steps around one formatting batch of the run: `sources` is what is left to
-    format (the header and the classes no piece has), `assemble` joins the formatted text."""
+    format, `assemble` joins the formatted text.
+
+    When most classes are new (a first run, a template change), the module is formatted whole, as
+    one text, and cut into its classes afterwards: one large file formats several times faster than
+    hundreds of small ones. Otherwise `sources` holds the header and each new class."""
 
     def __init__(self, renderer: Renderer, version: ir.Version, pieces: Pieces) -> None:
-        self.pieces = pieces
+        self.pieces, self.version = pieces, version.name
         classes: list[tuple[str, ir.Enum | ir.Model]] = [("enum", e) for e in version.enums]
         classes += [("model", m) for m in version.models]
         prefix = renderer.digest.encode()
         self.digests = {node.name: Pieces.digest(prefix + Pieces.material(_shown(node))) for _, node in classes}
-        self.sources: dict[str, str] = {}  # "header" or "class <name>" -> its text
+        new: dict[str, str] = {}  # class name -> its text, not formatted
         annotations: set[str] = set()
         uses_field = False
         for kind, node in classes:
             digest = self.digests[node.name]
             needs = pieces.find(f"{digest} needs")
             if needs is None or pieces.find(digest) is None:
-                self.sources[f"class {node.name}"] = renderer.render(f"python/version/{kind}.py.jinja", **{kind: node})
+                new[node.name] = renderer.render(f"python/version/{kind}.py.jinja", **{kind: node})
                 needs = pieces.keep(f"{digest} needs", json.dumps(_needs(node)))
             class_annotations, class_uses_field = json.loads(needs)
             annotations.update(class_annotations)
             uses_field = uses_field or class_uses_field
-        self.sources["header"] = renderer.models_header(version, sorted(annotations), uses_field)
+        header = renderer.models_header(version, sorted(annotations), uses_field)
+        self.whole = len(new) * 2 > len(classes)
+        if self.whole:
+            texts = [header, *(new.get(name) or self.pieces.find(digest) for name, digest in self.digests.items())]
+            self.sources = {"module": _BETWEEN_CLASSES.join(text.rstrip("\n") for text in texts) + "\n"}
+        else:
+            self.sources = {"header": header, **{f"class {name}": text for name, text in new.items()}}
 
     def assemble(self, formatted: dict[str, str]) -> str:
         """The module, from the formatted `sources` and the pieces of the other classes."""
+        if self.whole:
+            module = formatted["module"]
+            header, *classes = module.split(_BETWEEN_CLASSES + "class ")
+            if len(classes) != len(self.digests):
+                raise GeneratorBug(f"the models module of {self.version} did not cut into its classes")
+            for digest, text in zip(self.digests.values(), classes, strict=True):
+                self.pieces.keep(digest, "class " + text.rstrip("\n") + "\n")
+            return module
         for part, text in formatted.items():
             if part != "header":
                 self.pieces.keep(self.digests[part.removeprefix("class ")], text)
