@@ -76,27 +76,25 @@ def test_an_edit_builds_only_the_edited_resource(tmp_path, built) -> None:
     assert warm == fresh_output(project)
 
 
-def test_a_name_given_up_by_an_earlier_resource_is_taken_by_a_later_one(tmp_path, built) -> None:
-    """orders' enum is GetOrderSummary2 while items has a GetOrderSummary. Once items renames its
-    schema, orders' files are unchanged but the name it looked up is free: it is built again."""
-    project = make_project(tmp_path, {"v2/items.yaml": ITEMS_CLAIMING, "v2/orders.yaml": ORDERS})
-    assert "class GetOrderSummary2(str, enum.Enum)" in models_module(dict(pipeline.generate(project).files))
+@pytest.mark.parametrize(
+    ("items_before", "items_after", "enum_before", "enum_after"),
+    [
+        (ITEMS_CLAIMING, ITEMS, "GetOrderSummary2", "GetOrderSummary"),  # items gives the name up
+        (ITEMS, ITEMS_CLAIMING, "GetOrderSummary", "GetOrderSummary2"),  # items claims it first
+    ],
+    ids=["given-up", "claimed"],
+)
+def test_a_name_an_earlier_resource_gives_up_or_claims_rebuilds_a_later_one(
+    tmp_path, built, items_before, items_after, enum_before, enum_after
+) -> None:
+    """orders' files do not change, but the name its inline enum looked up does: it is built again."""
+    project = make_project(tmp_path, {"v2/items.yaml": items_before, "v2/orders.yaml": ORDERS})
+    assert f"class {enum_before}(str, enum.Enum)" in models_module(dict(pipeline.generate(project).files))
     built.clear()
-    (project.specs_dir / "v2/items.yaml").write_text(ITEMS)
+    (project.specs_dir / "v2/items.yaml").write_text(items_after)
     warm = dict(pipeline.generate(project).files)
     assert built == ["items", "orders"]
-    assert "class GetOrderSummary(str, enum.Enum)" in models_module(warm)
-    assert warm == fresh_output(project)
-
-
-def test_a_name_claimed_by_an_earlier_resource_is_given_up_by_a_later_one(tmp_path, built) -> None:
-    project = make_project(tmp_path, {"v2/orders.yaml": ORDERS})
-    assert "class GetOrderSummary(str, enum.Enum)" in models_module(dict(pipeline.generate(project).files))
-    built.clear()
-    (project.specs_dir / "v2/items.yaml").write_text(ITEMS_CLAIMING)
-    warm = dict(pipeline.generate(project).files)
-    assert built == ["items", "orders"]
-    assert "class GetOrderSummary2(str, enum.Enum)" in models_module(warm)
+    assert f"class {enum_after}(str, enum.Enum)" in models_module(warm)
     assert warm == fresh_output(project)
 
 
