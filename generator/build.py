@@ -85,11 +85,11 @@ def _with_type(node: YDict, json_type: str) -> YDict:
 class VersionBuilder:
     """Builds one version: its resources, operations and the models they reach."""
 
-    def __init__(self, spec_set: SpecSet, version: str, errors: list[SpecError], memo: Memo | None = None) -> None:
+    def __init__(self, spec_set: SpecSet, version: str, errors: list[SpecError], memo: Memo) -> None:
         self.spec_set = spec_set
         self.version = version
         self.errors = errors
-        self.memo = memo or Memo(None)
+        self.memo = memo
         self.root = spec_set.version_root(version)
         self._files_allowed = False
         """True while the types of a multipart body are built: binary strings are file parts there."""

@@ -7,8 +7,11 @@ simply a new key. The steps that use it:
 
 - a spec file's parsed tree, by the file's bytes (`specset.load_specs`);
 - the fact that a file passed every per-file check, by its bytes and those of the files it refers
-  to (`validate.validate_specs`);
-- a version's IR and its rendered outputs, by the bytes of the files it reads (`pipeline`).
+  to (`validate.Validation`), and its outline for the checks across files;
+- a version's IR, and each of its resources with what the resource read of the build's shared
+  state (`build`, `journal`), by the bytes of the files they read;
+- a version's rendered outputs (`outputs`), and `Pieces` of them (operation sections, model
+  classes, dumped paths) by what each is made from.
 
 Values are pickled under `.capgen-cache/memo/`: the cache is the project's own, as trusted as its
 specs and templates. A value that cannot be read (a partial write, another Python) is a miss.

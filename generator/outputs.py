@@ -83,8 +83,7 @@ def python_package(renderer: Renderer, formatter: Formatter, api: ir.Api, memo: 
         {f"{name}, {part}": text for name, module in models.items() for part, text in module.sources.items()}
     )
     formatted = formatter.format_all(sources)
-    files.update(fresh)
-    files.update({name: formatted[name] for name in fresh if name in formatted})
+    files.update({name: formatted.get(name, text) for name, text in fresh.items()})
     for name, module in models.items():
         files[name] = module.assemble({part: formatted[f"{name}, {part}"] for part in module.sources})
     for key, pieces, digests in changed:

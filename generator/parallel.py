@@ -1,7 +1,8 @@
 """Run one part of a run in a forked child while this process does another.
 
-Once the IR is built, a run has independent parts: the docs, and the Python package with the
-bundles. On a machine with a second core they take half the time side by side. A forked child
+A run has independent parts: the checks of the changed spec files beside the build and rendering,
+and, once the IR is built, the docs beside the Python package and the bundles. On a machine with a
+second core they take half the time side by side. A forked child
 starts with everything already loaded (specs, IR, compiled templates) and sends its result back
 pickled through a pipe. Where forking is impossible or unsafe (no `os.fork`, other threads
 running, one core, or `CAPGEN_SERIAL=1` for a debugger) the part simply runs in this process,

@@ -77,7 +77,7 @@ class RunCache:
     def prune(self) -> None:
         """Keep the stores at a bounded size: every edit adds outputs and intermediate results."""
         prune(self.blobs, STORE_BYTES)
-        prune(self.project.cache_dir / "memo", STORE_BYTES)
+        prune(self.project.memo_dir, STORE_BYTES)
 
     def record(self, key: str, files: Mapping[str, bytes]) -> None:
         hashes = {}
