@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
-from generator.pipeline import Project
+from generator.pipeline import Project, generate
 
 SECURITY = """\
 openapi: 3.1.0
@@ -111,3 +112,8 @@ def make_project(tmp_path: Path, files: dict[str, str] | None = None, *, with_de
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return Project.at(tmp_path)
+
+
+def fresh_output(project: Project) -> dict[str, bytes]:
+    """What a run with no cache at all generates: what a warm run must give byte for byte."""
+    return dict(generate(dataclasses.replace(project, cache_dir=None), write=False).files)

@@ -3,7 +3,6 @@ resource is replayed from the memo only when what it looked up of the shared sta
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import pytest
@@ -13,7 +12,7 @@ from generator.errors import SpecErrors
 from generator.journal import Journal, journaled
 from generator.project import Project
 
-from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, make_project
+from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, fresh_output, make_project
 
 # A second resource. Its query parameter `summary` is an inline enum, named GetOrderSummary after
 # its operation, unless an earlier resource (items < orders) has claimed that name.
@@ -54,10 +53,6 @@ def built(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(build.VersionBuilder, "resource", counting)
     return stems
-
-
-def fresh_output(project) -> dict[str, bytes]:
-    return dict(pipeline.generate(dataclasses.replace(project, cache_dir=None), write=False).files)
 
 
 def models_module(files: dict[str, bytes]) -> str:

@@ -6,7 +6,6 @@ runs and compare, and check that the edits that must re-run a check do.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import pytest
@@ -19,7 +18,7 @@ from generator.memo import TOOL_LIBRARIES, Memo, Pieces, installed_versions, pru
 from generator.render import Renderer
 from generator.specset import load_specs
 
-from spec_project import ITEMS, ITEMS_USING_SHARED, ROOT, SHARED, make_project
+from spec_project import ITEMS, ITEMS_USING_SHARED, ROOT, SHARED, fresh_output, make_project
 
 V3_ROOT = ROOT.replace('version: "2"', 'version: "3"').replace("name: items, description: Items.", "name: things")
 V3_THINGS = (
@@ -37,11 +36,6 @@ def shared_project(tmp_path):
             "v3/things.yaml": V3_THINGS,
         },
     )
-
-
-def fresh_output(project) -> dict[str, bytes]:
-    """What a run with no cache at all generates."""
-    return dict(pipeline.generate(dataclasses.replace(project, cache_dir=None), write=False).files)
 
 
 @pytest.fixture
