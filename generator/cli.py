@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -174,3 +175,23 @@ def check(project: Project) -> None:
         click.echo(f"{len(result.stale)} file(s) out of date: run `make generate`.", err=True)
         sys.exit(1)
     click.echo(f"generated/ is up to date ({len(result.files)} files).")
+
+
+def run() -> None:
+    """The `capgen` console script: `main`, then exit without tearing the interpreter down.
+
+    A run ends holding the parsed specs and the IR; freeing them object by object and collecting
+    the cycles at shutdown took ~25 ms of a ~0.7 s regeneration, for memory the OS takes back at
+    once. Every file a command writes is closed (and renamed into place) before it returns, so only
+    the standard streams need flushing.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:  # click ends every run this way
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, (int, type(None))):
+            print(exc.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -86,7 +86,7 @@ def test_broken_spec_through_a_real_process(case: str, valid_project: Path, tmp_
     root = broken_copy(valid_project, case, tmp_path)
     before = snapshot(root / "generated")
     completed = subprocess.run(
-        [sys.executable, "-c", "from generator.cli import main; main()", "--root", str(root), "generate"],
+        [sys.executable, "-c", "from generator.cli import run; run()", "--root", str(root), "generate"],
         capture_output=True,
         text=True,
         timeout=60,

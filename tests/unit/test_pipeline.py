@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -196,3 +197,31 @@ def test_the_checks_start_before_the_output_stage_is_imported(tmp_path) -> None:
         "at checks: []",
         "at end: ['generator.format', 'generator.outputs', 'jinja2', 'markdown_it']",
     ]
+
+
+def test_the_console_script_exits_with_each_outcome_and_flushes_what_it_printed(tmp_path) -> None:
+    """`capgen` skips the interpreter's teardown (`cli.run` ends with `os._exit`): its output, piped
+    and so buffered, must still arrive, and each outcome must keep its exit status."""
+    assert 'capgen = "generator.cli:run"' in (REPO / "pyproject.toml").read_text()
+    project = make_project(tmp_path)
+
+    def capgen(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-c", "from generator.cli import run; run()", "--root", str(project.root), *args]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    generated = capgen("generate")
+    assert generated.returncode == 0, generated.stderr
+    assert re.fullmatch(r"\d+ files, \d+ changed, in \d+\.\d\ds\.", generated.stdout.splitlines()[-1])
+    assert "wrote generated/python/capillary/v2/items.py" in generated.stdout
+    current = capgen("check")
+    assert (current.returncode, current.stdout.startswith("generated/ is up to date")) == (0, True), current
+    (project.out_dir / "openapi/v2.yaml").write_text("stale\n")
+    stale = capgen("check")
+    assert stale.returncode == 1
+    assert stale.stderr.splitlines() == [
+        "stale: generated/openapi/v2.yaml",
+        "1 file(s) out of date: run `make generate`.",
+    ]
+    usage = capgen("no-such-command")
+    assert usage.returncode == 2 and "No such command" in usage.stderr

@@ -155,7 +155,7 @@ def test_generation_is_identical_across_working_dirs_and_hash_seeds(tmp_path) ->
         shutil.copytree(source.root / "specs", root / "specs")
         shutil.copytree(repo / "templates", root / "templates")
         run = subprocess.run(
-            [sys.executable, "-c", "from generator.cli import main; main()", "--root", str(root), "generate"],
+            [sys.executable, "-c", "from generator.cli import run; run()", "--root", str(root), "generate"],
             cwd=tmp_path,
             env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(repo), "PATH": ""},
             capture_output=True,
