@@ -8,7 +8,7 @@ changed files have started beside it, so they start that much earlier.
 from __future__ import annotations
 
 from . import ir
-from .bundle import bundle_version, dump_bundle
+from .bundle import dump_bundle, joined_bundle
 from .docs import render_docs, versions_to_render
 from .format import Formatter
 from .memo import Memo, Pieces
@@ -37,14 +37,16 @@ def render_all(project: Project, spec_set: SpecSet, api: ir.Api, memo: Memo) -> 
 
 def bundles(spec_set: SpecSet, api: ir.Api, memo: Memo) -> dict[str, str]:
     """Each version bundled into one OpenAPI document; a version whose inputs did not change is
-    taken from `memo`, and paths and components dumped in the last run are not dumped again."""
+    taken from `memo`; in one that changed, only the changed files' paths and components are copied
+    and dumped again."""
     files = {}
     for version in api.versions:
         key = memo.key("bundle", version.inputs_digest)
         text = memo.get(key)
         if text is None:
             pieces = Pieces(memo, f"bundle pieces {version.name}")
-            text = dump_bundle(bundle_version(spec_set, version.name), pieces)
+            document, digests = joined_bundle(spec_set, version.name, memo)
+            text = dump_bundle(document, pieces, digests)
             memo.put(key, text)
             pieces.save()
         files[f"openapi/{version.name}.yaml"] = text

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from generator.pipeline import Project, generate
 
@@ -117,3 +119,17 @@ def make_project(tmp_path: Path, files: dict[str, str] | None = None, *, with_de
 def fresh_output(project: Project) -> dict[str, bytes]:
     """What a run with no cache at all generates: what a warm run must give byte for byte."""
     return dict(generate(dataclasses.replace(project, cache_dir=None), write=False).files)
+
+
+def record_calls(monkeypatch: Any, owner: type, method: str, note: Callable[[Any], str]) -> list[str]:
+    """Patch `owner.method(self, spec_file)` to note `note(spec_file)` of each call, in order: which
+    files a step made again rather than took from the cache."""
+    notes: list[str] = []
+    real = getattr(owner, method)
+
+    def recording(self: Any, spec_file: Any) -> Any:
+        notes.append(note(spec_file))
+        return real(self, spec_file)
+
+    monkeypatch.setattr(owner, method, recording)
+    return notes

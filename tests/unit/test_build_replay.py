@@ -12,7 +12,7 @@ from generator.errors import SpecErrors
 from generator.journal import Journal, journaled
 from generator.project import Project
 
-from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, fresh_output, make_project
+from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, fresh_output, make_project, record_calls
 
 # A second resource. Its query parameter `summary` is an inline enum, named GetOrderSummary after
 # its operation, unless an earlier resource (items < orders) has claimed that name.
@@ -44,15 +44,7 @@ ITEMS_CLAIMING = ITEMS.replace("schemas/Item", "schemas/GetOrderSummary").replac
 @pytest.fixture
 def built(monkeypatch) -> list[str]:
     """Stems of the resources built (not replayed), in order."""
-    stems: list[str] = []
-    real = build.VersionBuilder.resource
-
-    def counting(self, spec_file):
-        stems.append(spec_file.stem)
-        return real(self, spec_file)
-
-    monkeypatch.setattr(build.VersionBuilder, "resource", counting)
-    return stems
+    return record_calls(monkeypatch, build.VersionBuilder, "resource", lambda spec_file: spec_file.stem)
 
 
 def models_module(files: dict[str, bytes]) -> str:
