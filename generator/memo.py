@@ -11,7 +11,8 @@ simply a new key. The steps that use it:
 - a version's IR, and each of its resources with what the resource read of the build's shared
   state (`build`, `journal`), by the bytes of the files they read;
 - a version's rendered outputs (`outputs`), and `Pieces` of them (operation sections, model
-  classes, dumped paths) by what each is made from.
+  classes, dumped paths) by what each is made from;
+- each file's part of its version's bundle (`bundle`), by the bytes of the files it reaches.
 
 Values are pickled under `.capgen-cache/memo/`: the cache is the project's own, as trusted as its
 specs and templates. A value that cannot be read (a partial write, another Python) is a miss.
@@ -153,11 +154,18 @@ class Memo:
 class Pieces:
     """Pieces of output (rendered fragments, dumped YAML) of the last run, by a digest of what they
     were made from. A run reuses those its inputs still produce and keeps, for the next run, only the
-    ones it used, so the table stays the size of one output."""
+    ones it used, so the table stays about the size of one output.
+
+    A table is kept as two values: a base, and the pieces made since the base was written. An edit
+    usually changes one piece of thousands, so a run rewrites only the second, small one; the base
+    (megabytes for the docs of a version) is written again once a quarter of it has gone unused or
+    been outgrown."""
 
     def __init__(self, memo: Memo, name: str) -> None:
         self.memo, self.name = memo, name
-        self.known = memo.table(name)
+        self.base = memo.table(name)
+        self.since = memo.table(f"{name}, since")
+        self.known = {**self.base, **self.since}
         self.used: dict[str, str] = {}
         self.reused = 0
 
@@ -192,7 +200,14 @@ class Pieces:
         return piece
 
     def save(self) -> None:
-        self.memo.save_table(self.name, self.used)
+        """Keep the pieces this run used for the next one (see the class for how)."""
+        since = {digest: piece for digest, piece in self.used.items() if digest not in self.base}
+        unused = len(self.base) - (len(self.used) - len(since))
+        if 4 * (len(since) + unused) > len(self.base):
+            self.memo.save_table(self.name, self.used)
+            since = {}
+        if since != self.since:
+            self.memo.save_table(f"{self.name}, since", since)
 
 
 def prune(folder: Path, max_bytes: int) -> None:

@@ -347,6 +347,36 @@ def test_a_bundle_dumped_piece_by_piece_is_the_whole_dump(tmp_path) -> None:
     assert again.reused == len(again.used) > 0
 
 
+def test_a_few_new_pieces_are_saved_without_rewriting_the_base_table(tmp_path) -> None:
+    memo = Memo(tmp_path)
+    base = memo._path(memo.key("table", "t"))
+
+    def run(texts: list[str]) -> Pieces:
+        pieces = Pieces(memo, "t")
+        for text in texts:
+            pieces.get(text, text.upper)
+        pieces.save()
+        assert len(Pieces(memo, "t").known) <= 1.5 * len(texts)  # what is kept stays near one output
+        return pieces
+
+    texts = [f"piece {i}" for i in range(20)]
+    run(texts)
+    inode = base.stat().st_ino  # a rewrite replaces the file
+    # Each edit changes another piece: the base is kept until a quarter of it would be stale or new.
+    for edited in range(3):
+        texts[edited] += ", edited"
+        pieces = run(texts)
+        assert pieces.reused == 19
+        kept = Pieces(memo, "t")
+        assert {text: kept.find(Pieces.digest(text)) for text in texts} == {text: text.upper() for text in texts}
+        if edited < 2:
+            assert base.stat().st_ino == inode
+            assert len(memo.table("t, since")) == edited + 1
+        else:
+            assert base.stat().st_ino != inode
+            assert memo.table("t, since") == {} and len(memo.table("t")) == 20
+
+
 def test_prune_deletes_the_least_recently_used_entries_first(tmp_path) -> None:
     memo = Memo(tmp_path)
     for index, name in enumerate(["old", "middle", "new"]):
