@@ -91,6 +91,8 @@ class VersionBuilder:
         self.errors = errors
         self.memo = memo
         self.root = spec_set.version_root(version)
+        self.service = not is_version_name(version)
+        self.family = self.root.doc.get("x-capillary-family", "v2" if self.service else version)
         self._files_allowed = False
         """True while the types of a multipart body are built: binary strings are file parts there."""
         # State the resources share, built up one resource after another (see `built_resource`).
@@ -108,8 +110,7 @@ class VersionBuilder:
         doc = self.root.doc
         info = doc.get("info") or {}
         resources = [self.built_resource(f) for f in self.spec_set.resources(self.version)]
-        service = not is_version_name(self.version)
-        if service and naming.module_name(self.version) in _TAKEN_SERVICE_MODULES:
+        if self.service and naming.module_name(self.version) in _TAKEN_SERVICE_MODULES:
             self.error(
                 self.root,
                 1,
@@ -117,17 +118,13 @@ class VersionBuilder:
                 "a name the client already uses; rename the folder",
                 "python-name",
             )
-        family = doc.get("x-capillary-family", "v2" if service else self.version)
-        if family not in FAMILIES:
+        if self.family not in FAMILIES:
             self.error(
                 self.root,
                 line_of(doc, "x-capillary-family"),
                 f"x-capillary-family must be one of {', '.join(FAMILIES)}",
                 "family",
             )
-        if family == "v1.1":
-            for op in (op for resource in resources for op in resource.operations):
-                op.item_status_paths = self.item_status_paths(op.response.type)
         return ir.Version(
             name=self.version,
             module=naming.module_name(self.version),
@@ -139,8 +136,8 @@ class VersionBuilder:
             resources=resources,
             enums=[self.enums[name] for name in sorted(self.enums)],
             models=self._ordered_models(),
-            service=service,
-            family=str(family),
+            service=self.service,
+            family=str(self.family),
         )
 
     def servers(self) -> list[ir.Server]:
@@ -222,6 +219,10 @@ class VersionBuilder:
                     "python-name",
                 )
             seen[op.method_name] = op
+        for op in operations:
+            if self.family == "v1.1":
+                op.item_status_paths = self.item_status_paths(op.response.type)
+            op.digest = ir.shown_digest(op)
         return ir.Resource(
             spec_file.stem,
             module,
@@ -651,9 +652,9 @@ class VersionBuilder:
                     member, suffix = f"{naming.enum_member_name(value)}_{suffix}", suffix + 1
             taken.add(member)
             members.append(ir.EnumMember(member, value))
-        self.enums[class_name] = ir.Enum(
-            class_name, _text(node, "description"), members, f"{spec_file.label}:{node.line}"
-        )
+        enum = ir.Enum(class_name, _text(node, "description"), members, f"{spec_file.label}:{node.line}")
+        enum.digest = ir.shown_digest(enum)
+        self.enums[class_name] = enum
         result = ir.TypeRef("enum", class_name)
         if key is not None:
             self._types[key] = result
@@ -704,6 +705,7 @@ class VersionBuilder:
                 )
             )
         self._inherit(model, node, spec_file)
+        model.digest = ir.shown_digest(model)
         return result
 
     def _inherit(self, model: ir.Model, node: YDict, spec_file: SpecFile) -> None:

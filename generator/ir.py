@@ -6,7 +6,10 @@ Every name here is already the final Python name; templates only lay things out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import io
+import pickle
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from . import naming
@@ -109,6 +112,24 @@ def optional(type_ref: TypeRef) -> TypeRef:
     return TypeRef("union", args=(type_ref, NONE))
 
 
+def shown_digest(node: Any) -> str:
+    """Digest of all an IR object shows in the outputs: every field but its `source` line, which
+    only messages use (an edit moves the lines of everything below it), and its `digest`.
+
+    Outputs are cached in pieces found by what they are made from. The builder sets the `digest` of
+    each operation, model and enum once it is complete, and a resource taken from the build's memo
+    brings its objects' digests along: finding a piece then costs no pickling of the IR."""
+    shown = [type(node).__name__]
+    shown += [getattr(node, f.name) for f in fields(node) if f.name not in ("source", "digest")]
+    # Without the pickler's memo, equal values give equal bytes whichever objects they share: a
+    # replayed resource's strings are not the same objects as a freshly built one's.
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(shown)
+    return hashlib.sha256(stream.getbuffer()).hexdigest()
+
+
 # --- models -----------------------------------------------------------------------------------
 
 
@@ -137,6 +158,8 @@ class Model:
     """Wire names of the fields taken unchanged from `base`: the class does not declare them again.
     `fields` still lists every field, for the docs and the other consumers of the IR. A tuple, not a
     set: pickles of the IR key cached pieces, and a set's order changes from process to process."""
+    digest: str = field(default="", compare=False)
+    """`shown_digest` of the model, set by the builder once the model is complete."""
 
     @property
     def declared_fields(self) -> list[Field]:
@@ -155,6 +178,8 @@ class Enum:
     description: str
     members: list[EnumMember]
     source: str
+    digest: str = field(default="", compare=False)
+    """`shown_digest` of the enum, set by the builder once it is complete."""
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -251,6 +276,8 @@ class Operation:
     item_status_paths: tuple[tuple[str, ...], ...] = ()
     """v1.1: the objects the response schema gives an `item_status`, as wire-name paths inside
     `response` (lists along the way are transparent), e.g. `(("customers", "customer"),)`."""
+    digest: str = field(default="", compare=False)
+    """`shown_digest` of the operation, set by the builder once it is complete."""
 
     @property
     def constant_name(self) -> str:

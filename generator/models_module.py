@@ -33,8 +33,8 @@ class ModelsModule:
         self.pieces, self.version = pieces, version.name
         classes: list[tuple[str, ir.Enum | ir.Model]] = [("enum", e) for e in version.enums]
         classes += [("model", m) for m in version.models]
-        prefix = renderer.digest.encode()
-        self.digests = {node.name: Pieces.digest(prefix + Pieces.material(_shown(node))) for _, node in classes}
+        prefix = renderer.digest
+        self.digests = {node.name: Pieces.digest(f"{prefix} {node.digest}") for _, node in classes}
         new: dict[str, str] = {}  # class name -> its text, not formatted
         annotations: set[str] = set()
         uses_field = False
@@ -70,14 +70,6 @@ class ModelsModule:
                 self.pieces.keep(self.digests[part.removeprefix("class ")], text)
         parts = [formatted["header"], *(self.pieces.find(digest) for digest in self.digests.values())]
         return _BETWEEN_CLASSES.join(part.rstrip("\n") for part in parts) + "\n"
-
-
-def _shown(node: ir.Enum | ir.Model) -> tuple:
-    """What a class is rendered from: all of it but `source`, which the module does not show (and an
-    edit moves the lines of every schema below it)."""
-    if isinstance(node, ir.Enum):
-        return "enum", node.name, node.description, node.members
-    return "model", node.name, node.description, node.fields, node.base, node.inherited
 
 
 def _needs(node: ir.Enum | ir.Model) -> tuple[list[str], bool]:

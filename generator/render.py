@@ -326,8 +326,9 @@ class Renderer:
             f"{base}/__init__.py": (None, partial(self.render, "python/version/__init__.py.jinja", version=version)),
         }
         for resource in version.resources:
+            operations = [op.digest for op in resource.operations]  # the IR's digests: no pickling of them
             modules[f"{base}/{resource.module}.py"] = (
-                Pieces.material(context, resource),
+                Pieces.material(context, dataclasses.replace(resource, operations=[]), operations),
                 partial(self.resource_module, version, resource),
             )
         return modules

@@ -74,7 +74,8 @@ class _VersionPlan:
     digest of everything they are made from: the templates, what the version gives every operation
     (its module, servers, security schemes and the CRM clusters), the operation's IR and the models
     its field tables list. An edit usually touches one operation, so only its docs are built again,
-    before the samples of the run are formatted together."""
+    before the samples of the run are formatted together. The IR's digests leave out source lines,
+    which the docs do not show, so an edit that moves the lines below it renders nothing more."""
 
     def __init__(
         self, builder: DocsBuilder, templates: str, version: ir.Version, clusters: dict[str, str], pieces: Pieces
@@ -82,8 +83,7 @@ class _VersionPlan:
         self.name, self.pieces = version.name, pieces
         self.doc = builder.version(version, clusters)
         context = (version.name, version.module, version.servers, version.security_schemes, clusters)
-        self._prefix = templates.encode() + Pieces.material(context)
-        self._model_digests: dict[str, bytes] = {}
+        self._prefix = Pieces.digest(templates.encode() + Pieces.material(context))
         self.digests: dict[str, tuple[str, str]] = {}  # operation anchor -> its Slate and HTML piece digests
         self.new: dict[str, OperationDoc] = {}  # operation anchor -> its docs, where a piece is missing
         for resource in self.doc.resources:
@@ -98,12 +98,8 @@ class _VersionPlan:
         for type_ref in (op.body.type if op.body else None, op.response.type):
             if type_ref is not None:
                 models_reached(type_ref, self.doc.models, reached)
-        material = [self._prefix, Pieces.material(resource.module, op)]
-        for name in sorted(reached):  # each model digested once per run, however many operations list it
-            if name not in self._model_digests:
-                self._model_digests[name] = Pieces.digest(Pieces.material(reached[name])).encode()
-            material.append(self._model_digests[name])
-        return Pieces.digest(b"\n".join(material))
+        material = [self._prefix, resource.module, op.digest, *(reached[name].digest for name in sorted(reached))]
+        return Pieces.digest("\n".join(material))
 
     def render(self, renderer: Renderer) -> dict[str, str]:
         """The version's Slate pages (by file name) and its `nav` and `content` parts of the HTML page."""

@@ -4,13 +4,16 @@ resource is replayed from the memo only when what it looked up of the shared sta
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from generator import build, pipeline
+from generator import build, ir, pipeline
 from generator.errors import SpecErrors
 from generator.journal import Journal, journaled
+from generator.memo import Memo
 from generator.project import Project
+from generator.specset import load_specs
 
 from spec_project import ITEMS, ITEMS_USING_SHARED, SHARED, fresh_output, make_project, record_calls
 
@@ -122,6 +125,18 @@ def test_a_resource_with_problems_is_built_on_every_run(tmp_path, built) -> None
         with pytest.raises(SpecErrors, match="x-capgen-method 'get-order' is not a Python name"):
             pipeline.generate(project)
         assert "orders" in built
+
+
+def test_every_digest_in_the_ir_is_the_digest_of_what_its_object_shows(tmp_path) -> None:
+    """The outputs' pieces are found by the digests the builder sets: each must still describe its
+    object as the finished IR holds it, whether the object was built in this run or replayed."""
+    repo = Path(__file__).resolve().parents[2]
+    spec_set = load_specs(repo / "specs", repo)
+    memo = Memo(tmp_path)
+    for api in (build.build_api(spec_set), build.build_api(spec_set, memo), build.build_api(spec_set, memo)):
+        objects = [node for version in api.versions for node in (*version.operations, *version.models, *version.enums)]
+        assert len(objects) > 1500
+        assert [node.digest for node in objects] == [ir.shown_digest(node) for node in objects]
 
 
 def test_the_journal_notes_lookups_of_what_the_step_did_not_write() -> None:
