@@ -127,6 +127,24 @@ def test_a_resource_with_problems_is_built_on_every_run(tmp_path, built) -> None
         assert "orders" in built
 
 
+def test_a_version_being_edited_is_kept_whole_once_a_run_replays_all_of_it(tmp_path, built) -> None:
+    project = make_project(tmp_path, {"v2/orders.yaml": ORDERS})
+    memo = Memo(project.memo_dir)
+
+    def build_v2() -> bool:
+        """Build the specs as they are; whether v2's IR is then kept whole."""
+        spec_set = load_specs(project.specs_dir, project.root, memo)
+        build.build_api(spec_set, memo)
+        return memo.has(memo.key("ir", spec_set.inputs_digest("v2", memo)))
+
+    assert build_v2() and built == ["items", "orders"]  # a first run: every resource built
+    built.clear()
+    (project.specs_dir / "v2/orders.yaml").write_text(ORDERS.replace("Get an order", "Fetch an order"))
+    assert not build_v2() and built == ["orders"]  # items replayed, orders built: not kept
+    assert build_v2() and built == ["orders"]  # all replayed: kept
+    assert build_v2() and built == ["orders"]  # and taken whole
+
+
 def test_every_digest_in_the_ir_is_the_digest_of_what_its_object_shows(tmp_path) -> None:
     """The outputs' pieces are found by the digests the builder sets: each must still describe its
     object as the finished IR holds it, whether the object was built in this run or replayed."""
