@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import enum
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -54,6 +54,7 @@ RESPONSE_CONTEXT: Final[Mapping[str, Any]] = MappingProxyType({LENIENT_KEY: True
 """Validation context for data received from the API: `Model.model_validate(data, context=RESPONSE_CONTEXT)`."""
 
 E = TypeVar("E", bound=enum.Enum)
+_T = TypeVar("_T")
 
 
 def is_lenient(info: ValidationInfo) -> bool:
@@ -216,15 +217,21 @@ _RESPONSE_VALIDATORS: dict[Any, SchemaValidator] = {}
 _BUILD_LOCK = threading.Lock()
 
 
+def _cached(cache: dict[Any, _T], annotation: Any, make: Callable[[Any], _T]) -> _T:
+    """`make(annotation)`, kept in `cache` by the annotation; made each time for an unhashable one."""
+    try:
+        return cache[annotation]
+    except KeyError:
+        pass
+    except TypeError:
+        return make(annotation)
+    made = cache[annotation] = make(annotation)
+    return made
+
+
 def type_adapter(annotation: Any) -> TypeAdapter[Any]:
     """A cached `TypeAdapter` for a body or response annotation."""
-    try:
-        return _ADAPTERS[annotation]
-    except KeyError:
-        adapter = _ADAPTERS[annotation] = TypeAdapter(annotation)
-        return adapter
-    except TypeError:  # unhashable annotation: build it each time
-        return TypeAdapter(annotation)
+    return _cached(_ADAPTERS, annotation, TypeAdapter)
 
 
 def response_validator(annotation: Any) -> SchemaValidator:
@@ -234,19 +241,11 @@ def response_validator(annotation: Any) -> SchemaValidator:
     lenient data, but pydantic calls it once per model instance (a v1.1 customer has 20), which
     costs about a quarter of parsing a response.
     """
-    try:
-        return _RESPONSE_VALIDATORS[annotation]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable annotation
-        return type_adapter(annotation).validator  # type: ignore[return-value]
-    validator = _RESPONSE_VALIDATORS[annotation] = _without_unknown_key_checks(
-        type_adapter(annotation)
-    )
-    return validator
+    return _cached(_RESPONSE_VALIDATORS, annotation, _without_unknown_key_checks)
 
 
-def _without_unknown_key_checks(adapter: TypeAdapter[Any]) -> SchemaValidator:
+def _without_unknown_key_checks(annotation: Any) -> SchemaValidator:
+    adapter = type_adapter(annotation)
     models: set[type[BaseModel]] = set()
     schema = _strip_unknown_key_checks(adapter.core_schema, models)
     if not models:
@@ -287,14 +286,7 @@ def _strip_unknown_key_checks(schema: Any, models: set[type[BaseModel]]) -> Any:
 def param_adapter(annotation: Any) -> TypeAdapter[Any]:
     """A cached `TypeAdapter` for a parameter: numbers are accepted where a string is expected
     (`identifier_value=919111111111`)."""
-    try:
-        return _PARAM_ADAPTERS[annotation]
-    except KeyError:
-        pass
-    except TypeError:
-        return _new_param_adapter(annotation)
-    adapter = _PARAM_ADAPTERS[annotation] = _new_param_adapter(annotation)
-    return adapter
+    return _cached(_PARAM_ADAPTERS, annotation, _new_param_adapter)
 
 
 def _new_param_adapter(annotation: Any) -> TypeAdapter[Any]:
