@@ -189,9 +189,10 @@ def run() -> None:
         main()
         code = 0
     except SystemExit as exc:  # click ends every run this way
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, (int, type(None))):
-            print(exc.code, file=sys.stderr)
+        code = 0 if exc.code is None else exc.code
+        if not isinstance(code, int):  # a message instead of a status, as `sys.exit` treats it
+            print(code, file=sys.stderr)
+            code = 1
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -151,7 +151,7 @@ class Model:
     description: str
     fields: list[Field]
     source: str
-    """`file:line` of the schema, for messages and docs."""
+    """`file:line` of the schema, for messages (no output shows it: see `shown_digest`)."""
     base: str | None = None
     """The model this one extends (`allOf` with a `$ref` to a component schema)."""
     inherited: tuple[str, ...] = ()
